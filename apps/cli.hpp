@@ -1,0 +1,40 @@
+// Shared pieces of the xbarsim subcommands: option parsing conventions, progress, report output.
+#pragma once
+
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace xbarsim::apps {
+
+namespace po = boost::program_options;
+
+/// A subcommand: its name, one-line summary and entry point (args exclude the subcommand name).
+struct Command {
+  std::string name;
+  std::string summary;
+  std::function<int(const std::vector<std::string>& args)> run;
+};
+
+/// Parses args against `options` with one positional `positional_name` (empty = none).
+/// Returns false when --help was given (help already printed).
+bool parse_args(const std::vector<std::string>& args, const po::options_description& options, const std::string& usage,
+                const std::string& positional_name, po::variables_map& vm);
+
+/// Progress on stderr when it is a terminal and CI is not set; nothing otherwise.
+std::function<void(std::int64_t, std::int64_t)> terminal_progress(const std::string& label);
+/// Ends a progress line if one was drawn.
+void end_progress();
+
+/// Writes a report atomically (or not at all on error).
+void write_json_report(const std::string& path, const nlohmann::ordered_json& report);
+
+int cmd_eval(const std::vector<std::string>& args);
+int cmd_quantize(const std::vector<std::string>& args);
+int cmd_info(const std::vector<std::string>& args);
+int cmd_convert(const std::vector<std::string>& args);
+
+}  // namespace xbarsim::apps

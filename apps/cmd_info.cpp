@@ -1,0 +1,43 @@
+// xbarsim info: the layers of a workload with shapes, parameters and quantization.
+#include <cstdio>
+
+#include "apps/cli.hpp"
+#include "workloads/network.hpp"
+
+namespace xbarsim::apps {
+
+int cmd_info(const std::vector<std::string>& args) {
+  std::string workload;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("workload", po::value(&workload)->required(),
+                                                 "network JSON (positional)");
+  po::variables_map vm;
+  if (!parse_args(args, opts, "xbarsim info <workload.json>", "workload", vm)) return 0;
+  const workloads::Network net = workloads::load_network(workload);
+  std::printf("%s: network '%s', input %s %s, %zu layers (batch norm folded), %lld parameters, %s\n", workload.c_str(),
+              net.name.c_str(), net.input_name.c_str(), workloads::format_shape(net.input_shape).c_str(),
+              net.layers.size(), static_cast<long long>(net.parameter_count()),
+              net.is_quantized() ? "quantized" : "float");
+  std::printf("  %-10s %-10s %-14s %-16s %s\n", "layer", "type", "inputs", "output shape", "quantization");
+  for (const auto& L : net.layers) {
+    std::string inputs;
+    for (const auto& in : L.inputs) inputs += (inputs.empty() ? "" : ",") + in;
+    std::string q = "-";
+    if (L.quantization) {
+      const auto& lq = *L.quantization;
+      q = L.kind == workloads::LayerKind::Add
+              ? ""
+              : "w" + std::to_string(lq.weight_bits) + " 2^" + std::to_string(lq.weight_scale_exp[0]) + " ";
+      q += lq.output_bits ? "out u/s" + std::to_string(*lq.output_bits) + " 2^" + std::to_string(*lq.output_scale_exp)
+                          : "out int32";
+    }
+    std::printf("  %-10s %-10s %-14s %-16s %s\n", L.name.c_str(), workloads::kind_name(L.kind).c_str(), inputs.c_str(),
+                workloads::format_shape(L.output_shape).c_str(), q.c_str());
+  }
+  for (const auto& [k, v] : net.metadata.accuracy)
+    std::printf("  recorded %s accuracy: %.2f %%\n", k.c_str(), 100.0 * v);
+  if (!net.metadata.produced_by.empty()) std::printf("  produced by: %s\n", net.metadata.produced_by.c_str());
+  return 0;
+}
+
+}  // namespace xbarsim::apps

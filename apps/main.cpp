@@ -1,0 +1,68 @@
+// xbarsim: the command line. Thin: parse, call the library, print.
+// Exit status: 0 success, 2 bad input or usage (one line naming file/key/expected), 1 internal error.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "apps/cli.hpp"
+#include "common/error.hpp"
+
+namespace {
+
+const std::vector<xbarsim::apps::Command>& commands() {
+  static const std::vector<xbarsim::apps::Command> list = {
+      {"eval", "top-1 accuracy of a workload in float or integer arithmetic (reference engine)",
+       xbarsim::apps::cmd_eval},
+      {"quantize", "post-training power-of-two quantization of a float workload", xbarsim::apps::cmd_quantize},
+      {"info", "layers, shapes, parameters and quantization of a workload", xbarsim::apps::cmd_info},
+      {"convert", "validate a workload, fold batch norm, write it in canonical form", xbarsim::apps::cmd_convert},
+  };
+  return list;
+}
+
+void usage(std::FILE* out) {
+  std::fprintf(out, "usage: xbarsim <command> [options]   (xbarsim <command> --help for its options)\n\ncommands:\n");
+  for (const auto& c : commands()) std::fprintf(out, "  %-10s %s\n", c.name.c_str(), c.summary.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    usage(stdout);
+    return 0;
+  }
+  if (name == "--version") {
+    std::printf("xbarsim %s\n", XBARSIM_VERSION);
+    return 0;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const auto& c : commands()) {
+    if (c.name != name) continue;
+    try {
+      return c.run(args);
+    } catch (const boost::program_options::error& e) {
+      std::fprintf(stderr, "xbarsim %s: error: %s (see xbarsim %s --help)\n", name.c_str(), e.what(), name.c_str());
+      return 2;
+    } catch (const xbarsim::Error& e) {
+      xbarsim::apps::end_progress();
+      std::fprintf(stderr, "xbarsim %s: error: %s\n", name.c_str(), e.what());
+      return 2;
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr, "xbarsim %s: error: out of memory\n", name.c_str());
+      return 1;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "xbarsim %s: internal error: %s\n", name.c_str(), e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "xbarsim: error: unknown command '%s'\n", name.c_str());
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main demo: install dependencies, build, and run the shipped LeNet-5 on the
+# whole Fashion-MNIST test set, in float and in 8-bit power-of-two integers.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+cmake --preset release >/dev/null
+cmake --build --preset release --target xbarsim
+mkdir -p out
+./build/release/apps/xbarsim info workloads/zoo/lenet5.json
+echo
+./build/release/apps/xbarsim eval workloads/zoo/lenet5.json --precision float --output out/lenet5_float.json
+echo
+./build/release/apps/xbarsim eval workloads/zoo/lenet5.json --precision int --output out/lenet5_int.json
+echo
+echo "reports: out/lenet5_float.json out/lenet5_int.json"

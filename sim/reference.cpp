@@ -1,0 +1,389 @@
+#include "sim/reference.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <mutex>
+
+#include "common/error.hpp"
+#include "common/parallel.hpp"
+
+namespace xbarsim::sim {
+
+using workloads::Layer;
+using workloads::LayerKind;
+template <typename T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+std::string precision_name(Precision p) { return p == Precision::Float ? "float" : "int"; }
+
+Precision parse_precision(const std::string& s) {
+  if (s == "float") return Precision::Float;
+  if (s == "int") return Precision::Int;
+  throw Error("--precision: expected float or int, found '" + s + "'");
+}
+
+struct ReferenceEngine::Step {
+  LayerKind kind = LayerKind::Relu;
+  std::string name;
+  std::vector<std::size_t> in;
+  std::size_t out = 0;
+  std::vector<std::size_t> release;  ///< slots whose last reader is this step
+
+  // conv2d / linear
+  bool is_conv = false;
+  mapping::ConvGeometry geom;
+  Eigen::MatrixXf wf;  ///< Cout x K
+  Eigen::VectorXf bf;
+  Eigen::MatrixXd wi;  ///< integer codes, Cout x K
+  Eigen::VectorXd bi;
+  std::vector<int> shift;  ///< per output channel: output_exp - (input_exp + weight_exp)
+  bool raw = false;        ///< emits accumulators (no output_bits)
+  models::IntRange range;
+
+  // pools: geom.kh/kw/stride/pad with in_channels/in_h/in_w
+  // add
+  int add_shift_a = 0, add_shift_b = 0, add_out_shift = 0;
+};
+
+namespace {
+
+models::IntRange activation_range(const workloads::Network& net, const Layer& L, int bits) {
+  bool only_relu = true;
+  bool any = false;
+  for (const auto& other : net.layers) {
+    for (const auto& in : other.inputs) {
+      if (in == L.name) {
+        any = true;
+        only_relu = only_relu && other.kind == LayerKind::Relu;
+      }
+    }
+  }
+  return (any && only_relu) ? models::unsigned_range(bits) : models::signed_range(bits);
+}
+
+template <typename T>
+void maxpool(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out) {
+  const std::int64_t oh = g.out_h(), ow = g.out_w();
+  out.resize(g.in_channels * oh * ow, in.cols());
+  for (std::int64_t n = 0; n < in.cols(); ++n) {
+    for (std::int64_t c = 0; c < g.in_channels; ++c) {
+      const T* plane = in.data() + n * in.rows() + c * g.in_h * g.in_w;
+      T* dst = out.data() + n * out.rows() + c * oh * ow;
+      for (std::int64_t oy = 0; oy < oh; ++oy) {
+        for (std::int64_t ox = 0; ox < ow; ++ox) {
+          T best = -std::numeric_limits<T>::infinity();
+          for (int ky = 0; ky < g.kh; ++ky) {
+            const std::int64_t y = oy * g.stride_h - g.pad_h + ky;
+            if (y < 0 || y >= g.in_h) continue;
+            for (int kx = 0; kx < g.kw; ++kx) {
+              const std::int64_t x = ox * g.stride_w - g.pad_w + kx;
+              if (x >= 0 && x < g.in_w) best = std::max(best, plane[y * g.in_w + x]);
+            }
+          }
+          dst[oy * ow + ox] = best;
+        }
+      }
+    }
+  }
+}
+
+/// Average pooling with zero padding counted in the divisor (PyTorch's count_include_pad=True).
+template <typename T>
+void avgpool(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out, bool integer) {
+  const std::int64_t oh = g.out_h(), ow = g.out_w();
+  const std::int64_t count = std::int64_t{g.kh} * g.kw;
+  out.resize(g.in_channels * oh * ow, in.cols());
+  for (std::int64_t n = 0; n < in.cols(); ++n) {
+    for (std::int64_t c = 0; c < g.in_channels; ++c) {
+      const T* plane = in.data() + n * in.rows() + c * g.in_h * g.in_w;
+      T* dst = out.data() + n * out.rows() + c * oh * ow;
+      for (std::int64_t oy = 0; oy < oh; ++oy) {
+        for (std::int64_t ox = 0; ox < ow; ++ox) {
+          T sum = 0;
+          for (int ky = 0; ky < g.kh; ++ky) {
+            const std::int64_t y = oy * g.stride_h - g.pad_h + ky;
+            if (y < 0 || y >= g.in_h) continue;
+            for (int kx = 0; kx < g.kw; ++kx) {
+              const std::int64_t x = ox * g.stride_w - g.pad_w + kx;
+              if (x >= 0 && x < g.in_w) sum += plane[y * g.in_w + x];
+            }
+          }
+          dst[oy * ow + ox] = integer ? static_cast<T>(models::round_div(static_cast<std::int64_t>(sum), count))
+                                      : sum / static_cast<T>(count);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precision) : precision_(precision) {
+  if (precision == Precision::Int && !net.is_quantized()) {
+    throw Error("network '" + net.name +
+                "' has no quantization blocks: integer inference needs a quantized workload "
+                "(run 'xbarsim quantize' or use --precision int on eval, which quantizes it first)");
+  }
+  input_size_ = 1;
+  for (auto d : net.input_shape) input_size_ *= d;
+  if (net.input_quantization) input_quant_ = *net.input_quantization;
+
+  std::map<std::string, std::size_t> slot{{net.input_name, 0}};
+  std::map<std::string, int> exp;  // power-of-two scale of each tensor (quantized networks)
+  if (net.input_quantization) exp[net.input_name] = net.input_quantization->input_scale_exp;
+  std::vector<double> raw_scale;  // per output feature of a raw (accumulator) layer
+  std::map<std::string, std::vector<double>> raw_scales;
+
+  for (const auto& L : net.layers) {
+    Step s;
+    s.kind = L.kind;
+    s.name = L.name;
+    for (const auto& in : L.inputs) s.in.push_back(slot.at(in));
+    s.out = slot.size();
+    slot[L.name] = s.out;
+    const workloads::Shape& ishape = net.shape_of(L.inputs[0]);
+    if (ishape.size() == 3) {
+      s.geom.in_channels = ishape[0];
+      s.geom.in_h = ishape[1];
+      s.geom.in_w = ishape[2];
+      s.geom.kh = L.kernel_size[0];
+      s.geom.kw = L.kernel_size[1];
+      s.geom.stride_h = L.stride[0];
+      s.geom.stride_w = L.stride[1];
+      s.geom.pad_h = L.padding[0];
+      s.geom.pad_w = L.padding[1];
+    }
+    const bool quantized = net.is_quantized();
+    const int in_exp = quantized ? exp.at(L.inputs[0]) : 0;
+    if (L.has_weights()) {
+      s.is_conv = L.kind == LayerKind::Conv2d;
+      const std::int64_t cout = s.is_conv ? L.out_channels : L.out_features;
+      const std::int64_t k = s.is_conv ? s.geom.rows() : L.in_features;
+      const auto* q = L.quantization ? &*L.quantization : nullptr;
+      if (!L.weight.empty()) {
+        s.wf = Eigen::Map<const RowMajorF>(net.tensor(L.weight).data<float>(), cout, k);
+      } else {  // integer-only workload: the float weights are the dequantized codes
+        const auto codes = net.tensor(q->weight).to_double();
+        s.wf.resize(cout, k);
+        for (std::int64_t c = 0; c < cout; ++c) {
+          for (std::int64_t j = 0; j < k; ++j)
+            s.wf(c, j) = static_cast<float>(std::ldexp(codes[c * k + j], q->weight_exp(c)));
+        }
+      }
+      s.bf = Eigen::VectorXf::Zero(cout);
+      if (!L.bias.empty()) {
+        s.bf = Eigen::Map<const Eigen::VectorXf>(net.tensor(L.bias).data<float>(), cout);
+      } else if (q != nullptr && !q->bias.empty()) {
+        const auto codes = net.tensor(q->bias).to_double();
+        for (std::int64_t c = 0; c < cout; ++c)
+          s.bf(c) = static_cast<float>(std::ldexp(codes[c], in_exp + q->weight_exp(c)));
+      }
+      if (precision == Precision::Int) {
+        const auto codes = net.tensor(q->weight).to_double();
+        s.wi = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(codes.data(),
+                                                                                                        cout, k);
+        s.bi = Eigen::VectorXd::Zero(cout);
+        if (!q->bias.empty()) s.bi = Eigen::Map<const Eigen::VectorXd>(net.tensor(q->bias).to_double().data(), cout);
+        s.raw = !q->output_bits.has_value();
+        s.shift.resize(static_cast<std::size_t>(cout));
+        for (std::int64_t c = 0; c < cout; ++c) {
+          s.shift[c] = s.raw ? 0 : *q->output_scale_exp - (in_exp + q->weight_exp(c));
+        }
+        if (!s.raw) s.range = activation_range(net, L, *q->output_bits);
+      }
+      if (quantized) {
+        if (q->output_bits) {
+          exp[L.name] = *q->output_scale_exp;
+        } else {
+          const std::int64_t per = s.is_conv ? s.geom.positions() : 1;
+          std::vector<double> sc;
+          for (std::int64_t c = 0; c < cout; ++c) {
+            for (std::int64_t p = 0; p < per; ++p) sc.push_back(std::ldexp(1.0, in_exp + q->weight_exp(c)));
+          }
+          raw_scales[L.name] = sc;
+          exp[L.name] = 0;
+        }
+      }
+    } else if (L.kind == LayerKind::Add) {
+      if (quantized) {
+        const int ea = exp.at(L.inputs[0]), eb = exp.at(L.inputs[1]);
+        const int emin = std::min(ea, eb);
+        s.add_shift_a = ea - emin;
+        s.add_shift_b = eb - emin;
+        s.add_out_shift = *L.quantization->output_scale_exp - emin;
+        s.range = activation_range(net, L, *L.quantization->output_bits);
+        exp[L.name] = *L.quantization->output_scale_exp;
+      }
+    } else if (quantized) {
+      if (raw_scales.count(L.inputs[0]) != 0) {
+        throw Error("network '" + net.name + "': layer '" + L.name + "' reads raw accumulators of '" + L.inputs[0] +
+                    "'");
+      }
+      exp[L.name] = exp.at(L.inputs[0]);
+    }
+    steps_.push_back(std::move(s));
+  }
+  output_slot_ = slot.at(net.output);
+  const auto& oshape = net.shape_of(net.output);
+  output_size_ = 1;
+  for (auto d : oshape) output_size_ *= d;
+  if (precision == Precision::Int) {
+    auto it = raw_scales.find(net.output);
+    output_scale_ = it != raw_scales.end() ? it->second
+                                           : std::vector<double>(static_cast<std::size_t>(output_size_),
+                                                                 std::ldexp(1.0, exp.at(net.output)));
+  }
+  // Free every intermediate after its last reader (the output is kept).
+  std::map<std::size_t, std::size_t> last_use;
+  for (std::size_t i = 0; i < steps_.size(); ++i) {
+    for (auto in : steps_[i].in) last_use[in] = i;
+  }
+  for (const auto& [s, i] : last_use) {
+    if (s != output_slot_) steps_[i].release.push_back(s);
+  }
+}
+
+ReferenceEngine::~ReferenceEngine() = default;
+ReferenceEngine::ReferenceEngine(ReferenceEngine&&) noexcept = default;
+ReferenceEngine& ReferenceEngine::operator=(ReferenceEngine&&) noexcept = default;
+
+template <typename T>
+Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver* observer) const {
+  constexpr bool kInt = std::is_same_v<T, double>;
+  if (inputs.rows() != input_size_) {
+    throw Error("reference engine: input has " + std::to_string(inputs.rows()) + " features, network expects " +
+                std::to_string(input_size_));
+  }
+  std::vector<Mat<T>> slots(steps_.size() + 1);
+  if constexpr (kInt) {
+    const auto range = models::unsigned_range(input_quant_.input_bits);
+    slots[0] = inputs.unaryExpr(
+        [&](float x) { return static_cast<double>(models::quantize_value(x, input_quant_.input_scale_exp, range)); });
+  } else {
+    slots[0] = inputs;
+    if (observer != nullptr) (*observer)("input", slots[0]);
+  }
+  auto requantize = [](const Step& s, Mat<T>& y) {  // rows = output channels
+    for (std::int64_t j = 0; j < y.cols(); ++j) {
+      for (std::int64_t c = 0; c < y.rows(); ++c) {
+        y(c, j) = static_cast<T>(s.range.clip(models::round_shift(static_cast<std::int64_t>(y(c, j)), s.shift[c])));
+      }
+    }
+  };
+  Mat<T> cols, y;
+  for (const auto& s : steps_) {
+    const Mat<T>& a = slots[s.in[0]];
+    Mat<T>& out = slots[s.out];
+    switch (s.kind) {
+      case LayerKind::Conv2d:
+      case LayerKind::Linear: {
+        const Mat<T>* x = &a;
+        if (s.is_conv) {
+          mapping::im2col(s.geom, a, cols);
+          x = &cols;
+        }
+        if constexpr (kInt) {
+          y.noalias() = s.wi * *x;
+          y.colwise() += s.bi;
+          if (!s.raw) requantize(s, y);
+        } else {
+          y.noalias() = s.wf * *x;
+          y.colwise() += s.bf;
+        }
+        if (s.is_conv) {
+          mapping::col2chw(y, s.geom.positions(), out);
+        } else {
+          out.swap(y);
+        }
+        break;
+      }
+      case LayerKind::Relu: out = a.cwiseMax(T(0)); break;
+      case LayerKind::MaxPool2d: maxpool(s.geom, a, out); break;
+      case LayerKind::AvgPool2d: avgpool(s.geom, a, out, kInt); break;
+      case LayerKind::Flatten: out = a; break;
+      case LayerKind::Add: {
+        const Mat<T>& b = slots[s.in[1]];
+        if constexpr (kInt) {
+          out.resize(a.rows(), a.cols());
+          for (std::int64_t i = 0; i < a.size(); ++i) {
+            const std::int64_t sum = models::round_shift(static_cast<std::int64_t>(a.data()[i]), -s.add_shift_a) +
+                                     models::round_shift(static_cast<std::int64_t>(b.data()[i]), -s.add_shift_b);
+            out.data()[i] = static_cast<T>(s.range.clip(models::round_shift(sum, s.add_out_shift)));
+          }
+        } else {
+          out = a + b;
+        }
+        break;
+      }
+      case LayerKind::BatchNorm: throw Error("reference engine: batchnorm '" + s.name + "' was not folded");
+    }
+    if constexpr (!kInt) {
+      if (observer != nullptr) (*observer)(s.name, out);
+    }
+    for (auto r : s.release) slots[r] = Mat<T>();
+  }
+  return std::move(slots[output_slot_]);
+}
+
+Eigen::MatrixXd ReferenceEngine::forward(const Eigen::MatrixXf& inputs, const TensorObserver* observer) const {
+  if (precision_ == Precision::Float) return run<float>(inputs, observer).cast<double>();
+  Eigen::MatrixXd codes = run<double>(inputs, nullptr);
+  for (std::int64_t j = 0; j < codes.cols(); ++j) {
+    for (std::int64_t i = 0; i < codes.rows(); ++i) codes(i, j) *= output_scale_[static_cast<std::size_t>(i)];
+  }
+  return codes;
+}
+
+Eigen::MatrixXd ReferenceEngine::forward_int_codes(const Eigen::MatrixXf& inputs) const {
+  if (precision_ != Precision::Int) throw Error("reference engine: integer codes need Precision::Int");
+  return run<double>(inputs, nullptr);
+}
+
+Eigen::MatrixXf image_batch(const workloads::Dataset& data, const workloads::Normalization& norm, std::int64_t first,
+                            std::int64_t n) {
+  Eigen::MatrixXf x(data.image_size(), n);
+  workloads::normalize_images(data, norm, first, n, x.data());
+  return x;
+}
+
+EvalResult evaluate(const ReferenceEngine& engine, const workloads::Dataset& data, const workloads::Normalization& norm,
+                    const EvalOptions& options) {
+  if (data.image_size() != engine.input_size()) {
+    throw Error("data set '" + data.name + "' has images of " + std::to_string(data.image_size()) +
+                " values, the network expects " + std::to_string(engine.input_size()));
+  }
+  const auto start = std::chrono::steady_clock::now();
+  EvalResult r;
+  r.images = options.limit > 0 ? std::min(options.limit, data.count) : data.count;
+  r.predictions.assign(static_cast<std::size_t>(r.images), -1);
+  const std::int64_t batch = std::max<std::int64_t>(1, options.batch);
+  const std::size_t chunks = static_cast<std::size_t>((r.images + batch - 1) / batch);
+  std::atomic<std::int64_t> done{0};
+  std::mutex progress_mutex;
+  parallel_for_chunks(chunks, resolve_threads(options.threads), [&](std::size_t c) {
+    const std::int64_t first = static_cast<std::int64_t>(c) * batch;
+    const std::int64_t n = std::min(batch, r.images - first);
+    const Eigen::MatrixXd logits = engine.forward(image_batch(data, norm, first, n));
+    for (std::int64_t i = 0; i < n; ++i) {
+      Eigen::Index best = 0;
+      logits.col(i).maxCoeff(&best);
+      r.predictions[static_cast<std::size_t>(first + i)] = static_cast<int>(best);
+    }
+    const std::int64_t now = done.fetch_add(n) + n;
+    if (options.progress) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      options.progress(now, r.images);
+    }
+  });
+  for (std::int64_t i = 0; i < r.images; ++i) {
+    r.correct += r.predictions[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(i)] ? 1 : 0;
+  }
+  r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+}  // namespace xbarsim::sim

@@ -1,0 +1,85 @@
+// The reference engine: plain C++/Eigen inference of a Network, in float or in
+// the integer arithmetic contract (ARCHITECTURE.md). It is the ground truth the
+// crossbar engines are checked against: with ideal devices they must agree with
+// Precision::Int bit for bit.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "mapping/unroll.hpp"
+#include "models/arithmetic.hpp"
+#include "workloads/dataset.hpp"
+#include "workloads/network.hpp"
+
+namespace xbarsim::sim {
+
+enum class Precision { Float, Int };
+std::string precision_name(Precision p);
+/// "float" or "int"; throws xbarsim::Error otherwise.
+Precision parse_precision(const std::string& s);
+
+/// Called with every tensor a float forward pass produces (features x images, one image per column).
+using TensorObserver = std::function<void(const std::string& name, const Eigen::MatrixXf& values)>;
+
+class ReferenceEngine {
+ public:
+  /// Precision::Int needs a quantized network (see mapping::quantize_post_training).
+  ReferenceEngine(const workloads::Network& net, Precision precision);
+  ~ReferenceEngine();
+  ReferenceEngine(ReferenceEngine&&) noexcept;
+  ReferenceEngine& operator=(ReferenceEngine&&) noexcept;
+
+  /// `inputs`: input_size() x n normalised images. Returns the output tensor, features x n;
+  /// in Int precision the integer outputs scaled back by their power-of-two scale.
+  Eigen::MatrixXd forward(const Eigen::MatrixXf& inputs, const TensorObserver* observer = nullptr) const;
+  /// Int precision only: the raw integer output codes (accumulators for a final layer without output_bits).
+  Eigen::MatrixXd forward_int_codes(const Eigen::MatrixXf& inputs) const;
+
+  Precision precision() const { return precision_; }
+  std::int64_t input_size() const { return input_size_; }
+  std::int64_t output_size() const { return output_size_; }
+
+  struct Step;  // one compiled layer (reference.cpp)
+
+ private:
+  template <typename T>
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> run(const Eigen::MatrixXf& inputs,
+                                                       const TensorObserver* observer) const;
+
+  Precision precision_;
+  std::int64_t input_size_ = 0;
+  std::int64_t output_size_ = 0;
+  workloads::InputQuantization input_quant_;
+  std::vector<Step> steps_;
+  std::size_t output_slot_ = 0;
+  std::vector<double> output_scale_;  ///< per output feature, Int precision
+};
+
+struct EvalOptions {
+  std::int64_t limit = 0;   ///< first N test images (0 = all)
+  unsigned threads = 0;     ///< 0 = all cores
+  std::int64_t batch = 64;  ///< images per chunk; results do not depend on threads
+  std::function<void(std::int64_t done, std::int64_t total)> progress;  ///< may be empty
+};
+
+struct EvalResult {
+  std::int64_t images = 0;
+  std::int64_t correct = 0;
+  std::vector<int> predictions;
+  double wall_time_s = 0.0;
+  double accuracy() const { return images == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(images); }
+};
+
+/// Top-1 classification over a data set, parallel over chunks, deterministic.
+EvalResult evaluate(const ReferenceEngine& engine, const workloads::Dataset& data, const workloads::Normalization& norm,
+                    const EvalOptions& options);
+
+/// Images [first, first + n) of `data`, normalised, one image per column.
+Eigen::MatrixXf image_batch(const workloads::Dataset& data, const workloads::Normalization& norm, std::int64_t first,
+                            std::int64_t n);
+
+}  // namespace xbarsim::sim

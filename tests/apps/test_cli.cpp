@@ -1,0 +1,229 @@
+// The xbarsim command line end to end: good runs, and bad input that must give one
+// clear line naming the file/key/expected value, exit status 2, and no report file.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <zlib.h>
+
+#include "tests/support/toy.hpp"
+#include "workloads/io.hpp"
+#include "workloads/network.hpp"
+#include "workloads/safetensors.hpp"
+
+namespace xbarsim::apps {
+namespace {
+
+namespace fs = std::filesystem;
+using testing_support::TempDir;
+
+struct CliRun {
+  int status = -1;
+  std::string output;  ///< stdout and stderr
+};
+
+CliRun run_cli(const std::string& args) {
+  const std::string cmd = std::string(XBARSIM_CLI) + " " + args + " 2>&1";
+  CliRun r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (p == nullptr) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::string slurp(const std::string& path) { return workloads::read_file(path); }
+void spit(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+/// flatten -> linear(784 -> 10): a valid Fashion-MNIST workload small enough for many runs.
+void write_tiny_workload(const std::string& json_path) {
+  std::mt19937_64 rng(4);
+  workloads::Network net;
+  net.name = "tiny";
+  net.input_shape = {1, 28, 28};
+  net.weights_file = "tiny.safetensors";
+  testing_support::add_simple(net, "flatten", workloads::LayerKind::Flatten, "input");
+  testing_support::add_linear(net, "fc", "flatten", 784, 10, rng);
+  workloads::validate_and_infer(net, "tiny");
+  workloads::save_network(net, json_path);
+}
+
+std::string idx_gz(const std::string& path, const std::string& bytes) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+  gzclose(f);
+  return path;
+}
+
+std::string idx_header(std::vector<std::uint32_t> dims) {
+  std::string s{'\0', '\0', '\x08', static_cast<char>(dims.size())};
+  for (auto d : dims) {
+    for (int sh = 24; sh >= 0; sh -= 8) s.push_back(static_cast<char>(d >> sh));
+  }
+  return s;
+}
+
+class Cli : public ::testing::Test {
+protected:
+  void SetUp() override {
+    json_ = dir_.file("tiny.json");
+    write_tiny_workload(json_);
+    report_ = dir_.file("report.json");
+  }
+  /// Edits the tiny workload's JSON and returns the path of the edited copy.
+  std::string edited(const std::function<void(nlohmann::json&)>& edit) {
+    auto doc = nlohmann::json::parse(slurp(json_));
+    edit(doc);
+    const std::string p = dir_.file("edited.json");
+    spit(p, doc.dump());
+    return p;
+  }
+  /// Runs eval with --output and checks exit 2, the message, and that no report was written.
+  void expect_bad(const std::string& args, const std::vector<std::string>& fragments) {
+    const CliRun r = run_cli(args + " --output " + report_);
+    EXPECT_EQ(r.status, 2) << args << "\n" << r.output;
+    for (const auto& f : fragments) EXPECT_NE(r.output.find(f), std::string::npos) << "missing '" << f << "' in: " << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one line: " << r.output;
+    EXPECT_FALSE(fs::exists(report_)) << "a failed run must leave no report behind";
+  }
+  TempDir dir_;
+  std::string json_;
+  std::string report_;
+};
+
+TEST_F(Cli, HelpAndVersion) {
+  EXPECT_EQ(run_cli("--help").status, 0);
+  const CliRun h = run_cli("eval --help");
+  EXPECT_EQ(h.status, 0);
+  EXPECT_NE(h.output.find("--precision"), std::string::npos);
+  EXPECT_EQ(run_cli("--version").status, 0);
+  EXPECT_EQ(run_cli("").status, 2);
+}
+
+TEST_F(Cli, EvalWritesAReportThatStatesWorkloadSettingsAndResults) {
+  const CliRun r = run_cli("eval " + json_ + " --limit 300 --threads 1 --output " + report_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  EXPECT_EQ(rep["version"], 1);
+  EXPECT_EQ(rep["workload"]["name"], "tiny");
+  EXPECT_EQ(rep["settings"]["precision"], "float");
+  EXPECT_EQ(rep["settings"]["threads"], 1);
+  EXPECT_EQ(rep["results"]["images"], 300);
+  const double acc = rep["results"]["accuracy"];
+  EXPECT_DOUBLE_EQ(acc, rep["results"]["correct"].get<double>() / 300.0);
+  EXPECT_NE(r.output.find("accuracy"), std::string::npos);
+}
+
+TEST_F(Cli, QuantizeThenEvalInIntegers) {
+  const std::string q = dir_.file("tiny_int8.json");
+  const CliRun r = run_cli("quantize " + json_ + " -o " + q + " --calibration-images 64");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_TRUE(fs::exists(dir_.file("tiny_int8.safetensors")));
+  const CliRun e = run_cli("eval " + q + " --precision int --limit 200 --output " + report_);
+  ASSERT_EQ(e.status, 0) << e.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  EXPECT_EQ(rep["settings"]["quantization"]["source"], "workload");
+  // The same quantization done on the fly by eval gives the same accuracy.
+  const CliRun f = run_cli("eval " + json_ + " --precision int --limit 200 --calibration-images 64 --output " + dir_.file("r2.json"));
+  ASSERT_EQ(f.status, 0) << f.output;
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir_.file("r2.json")))["results"]["correct"], rep["results"]["correct"]);
+}
+
+TEST_F(Cli, BadWorkloadFiles) {
+  expect_bad("eval " + dir_.file("missing.json"), {"missing.json: cannot open file"});
+  expect_bad("eval " + dir_.path().string(), {"is a directory"});
+  spit(dir_.file("broken.json"), "{\"version\": 1,\n \"name\": ");
+  expect_bad("eval " + dir_.file("broken.json"), {"broken.json: malformed JSON", "line 2"});
+  spit(dir_.file("array.json"), "[1, 2]");
+  expect_bad("eval " + dir_.file("array.json"), {"array.json", "expected a JSON object"});
+  expect_bad("eval " + edited([](auto& d) { d["version"] = 7; }), {"edited.json: version", "expected 1"});
+  expect_bad("eval " + edited([](auto& d) { d["layerz"] = 1; }), {"edited.json: layerz: unknown key"});
+  expect_bad("eval " + edited([](auto& d) { d["layers"][1]["type"] = "dense"; }), {"layers[1].type", "unknown layer type \"dense\""});
+  expect_bad("eval " + edited([](auto& d) { d["layers"][1]["out_features"] = "ten"; }),
+             {"layers[1].out_features: expected an integer", "string \"ten\""});
+  expect_bad("eval " + edited([](auto& d) { d["input"]["shape"] = {1, 28, 27}; }),
+             {"layers[1] ('fc')", "in_features is 784 but input 'flatten' has shape [756]"});
+  expect_bad("eval " + edited([](auto& d) {
+               d["layers"].erase(0);
+               d["layers"][0]["inputs"] = {"input"};
+             }), {"add a flatten layer before linear"});
+  expect_bad("eval " + edited([](auto& d) { d["layers"][1]["weight"] = "fc.bias"; }),
+             {"tensor 'fc.bias' has shape [10], expected [10, 784]"});
+  expect_bad("eval " + edited([](auto& d) { d["layers"][1]["weight"] = "fc.w"; }), {"tensor 'fc.w' not found in tiny.safetensors"});
+  expect_bad("eval " + edited([](auto& d) { d["dataset"]["normalization"]["std"] = {0.0}; }),
+             {"dataset.normalization.std: expected an array of numbers in [1e-12"});
+  expect_bad("eval " + edited([](auto& d) { d["dataset"]["name"] = "imagenet"; }), {"dataset.name", "unknown data set \"imagenet\""});
+}
+
+TEST_F(Cli, BadWeightFiles) {
+  const std::string w = dir_.file("tiny.safetensors");
+  const std::string good = slurp(w);
+  spit(w, good.substr(0, good.size() - 100));
+  expect_bad("eval " + json_, {"tiny.safetensors: tensor", "outside the data section", "truncated file?"});
+  spit(w, good.substr(0, 5));
+  expect_bad("eval " + json_, {"tiny.safetensors", "expected at least the 8-byte header length"});
+  std::string garbled = good;
+  garbled[8] = '#';
+  spit(w, garbled);
+  expect_bad("eval " + json_, {"tiny.safetensors: header is not valid JSON"});
+  spit(w, good);
+  auto file = workloads::read_safetensors(w);
+  file.tensors["fc.weight"] = workloads::Tensor(workloads::DType::I32, {10, 784});
+  workloads::write_safetensors(w, file);
+  expect_bad("eval " + json_, {"tensor 'fc.weight' has dtype I32, expected F32"});
+  fs::remove(w);
+  expect_bad("eval " + json_, {"tiny.safetensors: cannot open file"});
+}
+
+TEST_F(Cli, BadDataFiles) {
+  const std::string data = dir_.file("data");
+  fs::create_directories(data);
+  const std::string src = "/usr/share/datasets/fashion-mnist/";
+  fs::copy_file(src + "t10k-labels-idx1-ubyte.gz", data + "/t10k-labels-idx1-ubyte.gz");
+  expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-images-idx3-ubyte.gz: no such file"});
+  idx_gz(data + "/t10k-images-idx3-ubyte.gz", "\x01\x02\x08\x03garbage");
+  expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-images-idx3-ubyte.gz: bad IDX magic"});
+  idx_gz(data + "/t10k-images-idx3-ubyte.gz", idx_header({10000, 28, 28}) + std::string(1000, '\0'));
+  expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-images-idx3-ubyte.gz: IDX data has 1000 bytes", "truncated file?"});
+  idx_gz(data + "/t10k-images-idx3-ubyte.gz", idx_header({5, 28, 28}) + std::string(5 * 784, '\0'));
+  expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-labels-idx1-ubyte.gz: 10000 labels for 5 images"});
+  idx_gz(data + "/t10k-images-idx3-ubyte.gz", idx_header({10000, 32, 32}) + std::string(10000 * 1024, '\0'));
+  expect_bad("eval " + json_ + " --data-dir " + data, {"has images of 1024 values, the network expects 784"});
+  expect_bad("eval " + json_ + " --data-dir " + dir_.file("nowhere"), {"nowhere/t10k-images-idx3-ubyte.gz: no such file"});
+}
+
+TEST_F(Cli, BadOptions) {
+  expect_bad("eval " + json_ + " --precision double", {"--precision: expected float or int, found 'double'"});
+  expect_bad("eval " + json_ + " --limit -3", {"--limit: expected a non-negative number"});
+  expect_bad("eval " + json_ + " --colour red", {"unrecognised option '--colour'"});
+  expect_bad("eval " + json_ + " --threads many", {"the argument ('many') for option '--threads' is invalid"});
+  expect_bad("eval", {"the option '--workload' is required"});
+  expect_bad("eval " + edited([](auto& d) { d["dataset"]["normalization"]["mean"] = {0.5}; }) + " --precision int",
+             {"integer inference drives unsigned inputs"});
+  const CliRun r = run_cli("simulate " + json_);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.output.find("unknown command 'simulate'"), std::string::npos);
+}
+
+TEST_F(Cli, UnwritableReportLeavesNothingBehind) {
+  const std::string out = dir_.file("no/such/dir/report.json");
+  const CliRun r = run_cli("eval " + json_ + " --limit 10 --output " + out);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("no/such/dir/report.json: cannot create file"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(out));
+  const CliRun q = run_cli("quantize " + json_ + " -o " + dir_.file("q.txt"));
+  EXPECT_EQ(q.status, 2);
+  EXPECT_NE(q.output.find("--output: expected a path ending in .json"), std::string::npos) << q.output;
+}
+
+}  // namespace
+}  // namespace xbarsim::apps

@@ -1,0 +1,117 @@
+#include "tests/support/toy.hpp"
+
+#include <atomic>
+#include <unistd.h>
+
+namespace xbarsim::testing_support {
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  path_ = std::filesystem::temp_directory_path() /
+          ("xbarsim-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1)));
+  std::filesystem::remove_all(path_);
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+workloads::Tensor random_tensor(std::vector<std::int64_t> shape, std::mt19937_64& rng, float scale) {
+  workloads::Tensor t(workloads::DType::F32, std::move(shape));
+  std::uniform_real_distribution<float> u(-scale, scale);
+  float* d = t.data<float>();
+  for (std::size_t i = 0; i < t.numel(); ++i) d[i] = u(rng);
+  return t;
+}
+
+void add_conv(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t cin, std::int64_t cout,
+              int k, int stride, int pad, std::mt19937_64& rng) {
+  workloads::Layer L;
+  L.name = name;
+  L.kind = workloads::LayerKind::Conv2d;
+  L.inputs = {input};
+  L.in_channels = cin;
+  L.out_channels = cout;
+  L.kernel_size = {k, k};
+  L.stride = {stride, stride};
+  L.padding = {pad, pad};
+  L.weight = name + ".weight";
+  L.bias = name + ".bias";
+  net.tensors[L.weight] = random_tensor({cout, cin, k, k}, rng, 0.5F);
+  net.tensors[L.bias] = random_tensor({cout}, rng, 0.1F);
+  net.layers.push_back(L);
+}
+
+void add_linear(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t in, std::int64_t out,
+                std::mt19937_64& rng) {
+  workloads::Layer L;
+  L.name = name;
+  L.kind = workloads::LayerKind::Linear;
+  L.inputs = {input};
+  L.in_features = in;
+  L.out_features = out;
+  L.weight = name + ".weight";
+  L.bias = name + ".bias";
+  net.tensors[L.weight] = random_tensor({out, in}, rng, 0.5F);
+  net.tensors[L.bias] = random_tensor({out}, rng, 0.1F);
+  net.layers.push_back(L);
+}
+
+void add_simple(workloads::Network& net, const std::string& name, workloads::LayerKind kind, const std::string& input) {
+  workloads::Layer L;
+  L.name = name;
+  L.kind = kind;
+  L.inputs = {input};
+  if (kind == workloads::LayerKind::MaxPool2d || kind == workloads::LayerKind::AvgPool2d) {
+    L.kernel_size = {2, 2};
+    L.stride = {2, 2};
+  }
+  net.layers.push_back(L);
+}
+
+workloads::Network toy_cnn(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  workloads::Network net;
+  net.name = "toy_cnn";
+  net.input_shape = {2, 8, 8};
+  net.weights_file = "toy_cnn.safetensors";
+  using K = workloads::LayerKind;
+  add_conv(net, "conv1", "input", 2, 4, 3, 1, 1, rng);
+  add_simple(net, "relu1", K::Relu, "conv1");
+  add_simple(net, "pool1", K::MaxPool2d, "relu1");
+  add_conv(net, "conv2", "pool1", 4, 6, 3, 2, 1, rng);
+  add_simple(net, "relu2", K::Relu, "conv2");
+  add_simple(net, "pool2", K::AvgPool2d, "relu2");
+  add_simple(net, "flatten", K::Flatten, "pool2");
+  add_linear(net, "fc1", "flatten", 6, 5, rng);
+  add_simple(net, "relu3", K::Relu, "fc1");
+  add_linear(net, "fc2", "relu3", 5, 3, rng);
+  workloads::validate_and_infer(net, "toy_cnn");
+  return net;
+}
+
+workloads::Network toy_residual(std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  workloads::Network net;
+  net.name = "toy_residual";
+  net.input_shape = {2, 6, 6};
+  net.weights_file = "toy_residual.safetensors";
+  using K = workloads::LayerKind;
+  add_conv(net, "conv1", "input", 2, 2, 3, 1, 1, rng);
+  add_simple(net, "relu1", K::Relu, "conv1");
+  add_conv(net, "conv2", "relu1", 2, 2, 3, 1, 1, rng);
+  workloads::Layer add;
+  add.name = "add";
+  add.kind = K::Add;
+  add.inputs = {"conv2", "input"};
+  net.layers.push_back(add);
+  add_simple(net, "relu2", K::Relu, "add");
+  add_simple(net, "flatten", K::Flatten, "relu2");
+  add_linear(net, "fc", "flatten", 72, 4, rng);
+  workloads::validate_and_infer(net, "toy_residual");
+  return net;
+}
+
+}  // namespace xbarsim::testing_support

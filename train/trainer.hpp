@@ -1,0 +1,66 @@
+// LibTorch training of the zoo architectures on an image data set, and export
+// of the trained model as an xbarsim workload (network JSON + safetensors).
+#pragma once
+
+#include <torch/torch.h>
+#include <cstdint>
+#include <string>
+
+#include "train/architectures.hpp"
+#include "workloads/dataset.hpp"
+#include "workloads/network.hpp"
+
+namespace xbarsim::train {
+
+struct TrainOptions {
+  int epochs = 10;
+  int batch_size = 128;
+  double lr = 1e-3;
+  double weight_decay = 0.0;
+  bool hflip = false;  ///< random horizontal flips (valid for Fashion-MNIST's garments)
+  std::uint64_t seed = 1;
+  int threads = 0;               ///< 0 = all cores
+  std::int64_t train_limit = 0;  ///< 0 = whole training set
+  bool verbose = true;
+};
+
+struct TrainResult {
+  double test_accuracy = 0.0;
+  double train_accuracy = 0.0;
+  double wall_time_s = 0.0;
+  std::vector<double> epoch_test_accuracy;
+};
+
+/// A sequential LibTorch model built from an Architecture; modules registered under the spec's names.
+class SequentialNet : public torch::nn::Module {
+ public:
+  explicit SequentialNet(const Architecture& arch);
+  torch::Tensor forward(torch::Tensor x);
+  const Architecture& arch() const { return arch_; }
+  /// The registered module of op `name`.
+  std::shared_ptr<torch::nn::Module> module(const std::string& name) const;
+
+ private:
+  Architecture arch_;
+  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> mods_;
+  std::vector<std::function<torch::Tensor(torch::Tensor)>> fns_;
+};
+
+/// Normalised images [first, first + n) as an N x C x H x W float tensor.
+torch::Tensor images_tensor(const workloads::Dataset& data, const workloads::Normalization& norm, std::int64_t first,
+                            std::int64_t n);
+torch::Tensor labels_tensor(const workloads::Dataset& data, std::int64_t first, std::int64_t n);
+
+/// Top-1 accuracy (fraction) of `net` in eval mode.
+double evaluate(SequentialNet& net, const workloads::Dataset& data, const workloads::Normalization& norm,
+                int batch = 500);
+
+/// Trains with Adam and a cosine learning-rate schedule; deterministic for a seed and thread count.
+TrainResult train(SequentialNet& net, const workloads::Dataset& train_set, const workloads::Dataset& test_set,
+                  const workloads::Normalization& norm, const TrainOptions& opt);
+
+/// The trained model as an xbarsim Network (batch norm folded); `weights_file` is relative to the JSON.
+workloads::Network export_network(const SequentialNet& net, const workloads::DatasetSpec& dataset,
+                                  const std::string& weights_file);
+
+}  // namespace xbarsim::train

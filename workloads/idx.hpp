@@ -1,0 +1,24 @@
+// IDX files (the MNIST family's format), plain or gzip-compressed as Debian ships them.
+// Magic: two zero bytes, a type byte (0x08 = unsigned byte), the number of dimensions,
+// then each dimension as a big-endian 32-bit integer, then the data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xbarsim::workloads {
+
+struct IdxArray {
+  std::vector<std::int64_t> dims;
+  std::vector<std::uint8_t> data;  ///< row-major, dims multiplied out
+};
+
+/// Reads an unsigned-byte IDX file (.gz or not). Throws xbarsim::Error naming the file.
+IdxArray read_idx(const std::string& path);
+/// Parses decompressed IDX bytes; `where` names the source in errors.
+IdxArray parse_idx(const std::string& bytes, const std::string& where);
+/// Reads a whole gzip (or plain) file through zlib.
+std::string read_gzip_file(const std::string& path);
+
+}  // namespace xbarsim::workloads
