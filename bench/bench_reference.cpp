@@ -39,7 +39,8 @@ double macs_per_image(const workloads::Network& net) {
   double macs = 0;
   for (const auto& L : net.layers) {
     if (L.kind == workloads::LayerKind::Conv2d) {
-      macs += static_cast<double>(L.output_shape[0] * L.output_shape[1] * L.output_shape[2]) * L.in_channels * L.kernel_size[0] * L.kernel_size[1];
+      macs += static_cast<double>(L.output_shape[0] * L.output_shape[1] * L.output_shape[2]) * L.in_channels *
+              L.kernel_size[0] * L.kernel_size[1];
     } else if (L.kind == workloads::LayerKind::Linear) {
       macs += static_cast<double>(L.in_features) * L.out_features;
     }
@@ -56,7 +57,8 @@ int run(int argc, char** argv) {
               gemm_gflops(512, 512, 512), gemm_gflops(64, 576, 3136));
   const auto test = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
   const auto train = workloads::load_dataset("fashion-mnist", "", workloads::Split::Train);
-  std::printf("%-8s %-6s %-7s %10s %12s %10s %12s\n", "workload", "prec", "threads", "accuracy", "images/s", "wall_s", "GMAC/s");
+  std::printf("%-8s %-6s %-7s %10s %12s %10s %12s\n", "workload", "prec", "threads", "accuracy", "images/s", "wall_s",
+              "GMAC/s");
   for (const char* name : {"mlp", "lenet5", "vgg8"}) {
     if (!std::filesystem::exists(zoo + "/" + name + ".json")) continue;
     const auto net = workloads::load_network(zoo + "/" + name + ".json");
@@ -69,8 +71,8 @@ int run(int argc, char** argv) {
         opt.limit = images;
         opt.threads = threads;
         const auto r = sim::evaluate(engine, test, n->dataset.normalization, opt);
-        std::printf("%-8s %-6s %-7u %9.2f%% %12.0f %10.3f %12.2f\n", name, is_int ? "int" : "float", threads, 100.0 * r.accuracy(),
-                    static_cast<double>(r.images) / r.wall_time_s, r.wall_time_s,
+        std::printf("%-8s %-6s %-7u %9.2f%% %12.0f %10.3f %12.2f\n", name, is_int ? "int" : "float", threads,
+                    100.0 * r.accuracy(), static_cast<double>(r.images) / r.wall_time_s, r.wall_time_s,
                     macs_per_image(*n) * static_cast<double>(r.images) / r.wall_time_s / 1e9);
       }
     }

@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "common/error.hpp"
+#include "common/parallel.hpp"
 #include "train/trainer.hpp"
 
 namespace po = boost::program_options;
@@ -48,7 +49,7 @@ int run(int argc, char** argv) {
   const auto train_set = workloads::load_dataset(spec.name, data_dir, workloads::Split::Train);
   const auto test_set = workloads::load_dataset(spec.name, data_dir, workloads::Split::Test);
 
-  train::SequentialNet net(train::architecture(model));
+  train::SequentialNet net(train::architecture(model), opt.seed);
   const auto result = train::train(net, train_set, test_set, spec.normalization, opt);
 
   const std::filesystem::path json_path(out);
@@ -64,6 +65,7 @@ int run(int argc, char** argv) {
                                 {"weight_decay", opt.weight_decay},
                                 {"hflip", opt.hflip},
                                 {"seed", opt.seed},
+                                {"threads", resolve_threads(static_cast<unsigned>(opt.threads))},
                                 {"train_images", opt.train_limit > 0 ? opt.train_limit : train_set.count},
                                 {"train_accuracy", result.train_accuracy},
                                 {"epoch_test_accuracy", result.epoch_test_accuracy},

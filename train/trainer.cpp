@@ -12,7 +12,8 @@ namespace xbarsim::train {
 using workloads::LayerKind;
 namespace nn = torch::nn;
 
-SequentialNet::SequentialNet(const Architecture& arch) : arch_(arch) {
+SequentialNet::SequentialNet(const Architecture& arch, std::uint64_t init_seed) : arch_(arch) {
+  torch::manual_seed(init_seed);
   for (const auto& op : arch_.ops) {
     switch (op.kind) {
       case LayerKind::Conv2d: {

@@ -34,7 +34,8 @@ struct TrainResult {
 /// A sequential LibTorch model built from an Architecture; modules registered under the spec's names.
 class SequentialNet : public torch::nn::Module {
  public:
-  explicit SequentialNet(const Architecture& arch);
+  /// Parameters are initialised from LibTorch's generator seeded with `init_seed`.
+  SequentialNet(const Architecture& arch, std::uint64_t init_seed);
   torch::Tensor forward(torch::Tensor x);
   const Architecture& arch() const { return arch_; }
   /// The registered module of op `name`.

@@ -91,7 +91,7 @@ TensorFile parse_safetensors(const std::string& bytes, const std::string& where)
       throw make_error(tw, "shape " + t.shape_string() + " of " + dname + " needs " + std::to_string(t.nbytes()) +
                                " bytes, data_offsets give " + std::to_string(e - b));
     }
-    std::memcpy(t.raw(), bytes.data() + data_begin + b, t.nbytes());
+    if (t.nbytes() > 0) std::memcpy(t.raw(), bytes.data() + data_begin + b, t.nbytes());
     ranges.emplace_back(b, e);
     file.tensors.emplace(name, std::move(t));
   }
@@ -120,7 +120,9 @@ std::string serialize_safetensors(const TensorFile& file) {
   std::memcpy(out.data(), &len, 8);
   out += h;
   out.reserve(out.size() + offset);
-  for (const auto& [name, t] : file.tensors) out.append(reinterpret_cast<const char*>(t.raw()), t.nbytes());
+  for (const auto& [name, t] : file.tensors) {
+    if (t.nbytes() > 0) out.append(reinterpret_cast<const char*>(t.raw()), t.nbytes());
+  }
   return out;
 }
 

@@ -49,7 +49,7 @@ class Tensor {
   static Tensor from(std::vector<std::int64_t> shape, const std::vector<T>& values) {
     Tensor t(dtype_of<T>(), std::move(shape));
     if (values.size() != t.numel()) throw std::invalid_argument("Tensor::from: value count does not match shape");
-    std::memcpy(t.bytes_.data(), values.data(), t.bytes_.size());
+    if (!t.bytes_.empty()) std::memcpy(t.bytes_.data(), values.data(), t.bytes_.size());
     return t;
   }
 

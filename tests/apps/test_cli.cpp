@@ -4,13 +4,13 @@
 
 #include <sys/wait.h>
 
+#include <zlib.h>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <zlib.h>
 
 #include "tests/support/toy.hpp"
 #include "workloads/io.hpp"
@@ -73,7 +73,7 @@ std::string idx_header(std::vector<std::uint32_t> dims) {
 }
 
 class Cli : public ::testing::Test {
-protected:
+ protected:
   void SetUp() override {
     json_ = dir_.file("tiny.json");
     write_tiny_workload(json_);
@@ -91,7 +91,8 @@ protected:
   void expect_bad(const std::string& args, const std::vector<std::string>& fragments) {
     const CliRun r = run_cli(args + " --output " + report_);
     EXPECT_EQ(r.status, 2) << args << "\n" << r.output;
-    for (const auto& f : fragments) EXPECT_NE(r.output.find(f), std::string::npos) << "missing '" << f << "' in: " << r.output;
+    for (const auto& f : fragments)
+      EXPECT_NE(r.output.find(f), std::string::npos) << "missing '" << f << "' in: " << r.output;
     EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << "one line: " << r.output;
     EXPECT_FALSE(fs::exists(report_)) << "a failed run must leave no report behind";
   }
@@ -133,7 +134,8 @@ TEST_F(Cli, QuantizeThenEvalInIntegers) {
   const auto rep = nlohmann::json::parse(slurp(report_));
   EXPECT_EQ(rep["settings"]["quantization"]["source"], "workload");
   // The same quantization done on the fly by eval gives the same accuracy.
-  const CliRun f = run_cli("eval " + json_ + " --precision int --limit 200 --calibration-images 64 --output " + dir_.file("r2.json"));
+  const CliRun f = run_cli("eval " + json_ + " --precision int --limit 200 --calibration-images 64 --output " +
+                           dir_.file("r2.json"));
   ASSERT_EQ(f.status, 0) << f.output;
   EXPECT_EQ(nlohmann::json::parse(slurp(dir_.file("r2.json")))["results"]["correct"], rep["results"]["correct"]);
 }
@@ -147,21 +149,27 @@ TEST_F(Cli, BadWorkloadFiles) {
   expect_bad("eval " + dir_.file("array.json"), {"array.json", "expected a JSON object"});
   expect_bad("eval " + edited([](auto& d) { d["version"] = 7; }), {"edited.json: version", "expected 1"});
   expect_bad("eval " + edited([](auto& d) { d["layerz"] = 1; }), {"edited.json: layerz: unknown key"});
-  expect_bad("eval " + edited([](auto& d) { d["layers"][1]["type"] = "dense"; }), {"layers[1].type", "unknown layer type \"dense\""});
+  expect_bad("eval " + edited([](auto& d) { d["layers"][1]["type"] = "dense"; }),
+             {"layers[1].type", "unknown layer type \"dense\""});
   expect_bad("eval " + edited([](auto& d) { d["layers"][1]["out_features"] = "ten"; }),
              {"layers[1].out_features: expected an integer", "string \"ten\""});
-  expect_bad("eval " + edited([](auto& d) { d["input"]["shape"] = {1, 28, 27}; }),
+  expect_bad("eval " + edited([](auto& d) {
+               d["input"]["shape"] = {1, 28, 27};
+             }),
              {"layers[1] ('fc')", "in_features is 784 but input 'flatten' has shape [756]"});
   expect_bad("eval " + edited([](auto& d) {
                d["layers"].erase(0);
                d["layers"][0]["inputs"] = {"input"};
-             }), {"add a flatten layer before linear"});
+             }),
+             {"add a flatten layer before linear"});
   expect_bad("eval " + edited([](auto& d) { d["layers"][1]["weight"] = "fc.bias"; }),
              {"tensor 'fc.bias' has shape [10], expected [10, 784]"});
-  expect_bad("eval " + edited([](auto& d) { d["layers"][1]["weight"] = "fc.w"; }), {"tensor 'fc.w' not found in tiny.safetensors"});
+  expect_bad("eval " + edited([](auto& d) { d["layers"][1]["weight"] = "fc.w"; }),
+             {"tensor 'fc.w' not found in tiny.safetensors"});
   expect_bad("eval " + edited([](auto& d) { d["dataset"]["normalization"]["std"] = {0.0}; }),
              {"dataset.normalization.std: expected an array of numbers in [1e-12"});
-  expect_bad("eval " + edited([](auto& d) { d["dataset"]["name"] = "imagenet"; }), {"dataset.name", "unknown data set \"imagenet\""});
+  expect_bad("eval " + edited([](auto& d) { d["dataset"]["name"] = "imagenet"; }),
+             {"dataset.name", "unknown data set \"imagenet\""});
 }
 
 TEST_F(Cli, BadWeightFiles) {
@@ -193,12 +201,14 @@ TEST_F(Cli, BadDataFiles) {
   idx_gz(data + "/t10k-images-idx3-ubyte.gz", "\x01\x02\x08\x03garbage");
   expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-images-idx3-ubyte.gz: bad IDX magic"});
   idx_gz(data + "/t10k-images-idx3-ubyte.gz", idx_header({10000, 28, 28}) + std::string(1000, '\0'));
-  expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-images-idx3-ubyte.gz: IDX data has 1000 bytes", "truncated file?"});
+  expect_bad("eval " + json_ + " --data-dir " + data,
+             {"t10k-images-idx3-ubyte.gz: IDX data has 1000 bytes", "truncated file?"});
   idx_gz(data + "/t10k-images-idx3-ubyte.gz", idx_header({5, 28, 28}) + std::string(5 * 784, '\0'));
   expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-labels-idx1-ubyte.gz: 10000 labels for 5 images"});
   idx_gz(data + "/t10k-images-idx3-ubyte.gz", idx_header({10000, 32, 32}) + std::string(10000 * 1024, '\0'));
   expect_bad("eval " + json_ + " --data-dir " + data, {"has images of 1024 values, the network expects 784"});
-  expect_bad("eval " + json_ + " --data-dir " + dir_.file("nowhere"), {"nowhere/t10k-images-idx3-ubyte.gz: no such file"});
+  expect_bad("eval " + json_ + " --data-dir " + dir_.file("nowhere"),
+             {"nowhere/t10k-images-idx3-ubyte.gz: no such file"});
 }
 
 TEST_F(Cli, BadOptions) {

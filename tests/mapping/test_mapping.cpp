@@ -77,9 +77,10 @@ TEST(Quantize, ChosenExponentIsTheBestPowerOfTwo) {
     for (int d = -4; d <= 4; ++d) EXPECT_LE(quant_error(v, k, range), quant_error(v, k + d, range) + 1e-12) << trial;
   }
   // Values exactly on a grid are represented exactly.
-  EXPECT_EQ(quant_error({0.25F, -0.5F, 0.75F, 31.75F}, choose_exponent({0.25F, -0.5F, 0.75F, 31.75F}, models::weight_range(8)),
-                        models::weight_range(8)),
-            0.0);
+  EXPECT_EQ(
+      quant_error({0.25F, -0.5F, 0.75F, 31.75F},
+                  choose_exponent({0.25F, -0.5F, 0.75F, 31.75F}, models::weight_range(8)), models::weight_range(8)),
+      0.0);
 }
 
 TEST(Quantize, PostTrainingQuantizationProducesAConsistentIntegerNetwork) {

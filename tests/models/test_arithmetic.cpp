@@ -44,7 +44,8 @@ TEST(Arithmetic, Ranges) {
 TEST(Arithmetic, RoundDivMatchesFloorHalfUp) {
   for (std::int64_t s = -50; s <= 50; ++s) {
     for (std::int64_t c = 1; c <= 9; ++c) {
-      ASSERT_EQ(round_div(s, c), static_cast<std::int64_t>(std::floor(static_cast<double>(s) / c + 0.5))) << s << "/" << c;
+      ASSERT_EQ(round_div(s, c), static_cast<std::int64_t>(std::floor(static_cast<double>(s) / c + 0.5)))
+          << s << "/" << c;
     }
   }
 }

@@ -99,7 +99,8 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
   const auto& iq = *net.input_quantization;
   IntTensor in;
   in.exp = iq.input_scale_exp;
-  for (float v : x) in.v.push_back(models::quantize_value(v, iq.input_scale_exp, models::unsigned_range(iq.input_bits)));
+  for (float v : x)
+    in.v.push_back(models::quantize_value(v, iq.input_scale_exp, models::unsigned_range(iq.input_bits)));
   t[net.input_name] = in;
   for (const auto& L : net.layers) {
     const IntTensor& a = t.at(L.inputs[0]);
@@ -114,7 +115,7 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
       const std::int64_t co = conv ? L.out_channels : L.out_features;
       const std::int64_t oh = conv ? L.output_shape[1] : 1, ow = conv ? L.output_shape[2] : 1;
       const auto range = only_relu_reads(net, L.name) ? models::unsigned_range(q.output_bits.value_or(8))
-                                                       : models::signed_range(q.output_bits.value_or(8));
+                                                      : models::signed_range(q.output_bits.value_or(8));
       for (std::int64_t c = 0; c < co; ++c) {
         for (std::int64_t oy = 0; oy < oh; ++oy) {
           for (std::int64_t ox = 0; ox < ow; ++ox) {
@@ -125,15 +126,18 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
                   for (int kx = 0; kx < L.kernel_size[1]; ++kx) {
                     const auto yy = oy * L.stride[0] - L.padding[0] + ky, xx = ox * L.stride[1] - L.padding[1] + kx;
                     if (yy < 0 || xx < 0 || yy >= ish[1] || xx >= ish[2]) continue;
-                    acc += static_cast<std::int64_t>(w[((c * L.in_channels + ci) * L.kernel_size[0] + ky) * L.kernel_size[1] + kx]) *
+                    acc += static_cast<std::int64_t>(
+                               w[((c * L.in_channels + ci) * L.kernel_size[0] + ky) * L.kernel_size[1] + kx]) *
                            a.v[(ci * ish[1] + yy) * ish[2] + xx];
                   }
                 }
               }
             } else {
-              for (std::int64_t i = 0; i < L.in_features; ++i) acc += static_cast<std::int64_t>(w[c * L.in_features + i]) * a.v[i];
+              for (std::int64_t i = 0; i < L.in_features; ++i)
+                acc += static_cast<std::int64_t>(w[c * L.in_features + i]) * a.v[i];
             }
-            if (q.output_bits) acc = range.clip(models::round_shift(acc, *q.output_scale_exp - a.exp - q.weight_exp(c)));
+            if (q.output_bits)
+              acc = range.clip(models::round_shift(acc, *q.output_scale_exp - a.exp - q.weight_exp(c)));
             out.v.push_back(acc);
           }
         }
@@ -147,9 +151,10 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
       const IntTensor& b = t.at(L.inputs[1]);
       const int e = std::min(a.exp, b.exp);
       const auto& q = *L.quantization;
-      const auto range = only_relu_reads(net, L.name) ? models::unsigned_range(*q.output_bits) : models::signed_range(*q.output_bits);
+      const auto range =
+          only_relu_reads(net, L.name) ? models::unsigned_range(*q.output_bits) : models::signed_range(*q.output_bits);
       for (std::size_t i = 0; i < a.v.size(); ++i) {
-        const std::int64_t s = (a.v[i] << (a.exp - e)) + (b.v[i] << (b.exp - e));
+        const std::int64_t s = a.v[i] * (std::int64_t{1} << (a.exp - e)) + b.v[i] * (std::int64_t{1} << (b.exp - e));
         out.v.push_back(range.clip(models::round_shift(s, *q.output_scale_exp - e)));
       }
       out.exp = *q.output_scale_exp;

@@ -13,10 +13,12 @@
 namespace xbarsim::sim {
 namespace {
 
-std::string zoo(const std::string& name) { return std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/" + name + ".json"; }
+std::string zoo(const std::string& name) {
+  return std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/" + name + ".json";
+}
 
 class Zoo : public ::testing::TestWithParam<std::string> {
-protected:
+ protected:
   static const workloads::Dataset& test_set() {
     static const workloads::Dataset d = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
     return d;
@@ -32,12 +34,14 @@ TEST_P(Zoo, FloatAccuracyReproducesTheRecordedOneAndIntegerStaysWithin1pp) {
   ASSERT_EQ(net.metadata.accuracy.count("float"), 1U);
   const double recorded = net.metadata.accuracy.at("float");
   EvalOptions opt;
-  const double float_acc = evaluate(ReferenceEngine(net, Precision::Float), test_set(), net.dataset.normalization, opt).accuracy();
+  const double float_acc =
+      evaluate(ReferenceEngine(net, Precision::Float), test_set(), net.dataset.normalization, opt).accuracy();
   EXPECT_NEAR(float_acc, recorded, 0.001) << GetParam();
 
   CalibrationOptions cal;
   const auto q = calibrate_and_quantize(net, train_set(), net.dataset.normalization, mapping::PtqOptions{}, cal);
-  const double int_acc = evaluate(ReferenceEngine(q, Precision::Int), test_set(), net.dataset.normalization, opt).accuracy();
+  const double int_acc =
+      evaluate(ReferenceEngine(q, Precision::Int), test_set(), net.dataset.normalization, opt).accuracy();
   EXPECT_GT(int_acc, float_acc - 0.01) << GetParam();
   RecordProperty("float_accuracy", std::to_string(float_acc));
   RecordProperty("int_accuracy", std::to_string(int_acc));

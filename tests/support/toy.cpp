@@ -1,7 +1,7 @@
 #include "tests/support/toy.hpp"
 
-#include <atomic>
 #include <unistd.h>
+#include <atomic>
 
 namespace xbarsim::testing_support {
 
@@ -26,8 +26,8 @@ workloads::Tensor random_tensor(std::vector<std::int64_t> shape, std::mt19937_64
   return t;
 }
 
-void add_conv(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t cin, std::int64_t cout,
-              int k, int stride, int pad, std::mt19937_64& rng) {
+void add_conv(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t cin,
+              std::int64_t cout, int k, int stride, int pad, std::mt19937_64& rng) {
   workloads::Layer L;
   L.name = name;
   L.kind = workloads::LayerKind::Conv2d;
@@ -44,8 +44,8 @@ void add_conv(workloads::Network& net, const std::string& name, const std::strin
   net.layers.push_back(L);
 }
 
-void add_linear(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t in, std::int64_t out,
-                std::mt19937_64& rng) {
+void add_linear(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t in,
+                std::int64_t out, std::mt19937_64& rng) {
   workloads::Layer L;
   L.name = name;
   L.kind = workloads::LayerKind::Linear;

@@ -12,7 +12,7 @@ namespace xbarsim::testing_support {
 
 /// A fresh folder under the system temp dir, removed with the object.
 class TempDir {
-public:
+ public:
   TempDir();
   ~TempDir();
   TempDir(const TempDir&) = delete;
@@ -20,25 +20,25 @@ public:
   const std::filesystem::path& path() const { return path_; }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 
 /// Random float tensor with values uniform in [-scale, scale].
 workloads::Tensor random_tensor(std::vector<std::int64_t> shape, std::mt19937_64& rng, float scale);
 
-/// conv(3x3, pad 1) -> relu -> maxpool 2 -> conv(3x3, stride 2) -> relu -> avgpool 2 -> flatten -> linear -> relu -> linear,
-/// over a [2, 8, 8] input. Float weights, seeded.
+/// conv(3x3, pad 1) -> relu -> maxpool 2 -> conv(3x3, stride 2) -> relu -> avgpool 2 -> flatten -> linear -> relu ->
+/// linear, over a [2, 8, 8] input. Float weights, seeded.
 workloads::Network toy_cnn(std::uint64_t seed);
 
 /// A residual block: conv -> relu -> conv, added to the input, then relu, flatten, linear. Input [2, 6, 6].
 workloads::Network toy_residual(std::uint64_t seed);
 
 /// Adds a conv2d layer with random weights and bias to `net`.
-void add_conv(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t cin, std::int64_t cout,
-              int k, int stride, int pad, std::mt19937_64& rng);
-void add_linear(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t in, std::int64_t out,
-                std::mt19937_64& rng);
+void add_conv(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t cin,
+              std::int64_t cout, int k, int stride, int pad, std::mt19937_64& rng);
+void add_linear(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t in,
+                std::int64_t out, std::mt19937_64& rng);
 void add_simple(workloads::Network& net, const std::string& name, workloads::LayerKind kind, const std::string& input);
 
 }  // namespace xbarsim::testing_support

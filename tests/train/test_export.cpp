@@ -10,7 +10,7 @@ namespace xbarsim::train {
 namespace {
 
 class Export : public ::testing::TestWithParam<std::string> {
-protected:
+ protected:
   static const workloads::Dataset& test_set() {
     static const workloads::Dataset d = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
     return d;
@@ -18,7 +18,7 @@ protected:
 };
 
 TEST_P(Export, ExportedWorkloadReproducesTheTorchModel) {
-  SequentialNet net(architecture(GetParam()));
+  SequentialNet net(architecture(GetParam()), 1);
   workloads::DatasetSpec spec;
   TrainOptions opt;
   opt.epochs = 1;
@@ -36,7 +36,8 @@ TEST_P(Export, ExportedWorkloadReproducesTheTorchModel) {
   const auto loaded = workloads::load_network(dir.file("m.json"));
 
   const std::int64_t n = 40;
-  const Eigen::MatrixXd ours = sim::ReferenceEngine(loaded, sim::Precision::Float).forward(sim::image_batch(test_set(), spec.normalization, 0, n));
+  const Eigen::MatrixXd ours = sim::ReferenceEngine(loaded, sim::Precision::Float)
+                                   .forward(sim::image_batch(test_set(), spec.normalization, 0, n));
   torch::NoGradGuard guard;
   net.eval();
   const auto theirs = net.forward(images_tensor(test_set(), spec.normalization, 0, n)).contiguous();
@@ -45,7 +46,8 @@ TEST_P(Export, ExportedWorkloadReproducesTheTorchModel) {
   const float* t = theirs.data_ptr<float>();
   double worst = 0;
   for (std::int64_t i = 0; i < n; ++i) {
-    for (std::int64_t c = 0; c < ours.rows(); ++c) worst = std::max(worst, std::fabs(ours(c, i) - t[i * ours.rows() + c]));
+    for (std::int64_t c = 0; c < ours.rows(); ++c)
+      worst = std::max(worst, std::fabs(ours(c, i) - t[i * ours.rows() + c]));
   }
   EXPECT_LT(worst, 1e-3) << GetParam();
 }
@@ -58,10 +60,10 @@ TEST(Train, ShortFixedSeedRunLearnsAndIsRepeatable) {
   opt.train_limit = 2000;
   opt.verbose = false;
   opt.threads = 1;
-  SequentialNet a(architecture("mlp"));
+  SequentialNet a(architecture("mlp"), opt.seed);
   const double before = evaluate(a, data, spec.normalization);
   const auto ra = train(a, data, data, spec.normalization, opt);
-  SequentialNet b(architecture("mlp"));
+  SequentialNet b(architecture("mlp"), opt.seed);
   const auto rb = train(b, data, data, spec.normalization, opt);
   EXPECT_GT(ra.test_accuracy, before + 0.3) << "from chance to well above it";
   EXPECT_EQ(ra.test_accuracy, rb.test_accuracy) << "same seed, same result";

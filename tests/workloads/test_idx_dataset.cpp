@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <zlib.h>
 #include <filesystem>
 #include <fstream>
-#include <zlib.h>
 
 #include "common/error.hpp"
 #include "tests/support/toy.hpp"

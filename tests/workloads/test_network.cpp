@@ -33,9 +33,9 @@ TEST(Network, SaveLoadRoundTripIsExact) {
 
 TEST(Network, InfersShapesLikePyTorch) {
   const Network net = testing_support::toy_cnn(1);
-  EXPECT_EQ(net.shape_of("conv1"), (Shape{4, 8, 8}));   // 3x3, pad 1
+  EXPECT_EQ(net.shape_of("conv1"), (Shape{4, 8, 8}));  // 3x3, pad 1
   EXPECT_EQ(net.shape_of("pool1"), (Shape{4, 4, 4}));
-  EXPECT_EQ(net.shape_of("conv2"), (Shape{6, 2, 2}));   // (4 + 2 - 3) / 2 + 1
+  EXPECT_EQ(net.shape_of("conv2"), (Shape{6, 2, 2}));  // (4 + 2 - 3) / 2 + 1
   EXPECT_EQ(net.shape_of("pool2"), (Shape{6, 1, 1}));
   EXPECT_EQ(net.shape_of("flatten"), (Shape{6}));
   EXPECT_EQ(net.output, "fc2");
@@ -91,7 +91,8 @@ TEST(Network, BatchNormIsFoldedIntoThePrecedingConv) {
   EXPECT_EQ(folded.layers[1].inputs[0], "conv");
   EXPECT_EQ(folded.tensors.count("bn.weight"), 0U);
   const Eigen::MatrixXd y = sim::ReferenceEngine(folded, sim::Precision::Float).forward(x);
-  const float g[] = {1.5F, -0.5F, 2.0F}, b[] = {0.1F, 0.2F, -0.3F}, m[] = {0.05F, -0.1F, 0.0F}, v[] = {0.5F, 2.0F, 1.0F};
+  const float g[] = {1.5F, -0.5F, 2.0F}, b[] = {0.1F, 0.2F, -0.3F}, m[] = {0.05F, -0.1F, 0.0F},
+              v[] = {0.5F, 2.0F, 1.0F};
   for (int img = 0; img < 4; ++img) {
     for (int c = 0; c < 3; ++c) {
       for (int p = 0; p < 25; ++p) {
@@ -116,21 +117,38 @@ TEST(Network, RejectsInconsistentJsonNamingFileAndKey) {
   write_safetensors(dir.file("w.safetensors"), tf);
   const std::string head = R"("version":1,"name":"n","input":{"shape":[4]},"weights":"w.safetensors",)";
   const BadCase cases[] = {
-      {"unknown top key", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"w"}],"colour":1)", "n.json: colour: unknown key"},
-      {"unknown layer key", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"w","dilation":2}])", "layers[0].dilation: unknown key"},
+      {"unknown top key",
+       R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"w"}],"colour":1)",
+       "n.json: colour: unknown key"},
+      {"unknown layer key",
+       R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"w","dilation":2}])",
+       "layers[0].dilation: unknown key"},
       {"bad type", R"("layers":[{"name":"f","type":"lstm"}])", "layers[0].type: unknown layer type \"lstm\""},
-      {"negative features", R"("layers":[{"name":"f","type":"linear","in_features":-4,"out_features":2,"weight":"w"}])", "layers[0].in_features: expected an integer in [1,"},
-      {"shape mismatch", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":3,"weight":"w"}])", "tensor 'w' has shape [2, 4], expected [3, 4]"},
-      {"dtype mismatch", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"wi"}])", "tensor 'wi' has dtype I32, expected F32"},
-      {"missing tensor", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"nope"}])", "tensor 'nope' not found in w.safetensors"},
-      {"undefined input", R"("layers":[{"name":"f","type":"relu","inputs":["ghost"]}])", "tensor 'ghost' is not the network input or an earlier layer"},
-      {"duplicate name", R"("layers":[{"name":"a","type":"relu"},{"name":"a","type":"relu"}])", "name 'a' is already used"},
+      {"negative features", R"("layers":[{"name":"f","type":"linear","in_features":-4,"out_features":2,"weight":"w"}])",
+       "layers[0].in_features: expected an integer in [1,"},
+      {"shape mismatch", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":3,"weight":"w"}])",
+       "tensor 'w' has shape [2, 4], expected [3, 4]"},
+      {"dtype mismatch", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"wi"}])",
+       "tensor 'wi' has dtype I32, expected F32"},
+      {"missing tensor", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"nope"}])",
+       "tensor 'nope' not found in w.safetensors"},
+      {"undefined input", R"("layers":[{"name":"f","type":"relu","inputs":["ghost"]}])",
+       "tensor 'ghost' is not the network input or an earlier layer"},
+      {"duplicate name", R"("layers":[{"name":"a","type":"relu"},{"name":"a","type":"relu"}])",
+       "name 'a' is already used"},
       {"add arity", R"("layers":[{"name":"a","type":"add","inputs":["input"]}])", "add takes 2 input(s), found 1"},
-      {"conv on vector", R"("layers":[{"name":"c","type":"conv2d","in_channels":1,"out_channels":1,"kernel_size":1,"weight":"w"}])", "conv2d expects a [C, H, W] input"},
+      {"conv on vector",
+       R"("layers":[{"name":"c","type":"conv2d","in_channels":1,"out_channels":1,"kernel_size":1,"weight":"w"}])",
+       "conv2d expects a [C, H, W] input"},
       {"bad output", R"("layers":[{"name":"a","type":"relu"}],"output":"zz")", "output: tensor 'zz' is not defined"},
-      {"quant range", R"("quantization":{"input_bits":8,"input_scale_exp":-8},"layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"quantization":{"weight_bits":8,"weight":"wi","weight_scale_exp":-7}}])", "element 7 is 1000, outside the 8-bit range [-127, 127]"},
-      {"quant without input block", R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"w","quantization":{"weight_bits":16,"weight":"wi","weight_scale_exp":-7}}])", "no input quantization block"},
-      {"pair", R"("layers":[{"name":"p","type":"maxpool2d","kernel_size":[1,2,3]}])", "kernel_size: expected an integer or a pair"},
+      {"quant range",
+       R"("quantization":{"input_bits":8,"input_scale_exp":-8},"layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"quantization":{"weight_bits":8,"weight":"wi","weight_scale_exp":-7}}])",
+       "element 7 is 1000, outside the 8-bit range [-127, 127]"},
+      {"quant without input block",
+       R"("layers":[{"name":"f","type":"linear","in_features":4,"out_features":2,"weight":"w","quantization":{"weight_bits":16,"weight":"wi","weight_scale_exp":-7}}])",
+       "no input quantization block"},
+      {"pair", R"("layers":[{"name":"p","type":"maxpool2d","kernel_size":[1,2,3]}])",
+       "kernel_size: expected an integer or a pair"},
   };
   for (const auto& c : cases) {
     const std::string text = "{" + head + c.json + "}";

@@ -37,7 +37,7 @@ TEST(Safetensors, RoundTripKeepsEveryDtypeShapeAndByte) {
     EXPECT_EQ(u.dtype(), t.dtype()) << name;
     EXPECT_EQ(u.shape(), t.shape()) << name;
     ASSERT_EQ(u.nbytes(), t.nbytes()) << name;
-    EXPECT_EQ(0, std::memcmp(u.raw(), t.raw(), t.nbytes())) << name;
+    if (t.nbytes() > 0) EXPECT_EQ(0, std::memcmp(u.raw(), t.raw(), t.nbytes())) << name;
   }
   EXPECT_EQ(g.metadata.at("format"), "xbarsim");
 }
@@ -88,9 +88,13 @@ TEST(Safetensors, RejectsDamagedFilesWithAClearMessage) {
   expect_error(header_file(R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", 4), "outside the data section");
   expect_error(header_file(R"({"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8), "needs 12 bytes");
   expect_error(header_file(R"({"x":{"dtype":"BF16","shape":[2],"data_offsets":[0,4]}})", 4), "unsupported \"BF16\"");
-  expect_error(header_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", 4), "unknown key 'extra'");
-  expect_error(header_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})", 8),
-               "overlap");
+  expect_error(header_file(R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"extra":1}})", 4),
+               "unknown key 'extra'");
+  expect_error(
+      header_file(
+          R"({"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"y":{"dtype":"F32","shape":[1],"data_offsets":[2,6]}})",
+          8),
+      "overlap");
 }
 
 TEST(Safetensors, MissingFileNamesThePath) {
