@@ -13,6 +13,20 @@ using workloads::Layer;
 using workloads::LayerKind;
 using workloads::Tensor;
 
+models::IntRange output_code_range(const workloads::Network& net, const std::string& layer, int bits) {
+  bool any = false;
+  bool only_relu = true;
+  for (const auto& other : net.layers) {
+    for (const auto& in : other.inputs) {
+      if (in == layer) {
+        any = true;
+        only_relu = only_relu && other.kind == LayerKind::Relu;
+      }
+    }
+  }
+  return any && only_relu ? models::unsigned_range(bits) : models::signed_range(bits);
+}
+
 int choose_exponent(const std::vector<float>& values, models::IntRange range, int span) {
   const bool unsigned_codes = range.lo == 0;
   double max_abs = 0.0;
@@ -47,20 +61,6 @@ const std::vector<float>& samples_of(const ActivationSamples& samples, const std
   if (it == samples.end() || it->second.empty())
     throw Error("post-training quantization: no calibration values for tensor '" + name + "'");
   return it->second;
-}
-
-models::IntRange output_range(const workloads::Network& net, const Layer& L, int bits) {
-  bool any = false;
-  bool only_relu = true;
-  for (const auto& other : net.layers) {
-    for (const auto& in : other.inputs) {
-      if (in == L.name) {
-        any = true;
-        only_relu = only_relu && other.kind == LayerKind::Relu;
-      }
-    }
-  }
-  return any && only_relu ? models::unsigned_range(bits) : models::signed_range(bits);
 }
 
 }  // namespace
@@ -127,7 +127,7 @@ workloads::Network quantize_post_training(const workloads::Network& float_net, c
         net.tensors[q.bias] = Tensor::from<std::int32_t>({cout}, bq);
       }
       if (L.name != net.output) {
-        const auto range = output_range(net, L, opt.activation_bits);
+        const auto range = output_code_range(net, L.name, opt.activation_bits);
         q.output_bits = opt.activation_bits;
         q.output_scale_exp = choose_exponent(samples_of(samples, L.name), range);
         exp[L.name] = *q.output_scale_exp;
@@ -136,7 +136,8 @@ workloads::Network quantize_post_training(const workloads::Network& float_net, c
     } else if (L.kind == LayerKind::Add) {
       workloads::LayerQuantization q;
       q.output_bits = opt.activation_bits;
-      q.output_scale_exp = choose_exponent(samples_of(samples, L.name), output_range(net, L, opt.activation_bits));
+      q.output_scale_exp =
+          choose_exponent(samples_of(samples, L.name), output_code_range(net, L.name, opt.activation_bits));
       exp[L.name] = *q.output_scale_exp;
       L.quantization = q;
     } else {

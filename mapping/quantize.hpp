@@ -12,6 +12,11 @@
 
 namespace xbarsim::mapping {
 
+/// The code range of a quantized layer's output (the arithmetic contract): unsigned
+/// [0, 2^bits - 1] when every reader of `layer` is a ReLU (the ReLU is fused into the
+/// clip), signed [-2^(bits-1), 2^(bits-1) - 1] otherwise.
+models::IntRange output_code_range(const workloads::Network& net, const std::string& layer, int bits);
+
 /// The exponent k for which quantize(x, k, range) * 2^k has the least squared error
 /// against x (against max(x, 0) when the range is unsigned). Candidates: the smallest
 /// exponent that clips nothing and the `span` exponents below it (they trade clipping

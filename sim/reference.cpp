@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
+#include "mapping/quantize.hpp"
 
 namespace xbarsim::sim {
 
@@ -51,49 +52,11 @@ struct ReferenceEngine::Step {
 
 namespace {
 
-models::IntRange activation_range(const workloads::Network& net, const Layer& L, int bits) {
-  bool only_relu = true;
-  bool any = false;
-  for (const auto& other : net.layers) {
-    for (const auto& in : other.inputs) {
-      if (in == L.name) {
-        any = true;
-        only_relu = only_relu && other.kind == LayerKind::Relu;
-      }
-    }
-  }
-  return (any && only_relu) ? models::unsigned_range(bits) : models::signed_range(bits);
-}
-
+/// Max or average pooling over the windows of `g`. Padded cells never win a max; they
+/// count as zeros in an average (PyTorch's count_include_pad=True), whose divisor is kh*kw.
+/// Integer averages round with models::round_div.
 template <typename T>
-void maxpool(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out) {
-  const std::int64_t oh = g.out_h(), ow = g.out_w();
-  out.resize(g.in_channels * oh * ow, in.cols());
-  for (std::int64_t n = 0; n < in.cols(); ++n) {
-    for (std::int64_t c = 0; c < g.in_channels; ++c) {
-      const T* plane = in.data() + n * in.rows() + c * g.in_h * g.in_w;
-      T* dst = out.data() + n * out.rows() + c * oh * ow;
-      for (std::int64_t oy = 0; oy < oh; ++oy) {
-        for (std::int64_t ox = 0; ox < ow; ++ox) {
-          T best = -std::numeric_limits<T>::infinity();
-          for (int ky = 0; ky < g.kh; ++ky) {
-            const std::int64_t y = oy * g.stride_h - g.pad_h + ky;
-            if (y < 0 || y >= g.in_h) continue;
-            for (int kx = 0; kx < g.kw; ++kx) {
-              const std::int64_t x = ox * g.stride_w - g.pad_w + kx;
-              if (x >= 0 && x < g.in_w) best = std::max(best, plane[y * g.in_w + x]);
-            }
-          }
-          dst[oy * ow + ox] = best;
-        }
-      }
-    }
-  }
-}
-
-/// Average pooling with zero padding counted in the divisor (PyTorch's count_include_pad=True).
-template <typename T>
-void avgpool(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out, bool integer) {
+void pool2d(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out, bool is_max, bool integer) {
   const std::int64_t oh = g.out_h(), ow = g.out_w();
   const std::int64_t count = std::int64_t{g.kh} * g.kw;
   out.resize(g.in_channels * oh * ow, in.cols());
@@ -103,17 +66,22 @@ void avgpool(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out, bool
       T* dst = out.data() + n * out.rows() + c * oh * ow;
       for (std::int64_t oy = 0; oy < oh; ++oy) {
         for (std::int64_t ox = 0; ox < ow; ++ox) {
-          T sum = 0;
+          T acc = is_max ? -std::numeric_limits<T>::infinity() : T(0);
           for (int ky = 0; ky < g.kh; ++ky) {
             const std::int64_t y = oy * g.stride_h - g.pad_h + ky;
             if (y < 0 || y >= g.in_h) continue;
             for (int kx = 0; kx < g.kw; ++kx) {
               const std::int64_t x = ox * g.stride_w - g.pad_w + kx;
-              if (x >= 0 && x < g.in_w) sum += plane[y * g.in_w + x];
+              if (x < 0 || x >= g.in_w) continue;
+              const T v = plane[y * g.in_w + x];
+              acc = is_max ? std::max(acc, v) : acc + v;
             }
           }
-          dst[oy * ow + ox] = integer ? static_cast<T>(models::round_div(static_cast<std::int64_t>(sum), count))
-                                      : sum / static_cast<T>(count);
+          if (!is_max) {
+            acc = integer ? static_cast<T>(models::round_div(static_cast<std::int64_t>(acc), count))
+                          : acc / static_cast<T>(count);
+          }
+          dst[oy * ow + ox] = acc;
         }
       }
     }
@@ -193,7 +161,7 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
         for (std::int64_t c = 0; c < cout; ++c) {
           s.shift[c] = s.raw ? 0 : *q->output_scale_exp - (in_exp + q->weight_exp(c));
         }
-        if (!s.raw) s.range = activation_range(net, L, *q->output_bits);
+        if (!s.raw) s.range = mapping::output_code_range(net, L.name, *q->output_bits);
       }
       if (quantized) {
         if (q->output_bits) {
@@ -215,7 +183,7 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
         s.add_shift_a = ea - emin;
         s.add_shift_b = eb - emin;
         s.add_out_shift = *L.quantization->output_scale_exp - emin;
-        s.range = activation_range(net, L, *L.quantization->output_bits);
+        s.range = mapping::output_code_range(net, L.name, *L.quantization->output_bits);
         exp[L.name] = *L.quantization->output_scale_exp;
       }
     } else if (quantized) {
@@ -302,8 +270,8 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
         break;
       }
       case LayerKind::Relu: out = a.cwiseMax(T(0)); break;
-      case LayerKind::MaxPool2d: maxpool(s.geom, a, out); break;
-      case LayerKind::AvgPool2d: avgpool(s.geom, a, out, kInt); break;
+      case LayerKind::MaxPool2d:
+      case LayerKind::AvgPool2d: pool2d(s.geom, a, out, s.kind == LayerKind::MaxPool2d, kInt); break;
       case LayerKind::Flatten: out = a; break;
       case LayerKind::Add: {
         const Mat<T>& b = slots[s.in[1]];
