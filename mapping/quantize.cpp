@@ -9,7 +9,6 @@
 namespace xbarsim::mapping {
 
 using workloads::DType;
-using workloads::Layer;
 using workloads::LayerKind;
 using workloads::Tensor;
 

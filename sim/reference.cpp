@@ -13,7 +13,6 @@
 
 namespace xbarsim::sim {
 
-using workloads::Layer;
 using workloads::LayerKind;
 template <typename T>
 using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
@@ -132,10 +131,15 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
       const std::int64_t cout = s.is_conv ? L.out_channels : L.out_features;
       const std::int64_t k = s.is_conv ? s.geom.rows() : L.in_features;
       const auto* q = L.quantization ? &*L.quantization : nullptr;
+      // validate_and_infer guarantees a block wherever one is read below; checked anyway.
+      const auto need_q = [&]() -> const workloads::LayerQuantization& {
+        if (q == nullptr) throw Error("network '" + net.name + "': layer '" + L.name + "' has no quantization block");
+        return *q;
+      };
       if (!L.weight.empty()) {
         s.wf = Eigen::Map<const RowMajorF>(net.tensor(L.weight).data<float>(), cout, k);
       } else {  // integer-only workload: the float weights are the dequantized codes
-        const auto codes = net.tensor(q->weight).to_double();
+        const auto codes = net.tensor(need_q().weight).to_double();
         s.wf.resize(cout, k);
         for (std::int64_t c = 0; c < cout; ++c) {
           for (std::int64_t j = 0; j < k; ++j)
@@ -151,7 +155,7 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
           s.bf(c) = static_cast<float>(std::ldexp(codes[c], in_exp + q->weight_exp(c)));
       }
       if (precision == Precision::Int) {
-        const auto codes = net.tensor(q->weight).to_double();
+        const auto codes = net.tensor(need_q().weight).to_double();
         s.wi = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(codes.data(),
                                                                                                         cout, k);
         s.bi = Eigen::VectorXd::Zero(cout);
@@ -164,7 +168,7 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
         if (!s.raw) s.range = mapping::output_code_range(net, L.name, *q->output_bits);
       }
       if (quantized) {
-        if (q->output_bits) {
+        if (need_q().output_bits) {
           exp[L.name] = *q->output_scale_exp;
         } else {
           const std::int64_t per = s.is_conv ? s.geom.positions() : 1;
