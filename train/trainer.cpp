@@ -79,20 +79,25 @@ torch::Tensor labels_tensor(const workloads::Dataset& data, std::int64_t first, 
   return t;
 }
 
-double evaluate(SequentialNet& net, const workloads::Dataset& data, const workloads::Normalization& norm, int batch) {
+double evaluate(Trainable& net, const workloads::Dataset& data, const workloads::Normalization& norm, int batch,
+                bool exact) {
   torch::NoGradGuard no_grad;
   net.eval();
+  if (exact) net.to(torch::kFloat64);
   std::int64_t correct = 0;
   for (std::int64_t i = 0; i < data.count; i += batch) {
     const std::int64_t n = std::min<std::int64_t>(batch, data.count - i);
-    auto pred = net.forward(images_tensor(data, norm, i, n)).argmax(1);
+    auto x = images_tensor(data, norm, i, n);
+    if (exact) x = x.to(torch::kFloat64);
+    auto pred = net.forward(x).argmax(1);
     correct += pred.eq(labels_tensor(data, i, n)).sum().item<std::int64_t>();
   }
+  if (exact) net.to(torch::kFloat32);
   return static_cast<double>(correct) / static_cast<double>(data.count);
 }
 
-TrainResult train(SequentialNet& net, const workloads::Dataset& train_set, const workloads::Dataset& test_set,
-                  const workloads::Normalization& norm, const TrainOptions& opt) {
+TrainResult train(Trainable& net, const workloads::Dataset& train_set, const workloads::Dataset& test_set,
+                  const workloads::Normalization& norm, const TrainOptions& opt, const TrainHooks& hooks) {
   torch::manual_seed(opt.seed);
   torch::set_num_threads(static_cast<int>(resolve_threads(static_cast<unsigned>(opt.threads))));
   const auto start = std::chrono::steady_clock::now();
@@ -107,6 +112,7 @@ TrainResult train(SequentialNet& net, const workloads::Dataset& train_set, const
   const std::int64_t total_steps = steps_per_epoch * opt.epochs;
   std::int64_t step = 0;
   for (int epoch = 0; epoch < opt.epochs; ++epoch) {
+    if (hooks.epoch_begin) hooks.epoch_begin(epoch);
     net.train();
     const auto perm = torch::randperm(n_train, gen, torch::kInt64);
     double loss_sum = 0.0;
@@ -127,11 +133,12 @@ TrainResult train(SequentialNet& net, const workloads::Dataset& train_set, const
       const auto loss = torch::nn::functional::cross_entropy(logits, y);
       loss.backward();
       optimizer.step();
+      if (hooks.after_step) hooks.after_step();
       loss_sum += loss.item<double>() * static_cast<double>(x.size(0));
       correct += logits.argmax(1).eq(y).sum().item<std::int64_t>();
       ++step;
     }
-    const double test_acc = evaluate(net, test_set, norm);
+    const double test_acc = evaluate(net, test_set, norm, 500, hooks.exact_eval);
     result.epoch_test_accuracy.push_back(test_acc);
     result.train_accuracy = static_cast<double>(correct) / static_cast<double>(n_train);
     if (opt.verbose) {
@@ -140,8 +147,8 @@ TrainResult train(SequentialNet& net, const workloads::Dataset& train_set, const
                    loss_sum / static_cast<double>(n_train), 100.0 * result.train_accuracy, 100.0 * test_acc, t);
     }
   }
-  result.test_accuracy =
-      result.epoch_test_accuracy.empty() ? evaluate(net, test_set, norm) : result.epoch_test_accuracy.back();
+  result.test_accuracy = result.epoch_test_accuracy.empty() ? evaluate(net, test_set, norm, 500, hooks.exact_eval)
+                                                            : result.epoch_test_accuracy.back();
   result.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "train/architectures.hpp"
+#include "train/trainable.hpp"
 #include "workloads/dataset.hpp"
 #include "workloads/network.hpp"
 
@@ -32,11 +33,11 @@ struct TrainResult {
 };
 
 /// A sequential LibTorch model built from an Architecture; modules registered under the spec's names.
-class SequentialNet : public torch::nn::Module {
+class SequentialNet : public Trainable {
  public:
   /// Parameters are initialised from LibTorch's generator seeded with `init_seed`.
   SequentialNet(const Architecture& arch, std::uint64_t init_seed);
-  torch::Tensor forward(torch::Tensor x);
+  torch::Tensor forward(torch::Tensor x) override;
   const Architecture& arch() const { return arch_; }
   /// The registered module of op `name`.
   std::shared_ptr<torch::nn::Module> module(const std::string& name) const;
@@ -52,13 +53,21 @@ torch::Tensor images_tensor(const workloads::Dataset& data, const workloads::Nor
                             std::int64_t n);
 torch::Tensor labels_tensor(const workloads::Dataset& data, std::int64_t first, std::int64_t n);
 
-/// Top-1 accuracy (fraction) of `net` in eval mode.
-double evaluate(SequentialNet& net, const workloads::Dataset& data, const workloads::Normalization& norm,
-                int batch = 500);
+/// Top-1 accuracy (fraction) of `net` in eval mode. With `exact`, the pass runs in float64,
+/// where fake-quantized arithmetic is exact (the integer contract bit for bit).
+double evaluate(Trainable& net, const workloads::Dataset& data, const workloads::Normalization& norm, int batch = 500,
+                bool exact = false);
+
+/// Called by train(): at the start of every epoch (0-based) and after every optimizer step.
+struct TrainHooks {
+  std::function<void(int epoch)> epoch_begin;
+  std::function<void()> after_step;
+  bool exact_eval = false;  ///< evaluate in float64 (quantized models)
+};
 
 /// Trains with Adam and a cosine learning-rate schedule; deterministic for a seed and thread count.
-TrainResult train(SequentialNet& net, const workloads::Dataset& train_set, const workloads::Dataset& test_set,
-                  const workloads::Normalization& norm, const TrainOptions& opt);
+TrainResult train(Trainable& net, const workloads::Dataset& train_set, const workloads::Dataset& test_set,
+                  const workloads::Normalization& norm, const TrainOptions& opt, const TrainHooks& hooks = {});
 
 /// The trained model as an xbarsim Network (batch norm folded); `weights_file` is relative to the JSON.
 workloads::Network export_network(const SequentialNet& net, const workloads::DatasetSpec& dataset,

@@ -471,9 +471,12 @@ Network load_network_json(const nlohmann::json& doc, const std::string& file, co
       acc->finish();
     }
     net.metadata.produced_by = m->get_string("produced_by", "");
-    if (const auto* t = m->raw_optional("training")) {
-      if (!t->is_object()) throw Error(m->where("training") + ": expected an object");
-      net.metadata.training = *t;
+    for (auto [key, dst] :
+         {std::pair{"training", &net.metadata.training}, std::pair{"compression", &net.metadata.compression}}) {
+      if (const auto* t = m->raw_optional(key)) {
+        if (!t->is_object()) throw Error(m->where(key) + ": expected an object");
+        *dst = *t;
+      }
     }
     m->finish();
   }
@@ -564,6 +567,7 @@ nlohmann::ordered_json to_json(const Network& net) {
   if (!net.metadata.accuracy.empty()) meta["accuracy"] = net.metadata.accuracy;
   if (!net.metadata.produced_by.empty()) meta["produced_by"] = net.metadata.produced_by;
   if (!net.metadata.training.empty()) meta["training"] = net.metadata.training;
+  if (!net.metadata.compression.empty()) meta["compression"] = net.metadata.compression;
   if (!meta.empty()) doc["metadata"] = meta;
   return doc;
 }

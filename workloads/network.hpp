@@ -86,9 +86,10 @@ struct DatasetSpec {
 
 struct Metadata {
   std::string dataset;
-  std::map<std::string, double> accuracy;              ///< e.g. "float" -> 0.9012 (fraction of the test set)
-  std::string produced_by;                             ///< command that produced the workload
-  nlohmann::json training = nlohmann::json::object();  ///< free-form record of the training run
+  std::map<std::string, double> accuracy;                 ///< e.g. "float" -> 0.9012 (fraction of the test set)
+  std::string produced_by;                                ///< command that produced the workload
+  nlohmann::json training = nlohmann::json::object();     ///< free-form record of the training run
+  nlohmann::json compression = nlohmann::json::object();  ///< compression report (train/compress.hpp)
 };
 
 struct Network {
