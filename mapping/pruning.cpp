@@ -57,8 +57,19 @@ struct Candidate {
   WeightGroup group;
 };
 
+/// RMS of a whole layer: scores are relative to it, so a global ranking compares how
+/// unimportant a group is within its layer rather than layers' weight scales.
+double layer_rms(const PrunableLayer& L) {
+  double sum = 0;
+  const std::int64_t n = L.shape.rows * L.shape.cout;
+  for (std::int64_t i = 0; i < n; ++i) sum += double{L.weights[i]} * L.weights[i];
+  const double rms = std::sqrt(sum / static_cast<double>(std::max<std::int64_t>(n, 1)));
+  return rms > 0 ? rms : 1.0;
+}
+
 void add_candidates(const PrunableLayer& L, std::size_t index, const std::vector<WeightGroup>& groups,
                     std::vector<Candidate>& out) {
+  const double norm = layer_rms(L);
   for (const auto& grp : groups) {
     double sum = 0;
     for (std::int64_t c = grp.col_begin; c < grp.col_end; ++c) {
@@ -67,7 +78,7 @@ void add_candidates(const PrunableLayer& L, std::size_t index, const std::vector
         sum += w * w;
       }
     }
-    out.push_back({std::sqrt(sum / static_cast<double>(grp.size())), index, grp});
+    out.push_back({std::sqrt(sum / static_cast<double>(grp.size())) / norm, index, grp});
   }
 }
 
@@ -108,13 +119,15 @@ void candidates_for(const PrunableLayer& L, std::size_t index, const CrossbarGeo
       add_candidates(L, index, crossbar_blocks(L.shape, g), out);
       add_candidates(L, index, kernel_groups(L.shape, g), out);
       break;
-    case PruneMethod::Unstructured:
+    case PruneMethod::Unstructured: {
+      const double norm = layer_rms(L);
       for (std::int64_t c = 0; c < L.shape.cout; ++c) {
         for (std::int64_t r = 0; r < L.shape.rows; ++r) {
-          out.push_back({std::fabs(double{L.weights[c * L.shape.rows + r]}), index, {r, r + 1, c, c + 1}});
+          out.push_back({std::fabs(double{L.weights[c * L.shape.rows + r]}) / norm, index, {r, r + 1, c, c + 1}});
         }
       }
       break;
+    }
   }
 }
 

@@ -54,8 +54,9 @@ struct PruneOptions {
   bool global = true;     ///< rank groups across all layers (false: each layer reaches `sparsity`)
 };
 
-/// Keep-masks (1 = keep), one per layer, layout c * rows + r. Groups are ranked by RMS
-/// (L2 norm / sqrt(size)) and pruned from the smallest until the target is reached.
+/// Keep-masks (1 = keep), one per layer, layout c * rows + r. Groups are ranked by their
+/// RMS (L2 norm / sqrt(size)) relative to their layer's RMS, and pruned from the smallest
+/// until the target is reached (globally, or in each layer).
 std::vector<std::vector<std::uint8_t>> compute_masks(const std::vector<PrunableLayer>& layers,
                                                      const CrossbarGeometry& g, const PruneOptions& options);
 
