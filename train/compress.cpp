@@ -170,7 +170,7 @@ CompressResult compress(const workloads::Network& float_net, const workloads::Da
   GraphNet plain(net.export_float());
   result.workload.metadata.accuracy["float"] = evaluate(plain, test_set, float_net.dataset.normalization);
   if (options.quantize)
-    result.workload.metadata.accuracy["int"] = evaluate(net, test_set, float_net.dataset.normalization, 500, true);
+    result.workload.metadata.accuracy["int"] = result.training.test_accuracy;  // the exact (float64) final pass
   result.report = compression_report(result.workload, options.geometry);
   if (options.prune) {
     result.report["method"] = mapping::prune_method_name(options.prune->options.method);

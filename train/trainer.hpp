@@ -62,7 +62,7 @@ double evaluate(Trainable& net, const workloads::Dataset& data, const workloads:
 struct TrainHooks {
   std::function<void(int epoch)> epoch_begin;
   std::function<void()> after_step;
-  bool exact_eval = false;  ///< evaluate in float64 (quantized models)
+  bool exact_eval = false;  ///< final evaluation in float64 (quantized models); epochs report float32
 };
 
 /// Trains with Adam and a cosine learning-rate schedule; deterministic for a seed and thread count.

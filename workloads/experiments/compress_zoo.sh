@@ -15,7 +15,7 @@ common=(--threads 2 --lr 2e-4)
 if [ "$which" = lenet5 ] || [ "$which" = all ]; then
   src=workloads/zoo/lenet5.json
   $T --from $src "${common[@]}" --epochs 6 --out "$out/lenet5_int8.json"
-  for s in 0.5 0.6 0.7 0.8; do
+  for s in 0.5 0.55 0.6 0.7 0.8; do
     $T --from $src "${common[@]}" --epochs 12 --prune crossbar+kernel-group --sparsity $s --exclude conv1 \
        --schedule zerorize-recover --prune-start 1 --prune-interval 2 --freeze-epochs 3 --out "$out/lenet5_crimp_s$s.json"
     $T --from $src "${common[@]}" --epochs 12 --prune crossbar+kernel-group --sparsity $s --exclude conv1 \
