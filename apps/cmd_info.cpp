@@ -37,6 +37,14 @@ int cmd_info(const std::vector<std::string>& args) {
   for (const auto& [k, v] : net.metadata.accuracy)
     std::printf("  recorded %s accuracy: %.2f %%\n", k.c_str(), 100.0 * v);
   if (!net.metadata.produced_by.empty()) std::printf("  produced by: %s\n", net.metadata.produced_by.c_str());
+  const auto& c = net.metadata.compression;
+  if (c.is_object() && c.contains("sparsity") && c.contains("geometry")) {
+    const auto& g = c["geometry"];
+    std::printf("  compression: %s, sparsity %.1f %%, %lld crossbars (dense %lld) at %dx%d, %d-bit cells, %s\n",
+                c.value("method", std::string("quantization only")).c_str(), 100.0 * c["sparsity"].get<double>(),
+                c.value("crossbars", 0LL), c.value("crossbars_dense", 0LL), g.value("rows", 0), g.value("cols", 0),
+                g.value("cell_bits", 0), g.value("sign_scheme", std::string("?")).c_str());
+  }
   return 0;
 }
 

@@ -53,6 +53,36 @@ int choose_exponent(const std::vector<float>& values, models::IntRange range, in
   return best_k;
 }
 
+workloads::Tensor quantize_weights(const workloads::Tensor& w, const workloads::LayerQuantization& q) {
+  const auto values = w.to_double();
+  const std::int64_t cout = w.shape().at(0);
+  const std::int64_t per = static_cast<std::int64_t>(values.size()) / std::max<std::int64_t>(cout, 1);
+  const auto range = models::weight_range(q.weight_bits);
+  Tensor codes(q.weight_bits <= 8 ? DType::I8 : DType::I16, w.shape());
+  for (std::int64_t c = 0; c < cout; ++c) {
+    for (std::int64_t j = 0; j < per; ++j) {
+      const auto v = models::quantize_value(values[c * per + j], q.weight_exp(c), range);
+      if (codes.dtype() == DType::I8) {
+        codes.data<std::int8_t>()[c * per + j] = static_cast<std::int8_t>(v);
+      } else {
+        codes.data<std::int16_t>()[c * per + j] = static_cast<std::int16_t>(v);
+      }
+    }
+  }
+  return codes;
+}
+
+workloads::Tensor quantize_bias(const workloads::Tensor& b, int input_exp, const workloads::LayerQuantization& q) {
+  const auto values = b.to_double();
+  const models::IntRange i32{std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()};
+  std::vector<std::int32_t> codes(values.size());
+  for (std::size_t c = 0; c < values.size(); ++c) {
+    codes[c] = static_cast<std::int32_t>(
+        models::quantize_value(values[c], input_exp + q.weight_exp(static_cast<std::int64_t>(c)), i32));
+  }
+  return Tensor::from<std::int32_t>({static_cast<std::int64_t>(codes.size())}, codes);
+}
+
 namespace {
 
 const std::vector<float>& samples_of(const ActivationSamples& samples, const std::string& name) {
@@ -102,28 +132,11 @@ workloads::Network quantize_post_training(const workloads::Network& float_net, c
       } else {
         q.weight_scale_exp.push_back(choose_exponent(std::vector<float>(wd, wd + w.numel()), wrange));
       }
-      const DType code_type = opt.weight_bits <= 8 ? DType::I8 : DType::I16;
-      Tensor codes(code_type, w.shape());
-      for (std::int64_t c = 0; c < cout; ++c) {
-        for (std::int64_t j = 0; j < per; ++j) {
-          const auto v = models::quantize_value(wd[c * per + j], q.weight_exp(c), wrange);
-          if (code_type == DType::I8) {
-            codes.data<std::int8_t>()[c * per + j] = static_cast<std::int8_t>(v);
-          } else {
-            codes.data<std::int16_t>()[c * per + j] = static_cast<std::int16_t>(v);
-          }
-        }
-      }
       q.weight = L.name + ".weight_q";
-      net.tensors[q.weight] = std::move(codes);
+      net.tensors[q.weight] = quantize_weights(w, q);
       if (!L.bias.empty()) {
-        const float* b = net.tensor(L.bias).data<float>();
-        const models::IntRange i32{std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()};
-        std::vector<std::int32_t> bq(static_cast<std::size_t>(cout));
-        for (std::int64_t c = 0; c < cout; ++c)
-          bq[c] = static_cast<std::int32_t>(models::quantize_value(b[c], in_exp + q.weight_exp(c), i32));
         q.bias = L.name + ".bias_q";
-        net.tensors[q.bias] = Tensor::from<std::int32_t>({cout}, bq);
+        net.tensors[q.bias] = quantize_bias(net.tensor(L.bias), in_exp, q);
       }
       if (L.name != net.output) {
         const auto range = output_code_range(net, L.name, opt.activation_bits);

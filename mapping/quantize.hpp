@@ -29,6 +29,12 @@ struct PtqOptions {
   bool per_channel = false;  ///< one weight exponent per output channel instead of per layer
 };
 
+/// Integer codes (I8 up to 8 bits, else I16) of a float weight tensor [Cout, ...] at q's
+/// weight_bits and exponents: clip(floor(w / 2^e + 1/2)) in the symmetric weight range.
+workloads::Tensor quantize_weights(const workloads::Tensor& w, const workloads::LayerQuantization& q);
+/// I32 bias codes at the accumulator scale 2^(input_exp + e_w[c]).
+workloads::Tensor quantize_bias(const workloads::Tensor& b, int input_exp, const workloads::LayerQuantization& q);
+
 /// Sampled float values of every tensor a forward pass produced ("input" and layer names).
 using ActivationSamples = std::map<std::string, std::vector<float>>;
 

@@ -221,31 +221,10 @@ workloads::Network GraphNet::export_quantized() const {
     const int in_exp = exp.count(L.inputs[0]) != 0 ? exp.at(L.inputs[0]) : 0;
     if (L.has_weights()) {
       auto& q = *L.quantization;
-      const auto w = out.tensor(L.weight).to_double();
-      const std::int64_t cout = out.tensor(L.weight).shape()[0];
-      const std::int64_t per = static_cast<std::int64_t>(w.size()) / cout;
-      const auto range = models::weight_range(q.weight_bits);
-      workloads::Tensor codes(q.weight_bits <= 8 ? workloads::DType::I8 : workloads::DType::I16,
-                              out.tensor(L.weight).shape());
-      for (std::int64_t c = 0; c < cout; ++c) {
-        for (std::int64_t j = 0; j < per; ++j) {
-          const auto v = models::quantize_value(w[c * per + j], q.weight_exp(c), range);
-          if (codes.dtype() == workloads::DType::I8) {
-            codes.data<std::int8_t>()[c * per + j] = static_cast<std::int8_t>(v);
-          } else {
-            codes.data<std::int16_t>()[c * per + j] = static_cast<std::int16_t>(v);
-          }
-        }
-      }
       q.weight = L.name + ".weight_q";
-      out.tensors[q.weight] = std::move(codes);
-      const auto b = out.tensor(L.bias).to_double();
-      const models::IntRange i32{std::numeric_limits<std::int32_t>::min(), std::numeric_limits<std::int32_t>::max()};
-      std::vector<std::int32_t> bq(static_cast<std::size_t>(cout));
-      for (std::int64_t c = 0; c < cout; ++c)
-        bq[c] = static_cast<std::int32_t>(models::quantize_value(b[c], in_exp + q.weight_exp(c), i32));
+      out.tensors[q.weight] = mapping::quantize_weights(out.tensor(L.weight), q);
       q.bias = L.name + ".bias_q";
-      out.tensors[q.bias] = workloads::Tensor::from<std::int32_t>({cout}, bq);
+      out.tensors[q.bias] = mapping::quantize_bias(out.tensor(L.bias), in_exp, q);
       exp[L.name] = q.output_scale_exp.value_or(0);
     } else if (L.kind == LayerKind::Add) {
       exp[L.name] = *L.quantization->output_scale_exp;
