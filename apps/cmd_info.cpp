@@ -44,6 +44,22 @@ int cmd_info(const std::vector<std::string>& args) {
                 c.value("method", std::string("quantization only")).c_str(), 100.0 * c["sparsity"].get<double>(),
                 c.value("crossbars", 0LL), c.value("crossbars_dense", 0LL), g.value("rows", 0), g.value("cols", 0),
                 g.value("cell_bits", 0), g.value("sign_scheme", std::string("?")).c_str());
+    if (c.contains("layers") && c["layers"].is_array()) {
+      std::printf("  %-10s %-12s %9s %14s %14s %12s\n", "layer", "unrolled", "sparsity", "blocks kept", "kgroups kept",
+                  "crossbars");
+      for (const auto& l : c["layers"]) {
+        const auto shape = l.value("unrolled_shape", std::vector<long long>{0, 0});
+        const std::string unrolled = std::to_string(shape.at(0)) + "x" + std::to_string(shape.at(1));
+        const std::string blocks = std::to_string(l.value("crossbar_blocks_kept", 0LL)) + "/" +
+                                   std::to_string(l.value("crossbar_blocks", 0LL));
+        const std::string groups =
+            std::to_string(l.value("kernel_groups_kept", 0LL)) + "/" + std::to_string(l.value("kernel_groups", 0LL));
+        const std::string xbars =
+            std::to_string(l.value("crossbars", 0LL)) + "/" + std::to_string(l.value("crossbars_dense", 0LL));
+        std::printf("  %-10s %-12s %8.1f%% %14s %14s %12s\n", l.value("name", std::string("?")).c_str(),
+                    unrolled.c_str(), 100.0 * l.value("sparsity", 0.0), blocks.c_str(), groups.c_str(), xbars.c_str());
+      }
+    }
   }
   return 0;
 }
