@@ -1,0 +1,52 @@
+// Offset mapping: u = w + 2^(b-1) (unsigned, b bits) sliced into one column per slice, and
+// one reference column with every used row at level 1; the digital side computes
+// Σ_s 2^(s·cell_bits)·col_s − 2^(b-1)·reference. A zero weight is stored as 2^(b-1).
+#include "mapping/sign_offset.hpp"
+
+namespace xbarsim::mapping {
+
+EncodedBlock OffsetEncoder::encode(const std::vector<std::int32_t>& w, std::int64_t rows, std::int64_t channels,
+                                   const CrossbarGeometry& g) const {
+  const int S = g.slices();
+  const std::int32_t offset = std::int32_t{1} << (g.weight_bits - 1);
+  EncodedBlock b;
+  b.rows = rows;
+  for (std::int64_t c = 0; c < channels; ++c) {
+    for (int s = 0; s < S; ++s) b.columns.push_back({ColumnRole::Kind::Offset, c, s});
+  }
+  b.columns.push_back({ColumnRole::Kind::Reference, -1, 0});
+  const auto R = static_cast<std::size_t>(rows);
+  b.levels.assign(b.columns.size() * R, 0);
+  for (std::int64_t c = 0; c < channels; ++c) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const auto u = static_cast<std::uint32_t>(w[static_cast<std::size_t>(c * rows + r)] + offset);
+      for (int s = 0; s < S; ++s) {
+        b.levels[static_cast<std::size_t>(c * S + s) * R + static_cast<std::size_t>(r)] =
+            static_cast<std::uint8_t>(slice_of(u, s, g.cell_bits));
+      }
+    }
+  }
+  for (std::size_t r = 0; r < R; ++r) b.levels[(b.columns.size() - 1) * R + r] = 1;
+  return b;
+}
+
+std::vector<std::int32_t> OffsetEncoder::decode(const EncodedBlock& block, std::int64_t channels,
+                                                const CrossbarGeometry& g) const {
+  const std::int32_t offset = std::int32_t{1} << (g.weight_bits - 1);
+  std::vector<std::int32_t> w(static_cast<std::size_t>(block.rows * channels), 0);
+  const std::size_t ref = block.columns.size() - 1;
+  for (std::size_t col = 0; col < ref; ++col) {
+    const auto& role = block.columns[col];
+    for (std::int64_t r = 0; r < block.rows; ++r) {
+      w[static_cast<std::size_t>(role.channel * block.rows + r)] += std::int32_t{block.level(r, col)}
+                                                                    << (role.slice * g.cell_bits);
+    }
+  }
+  for (std::int64_t c = 0; c < channels; ++c) {
+    for (std::int64_t r = 0; r < block.rows; ++r)
+      w[static_cast<std::size_t>(c * block.rows + r)] -= offset * block.level(r, ref);
+  }
+  return w;
+}
+
+}  // namespace xbarsim::mapping

@@ -1,0 +1,18 @@
+#include "mapping/sign_scheme.hpp"
+
+#include "mapping/sign_differential.hpp"
+#include "mapping/sign_offset.hpp"
+#include "mapping/sign_two_column.hpp"
+
+namespace xbarsim::mapping {
+
+std::unique_ptr<SignEncoder> make_sign_encoder(SignScheme scheme) {
+  switch (scheme) {
+    case SignScheme::TwoColumn: return std::make_unique<TwoColumnEncoder>();
+    case SignScheme::Differential: return std::make_unique<DifferentialEncoder>();
+    case SignScheme::Offset: return std::make_unique<OffsetEncoder>();
+  }
+  return nullptr;
+}
+
+}  // namespace xbarsim::mapping

@@ -1,0 +1,56 @@
+// Storing signed integer weights in unsigned conductance levels: bit slicing plus one
+// of three sign schemes (docs/models.md). One interface, one implementation per file
+// (sign_two_column.cpp, sign_differential.cpp, sign_offset.cpp), chosen by make_sign_encoder.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "mapping/crossbar_geometry.hpp"
+
+namespace xbarsim::mapping {
+
+/// What one physical column of a crossbar holds.
+struct ColumnRole {
+  enum class Kind : std::uint8_t {
+    Positive,   ///< adds its slice (two-column / differential first column)
+    Negative,   ///< subtracts its slice (second column of the pair)
+    Offset,     ///< the offset-encoded value w + 2^(b-1), one column per slice
+    Reference,  ///< offset scheme: every used row at level 1, so its sum is the input total
+  };
+  Kind kind = Kind::Positive;
+  std::int64_t channel = -1;  ///< output channel within the block (-1 for the reference column)
+  int slice = 0;              ///< slice index s: weight 2^(s * cell_bits)
+};
+
+/// The cells of one block: rows x columns of levels in [0, 2^cell_bits - 1], column-major.
+struct EncodedBlock {
+  std::int64_t rows = 0;
+  std::vector<ColumnRole> columns;
+  std::vector<std::uint8_t> levels;  ///< levels[col * rows + row]
+  std::uint8_t level(std::int64_t row, std::size_t col) const {
+    return levels[col * static_cast<std::size_t>(rows) + static_cast<std::size_t>(row)];
+  }
+};
+
+class SignEncoder {
+ public:
+  virtual ~SignEncoder() = default;
+  /// Encodes W (rows x channels, W(r, c) at c * rows + r, |w| <= 2^(b-1) - 1) into cells.
+  virtual EncodedBlock encode(const std::vector<std::int32_t>& w, std::int64_t rows, std::int64_t channels,
+                              const CrossbarGeometry& g) const = 0;
+  /// The inverse: what the crossbar computes per unit input, as integers (tests, checks).
+  virtual std::vector<std::int32_t> decode(const EncodedBlock& block, std::int64_t channels,
+                                           const CrossbarGeometry& g) const = 0;
+};
+
+/// The encoder of a sign scheme.
+std::unique_ptr<SignEncoder> make_sign_encoder(SignScheme scheme);
+
+/// Slice s of a non-negative magnitude: (m >> (s * cell_bits)) & (2^cell_bits - 1).
+constexpr std::uint32_t slice_of(std::uint32_t magnitude, int s, int cell_bits) {
+  return (magnitude >> (s * cell_bits)) & ((1U << cell_bits) - 1U);
+}
+
+}  // namespace xbarsim::mapping

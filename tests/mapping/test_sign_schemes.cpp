@@ -1,0 +1,76 @@
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "mapping/sign_scheme.hpp"
+
+namespace xbarsim::mapping {
+namespace {
+
+TEST(SignSchemes, EncodeDecodeRoundTripOverRandomCases) {
+  std::mt19937_64 rng(2021);
+  int cases = 0;
+  for (int trial = 0; trial < 1500; ++trial) {
+    CrossbarGeometry g;
+    g.weight_bits = 2 + static_cast<int>(rng() % 7);  // 2..8
+    g.cell_bits = 1 + static_cast<int>(rng() % 4);    // 1..4
+    g.sign = static_cast<SignScheme>(rng() % 3);
+    g.rows = 1 + static_cast<int>(rng() % 256);
+    g.cols = g.columns_per_channel() + (g.sign == SignScheme::Offset ? 1 : 0) + static_cast<int>(rng() % 256);
+    const std::int64_t G = g.channels_per_crossbar();
+    ASSERT_GE(G, 1);
+    // Edge sizes: one row, a full crossbar, one row more than fits, one channel, a full crossbar of channels.
+    const std::int64_t row_choices[] = {1, g.rows, g.rows + 1, 1 + static_cast<std::int64_t>(rng() % (2 * g.rows))};
+    const std::int64_t rows = row_choices[trial % 4];
+    const std::int64_t channels = trial % 3 == 0 ? 1 : (trial % 3 == 1 ? G : 1 + static_cast<std::int64_t>(rng() % G));
+    const std::int32_t lim = (1 << (g.weight_bits - 1)) - 1;
+    std::vector<std::int32_t> w(static_cast<std::size_t>(rows * channels));
+    for (auto& v : w) v = rng() % 5 < 2 ? 0 : static_cast<std::int32_t>(rng() % (2 * lim + 1)) - lim;
+    const auto enc = make_sign_encoder(g.sign);
+    const EncodedBlock b = enc->encode(w, rows, channels, g);
+    ASSERT_EQ(b.rows, rows);
+    ASSERT_EQ(static_cast<std::int64_t>(b.columns.size()),
+              channels * g.columns_per_channel() + (g.sign == SignScheme::Offset ? 1 : 0));
+    const int L = (1 << g.cell_bits) - 1;
+    for (auto level : b.levels) ASSERT_LE(level, L);
+    ASSERT_EQ(enc->decode(b, channels, g), w) << sign_scheme_name(g.sign) << " b=" << g.weight_bits
+                                              << " c=" << g.cell_bits << " rows=" << rows << " channels=" << channels;
+    // Zero weights: both cells off (two-column), both fully on (differential).
+    for (std::int64_t c = 0; c < channels; ++c) {
+      for (std::int64_t r = 0; r < rows; ++r) {
+        if (w[static_cast<std::size_t>(c * rows + r)] != 0 || g.sign == SignScheme::Offset) continue;
+        for (int s = 0; s < g.slices(); ++s) {
+          const auto col = static_cast<std::size_t>(c * 2 * g.slices() + 2 * s);
+          const int want = g.sign == SignScheme::Differential ? L : 0;
+          ASSERT_EQ(b.level(r, col), want);
+          ASSERT_EQ(b.level(r, col + 1), want);
+        }
+      }
+    }
+    ++cases;
+  }
+  EXPECT_GE(cases, 1000);
+}
+
+TEST(SignSchemes, WorkedExamples) {
+  CrossbarGeometry g;
+  g.weight_bits = 8;
+  g.cell_bits = 2;                         // 4 slices of the 7-bit magnitude, L = 3
+  const std::vector<std::int32_t> w{-45};  // |w| = 45 = 0b0101101 -> slices 1, 3, 2, 0 (LSB first)
+  g.sign = SignScheme::TwoColumn;
+  auto b = make_sign_encoder(g.sign)->encode(w, 1, 1, g);
+  const int two[] = {0, 1, 0, 3, 0, 2, 0, 0};  // (pos, neg) per slice
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(b.levels[i], two[i]) << i;
+  g.sign = SignScheme::Differential;
+  b = make_sign_encoder(g.sign)->encode(w, 1, 1, g);
+  const int diff[] = {2, 3, 0, 3, 1, 3, 3, 3};  // (L - m_s, L) for a negative weight
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(b.levels[i], diff[i]) << i;
+  g.sign = SignScheme::Offset;
+  b = make_sign_encoder(g.sign)->encode(w, 1, 1, g);
+  // u = -45 + 128 = 83 = 0b01010011 -> slices 3, 0, 1, 1; then the reference column at level 1.
+  const int off[] = {3, 0, 1, 1, 1};
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(b.levels[i], off[i]) << i;
+}
+
+}  // namespace
+}  // namespace xbarsim::mapping
