@@ -1,0 +1,58 @@
+// The mapping compiler: an integer (optionally pruned) Network onto crossbars of any size.
+// Allocation per layer follows mapping::footprint's rule (pruning.hpp): per group of output
+// channels sharing a crossbar, kernel groups that are entirely zero are removed, the kept rows
+// are compacted into blocks of R rows, and an all-zero block is never allocated.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "mapping/hardware.hpp"
+#include "mapping/pruning.hpp"
+#include "mapping/sign_scheme.hpp"
+#include "models/arithmetic.hpp"
+#include "workloads/network.hpp"
+
+namespace xbarsim::mapping {
+
+/// One allocated crossbar.
+struct MappedCrossbar {
+  std::size_t layer = 0;           ///< index into MappedNetwork::layers
+  std::int64_t channel_begin = 0;  ///< output channels [channel_begin, channel_end)
+  std::int64_t channel_end = 0;
+  std::vector<std::int64_t> rows;  ///< unrolled input rows it reads (compacted), at most R
+  EncodedBlock cells;              ///< target levels and the role of every column
+  int tile = 0;
+};
+
+/// A conv2d/linear layer on crossbars, with its digital post-processing (shift-and-add stage).
+struct MappedLayer {
+  std::string name;
+  UnrolledShape shape;
+  CrossbarGeometry geometry;           ///< with this layer's weight bits
+  LayerFootprint footprint;            ///< counts (pruning.hpp)
+  std::vector<std::size_t> crossbars;  ///< indices into MappedNetwork::crossbars
+  int first_tile = 0;
+  int tiles = 0;
+  std::vector<std::int32_t> bias;  ///< at the accumulator scale
+  std::vector<int> shift;          ///< per output channel: e_out - e_in - e_w (0 when raw)
+  bool raw = false;                ///< emits accumulators (output layer)
+  models::IntRange range;          ///< output clip range
+};
+
+struct MappedNetwork {
+  HardwareConfig hardware;
+  std::vector<MappedLayer> layers;
+  std::vector<MappedCrossbar> crossbars;
+  int tiles = 0;
+
+  /// The integer weight matrix (layout c * rows + r) rebuilt from the crossbars' cells.
+  std::vector<std::int32_t> reconstruct(std::size_t layer) const;
+};
+
+/// Compiles a quantized network. Layers start on a fresh tile [ours]; throws xbarsim::Error
+/// when the network needs more than hardware.max_tiles tiles or is not quantized.
+MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw);
+
+}  // namespace xbarsim::mapping
