@@ -16,7 +16,8 @@ const std::vector<xbarsim::apps::Command>& commands() {
        xbarsim::apps::cmd_eval},
       {"quantize", "post-training power-of-two quantization of a float workload", xbarsim::apps::cmd_quantize},
       {"info", "layers, shapes, parameters and quantization of a workload", xbarsim::apps::cmd_info},
-      {"map", "map an integer workload onto crossbars: counts, tiles, utilisation, pruning savings", xbarsim::apps::cmd_map},
+      {"map", "map an integer workload onto crossbars: counts, tiles, utilisation, pruning savings",
+       xbarsim::apps::cmd_map},
       {"convert", "validate a workload, fold batch norm, write it in canonical form", xbarsim::apps::cmd_convert},
   };
   return list;
