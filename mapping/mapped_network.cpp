@@ -7,18 +7,6 @@
 
 namespace xbarsim::mapping {
 
-namespace {
-
-UnrolledShape unrolled(const workloads::Layer& L) {
-  if (L.kind == workloads::LayerKind::Conv2d) {
-    const std::int64_t area = std::int64_t{L.kernel_size[0]} * L.kernel_size[1];
-    return {L.in_channels * area, L.out_channels, area};
-  }
-  return {L.in_features, L.out_features, 1};
-}
-
-}  // namespace
-
 MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
   if (!net.is_quantized()) {
     throw Error("network '" + net.name +
@@ -37,7 +25,7 @@ MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
     const auto& q = *L.quantization;
     MappedLayer ml;
     ml.name = L.name;
-    ml.shape = unrolled(L);
+    ml.shape = unrolled_shape(L);
     ml.geometry = hw.geometry(q.weight_bits);
     ml.geometry.validate("hardware '" + hw.name + "' for layer '" + L.name + "'");
     const auto codes = net.tensor(q.weight).to_double();

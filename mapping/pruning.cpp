@@ -27,6 +27,14 @@ PruneMethod parse_prune_method(const std::string& s, const std::string& where) {
                               "\", expected crossbar, kernel-group, crossbar+kernel-group or unstructured");
 }
 
+UnrolledShape unrolled_shape(const workloads::Layer& L) {
+  if (L.kind == workloads::LayerKind::Conv2d) {
+    const std::int64_t area = std::int64_t{L.kernel_size[0]} * L.kernel_size[1];
+    return {L.in_channels * area, L.out_channels, area};
+  }
+  return {L.in_features, L.out_features, 1};
+}
+
 std::vector<WeightGroup> crossbar_blocks(const UnrolledShape& s, const CrossbarGeometry& g) {
   std::vector<WeightGroup> out;
   const std::int64_t G = g.channels_per_crossbar();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "mapping/crossbar_geometry.hpp"
+#include "workloads/network.hpp"
 
 namespace xbarsim::mapping {
 
@@ -31,6 +32,9 @@ struct UnrolledShape {
   std::int64_t cout = 0;         ///< output channels
   std::int64_t kernel_area = 1;  ///< kh * kw (1 for linear): rows per kernel group
 };
+
+/// The unrolled shape of a conv2d or linear layer.
+UnrolledShape unrolled_shape(const workloads::Layer& layer);
 
 /// Rows [row_begin, row_end) x columns [col_begin, col_end) of the unrolled matrix.
 struct WeightGroup {

@@ -1,7 +1,7 @@
 // Differential mapping (Yuan et al. 2021), per slice with L = 2^cell_bits - 1:
 // w >= 0 -> (L, L - m_s), w < 0 -> (L - m_s, L); a zero is stored with both cells fully on,
 // so the frequent stuck-on fault leaves it exact.
-#include "mapping/sign_differential.hpp"
+#include "mapping/sign_encoders.hpp"
 
 #include <cstdlib>
 

@@ -1,7 +1,7 @@
 // Offset mapping: u = w + 2^(b-1) (unsigned, b bits) sliced into one column per slice, and
 // one reference column with every used row at level 1; the digital side computes
 // Σ_s 2^(s·cell_bits)·col_s − 2^(b-1)·reference. A zero weight is stored as 2^(b-1).
-#include "mapping/sign_offset.hpp"
+#include "mapping/sign_encoders.hpp"
 
 namespace xbarsim::mapping {
 

@@ -1,8 +1,6 @@
 #include "mapping/sign_scheme.hpp"
 
-#include "mapping/sign_differential.hpp"
-#include "mapping/sign_offset.hpp"
-#include "mapping/sign_two_column.hpp"
+#include "mapping/sign_encoders.hpp"
 
 namespace xbarsim::mapping {
 

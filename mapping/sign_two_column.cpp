@@ -1,5 +1,5 @@
 // Two-column mapping: w > 0 -> (w, 0), w < 0 -> (0, |w|), w = 0 -> (0, 0), per slice.
-#include "mapping/sign_two_column.hpp"
+#include "mapping/sign_encoders.hpp"
 
 #include <cstdlib>
 

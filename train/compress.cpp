@@ -77,14 +77,6 @@ std::vector<std::uint8_t> nonzero_mask(const workloads::Network& net, const work
   return keep;
 }
 
-mapping::UnrolledShape shape_of(const workloads::Layer& L) {
-  if (L.kind == LayerKind::Conv2d) {
-    const std::int64_t area = std::int64_t{L.kernel_size[0]} * L.kernel_size[1];
-    return {L.in_channels * area, L.out_channels, area};
-  }
-  return {L.in_features, L.out_features, 1};
-}
-
 }  // namespace
 
 nlohmann::json compression_report(const workloads::Network& net, const mapping::CrossbarGeometry& geometry) {
@@ -94,7 +86,7 @@ nlohmann::json compression_report(const workloads::Network& net, const mapping::
   std::map<int, std::pair<std::int64_t, std::int64_t>> at;  // size -> (pruned, dense)
   for (const auto& L : net.layers) {
     if (!L.has_weights()) continue;
-    const auto s = shape_of(L);
+    const auto s = mapping::unrolled_shape(L);
     const auto keep = nonzero_mask(net, L);
     const auto f = mapping::footprint(s, keep, geometry);
     weights += f.weights;

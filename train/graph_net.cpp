@@ -72,12 +72,7 @@ const Layer& GraphNet::layer(const std::string& name) const {
 }
 
 mapping::UnrolledShape GraphNet::unrolled_shape(const std::string& name) const {
-  const Layer& L = layer(name);
-  if (L.kind == LayerKind::Conv2d) {
-    const std::int64_t area = std::int64_t{L.kernel_size[0]} * L.kernel_size[1];
-    return {L.in_channels * area, L.out_channels, area};
-  }
-  return {L.in_features, L.out_features, 1};
+  return mapping::unrolled_shape(layer(name));
 }
 
 void GraphNet::set_quantization(const workloads::Network& quantized) {
