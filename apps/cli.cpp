@@ -5,8 +5,11 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "sim/calibrate.hpp"
+#include "workloads/dataset.hpp"
 #include "workloads/io.hpp"
 #include "workloads/json_reader.hpp"
+#include "workloads/network.hpp"
 
 namespace xbarsim::apps {
 
@@ -23,6 +26,44 @@ bool parse_args(const std::vector<std::string>& args, const po::options_descript
   }
   po::notify(vm);
   return true;
+}
+
+void add_ptq_options(po::options_description& opts, PtqArgs& a) {
+  opts.add_options()("seed", po::value(&a.seed)->default_value(a.seed),
+                     "seed (post-training quantization draws its calibration images with it)")(
+      "data-dir", po::value(&a.data_dir)->default_value(""), "data set folder (default: the Debian package's)")(
+      "weight-bits", po::value(&a.weight_bits)->default_value(a.weight_bits),
+      "post-training quantization of a float workload: weight bits")(
+      "activation-bits", po::value(&a.activation_bits)->default_value(a.activation_bits),
+      "post-training quantization: activation bits")("per-channel", po::bool_switch(&a.per_channel),
+                                                     "post-training quantization: one weight scale per output channel")(
+      "calibration-images", po::value(&a.calibration_images)->default_value(a.calibration_images),
+      "post-training quantization: training images for calibration");
+}
+
+nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a) {
+  if (net.is_quantized()) {
+    int wbits = 0;
+    for (const auto& L : net.layers) {
+      if (L.has_weights()) wbits = std::max(wbits, L.quantization->weight_bits);
+    }
+    return {{"source", "workload"}, {"weight_bits", wbits}, {"activation_bits", net.input_quantization->input_bits}};
+  }
+  const auto train = workloads::load_dataset(net.dataset.name, a.data_dir, workloads::Split::Train);
+  sim::CalibrationOptions cal;
+  cal.images = a.calibration_images;
+  cal.seed = a.seed;
+  mapping::PtqOptions ptq;
+  ptq.weight_bits = a.weight_bits;
+  ptq.activation_bits = a.activation_bits;
+  ptq.per_channel = a.per_channel;
+  net = sim::calibrate_and_quantize(net, train, net.dataset.normalization, ptq, cal);
+  return {{"source", "post-training"},
+          {"weight_bits", a.weight_bits},
+          {"activation_bits", a.activation_bits},
+          {"per_channel", a.per_channel},
+          {"calibration_images", std::min(a.calibration_images, train.count)},
+          {"seed", a.seed}};
 }
 
 namespace {

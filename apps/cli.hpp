@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace xbarsim::workloads {
+struct Network;
+}
+
 namespace xbarsim::apps {
 
 namespace po = boost::program_options;
@@ -31,6 +35,21 @@ void end_progress();
 
 /// Writes a report atomically (or not at all on error).
 void write_json_report(const std::string& path, const nlohmann::ordered_json& report);
+
+/// How a float workload becomes an integer one when a command needs integers.
+struct PtqArgs {
+  int weight_bits = 8;
+  int activation_bits = 8;
+  bool per_channel = false;
+  std::int64_t calibration_images = 512;
+  std::uint64_t seed = 1;
+  std::string data_dir;
+};
+/// Adds --weight-bits, --activation-bits, --per-channel, --calibration-images, --seed, --data-dir.
+void add_ptq_options(po::options_description& opts, PtqArgs& a);
+/// Quantizes `net` after training (calibrated on its data set's training split) unless it already is;
+/// returns what was done as the report's "quantization" object.
+nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a);
 
 int cmd_eval(const std::vector<std::string>& args);
 int cmd_quantize(const std::vector<std::string>& args);

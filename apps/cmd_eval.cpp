@@ -19,12 +19,9 @@ struct EvalArgs {
   std::string precision = "float";
   std::int64_t limit = 0;
   unsigned threads = 0;
-  std::uint64_t seed = 1;
   std::int64_t batch = 64;
-  std::string data_dir;
   std::string output;
-  mapping::PtqOptions ptq;
-  std::int64_t calibration_images = 512;
+  PtqArgs ptq;
 };
 
 /// The text report, written from the same JSON the --output file gets.
@@ -42,7 +39,7 @@ void print_text(const nlohmann::ordered_json& r) {
                 q["activation_bits"].get<int>(), q["source"].get<std::string>().c_str());
     if (q["source"] == "post-training")
       std::printf(" on %lld training images, seed %llu", q["calibration_images"].get<long long>(),
-                  s["seed"].get<unsigned long long>());
+                  q["seed"].get<unsigned long long>());
     std::printf(")");
   }
   std::printf("\n  accuracy      %.2f %%  (%lld / %lld correct)\n", 100.0 * res["accuracy"].get<double>(),
@@ -67,17 +64,9 @@ int cmd_eval(const std::vector<std::string>& args) {
       "limit", po::value(&a.limit)->default_value(0), "evaluate the first N test images (0 = all)")(
       "threads", po::value(&a.threads)->default_value(0),
       "worker threads (0 = all cores); results do not depend on it")(
-      "seed", po::value(&a.seed)->default_value(a.seed),
-      "seed for the calibration images of post-training quantization")(
       "batch", po::value(&a.batch)->default_value(a.batch), "images per work chunk")(
-      "data-dir", po::value(&a.data_dir)->default_value(""), "data set folder (default: the Debian package's)")(
-      "output,o", po::value(&a.output)->default_value(""), "write the report as JSON to this file")(
-      "weight-bits", po::value(&a.ptq.weight_bits)->default_value(8), "post-training quantization: weight bits")(
-      "activation-bits", po::value(&a.ptq.activation_bits)->default_value(8),
-      "post-training quantization: activation bits")("per-channel", po::bool_switch(&a.ptq.per_channel),
-                                                     "post-training quantization: one weight scale per output channel")(
-      "calibration-images", po::value(&a.calibration_images)->default_value(a.calibration_images),
-      "post-training quantization: training images for calibration");
+      "output,o", po::value(&a.output)->default_value(""), "write the report as JSON to this file");
+  add_ptq_options(opts, a.ptq);
   po::variables_map vm;
   if (!parse_args(args, opts, "xbarsim eval <workload.json> [options]", "workload", vm)) return 0;
   const sim::Precision precision = sim::parse_precision(a.precision);
@@ -85,28 +74,9 @@ int cmd_eval(const std::vector<std::string>& args) {
   if (a.batch < 1) throw Error("--batch: expected at least 1, found " + std::to_string(a.batch));
 
   workloads::Network net = workloads::load_network(a.workload);
-  const auto test = workloads::load_dataset(net.dataset.name, a.data_dir, workloads::Split::Test);
+  const auto test = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Test);
   nlohmann::ordered_json quant;
-  if (precision == sim::Precision::Int) {
-    if (net.is_quantized()) {
-      int wbits = 0;
-      for (const auto& L : net.layers) {
-        if (L.has_weights()) wbits = std::max(wbits, L.quantization->weight_bits);
-      }
-      quant = {{"source", "workload"}, {"weight_bits", wbits}, {"activation_bits", net.input_quantization->input_bits}};
-    } else {
-      const auto train = workloads::load_dataset(net.dataset.name, a.data_dir, workloads::Split::Train);
-      sim::CalibrationOptions cal;
-      cal.images = a.calibration_images;
-      cal.seed = a.seed;
-      net = sim::calibrate_and_quantize(net, train, net.dataset.normalization, a.ptq, cal);
-      quant = {{"source", "post-training"},
-               {"weight_bits", a.ptq.weight_bits},
-               {"activation_bits", a.ptq.activation_bits},
-               {"per_channel", a.ptq.per_channel},
-               {"calibration_images", std::min(a.calibration_images, train.count)}};
-    }
-  }
+  if (precision == sim::Precision::Int) quant = ensure_integer(net, a.ptq);
   const sim::ReferenceEngine engine(net, precision);
   sim::EvalOptions eo;
   eo.limit = a.limit;
@@ -123,9 +93,8 @@ int cmd_eval(const std::vector<std::string>& args) {
                         {"name", net.name},
                         {"parameters", net.parameter_count()},
                         {"recorded_accuracy", net.metadata.accuracy}};
-  report["settings"] = {{"precision", a.precision}, {"dataset", net.dataset.name},
-                        {"limit", a.limit},         {"threads", eo.threads},
-                        {"seed", a.seed},           {"batch", a.batch}};
+  report["settings"] = {{"precision", a.precision}, {"dataset", net.dataset.name}, {"limit", a.limit},
+                        {"threads", eo.threads},    {"seed", a.ptq.seed},          {"batch", a.batch}};
   if (!quant.is_null()) report["settings"]["quantization"] = quant;
   report["results"] = {
       {"images", result.images},

@@ -11,18 +11,22 @@ namespace xbarsim::apps {
 int cmd_map(const std::vector<std::string>& args) {
   std::string workload, hw_spec, output;
   std::vector<std::string> sets;
+  PtqArgs ptq;
   po::options_description opts("options");
-  opts.add_options()("help,h", "show this help")("workload", po::value(&workload)->required(),
-                                                 "integer network JSON (positional)")(
+  opts.add_options()("help,h", "show this help")(
+      "workload", po::value(&workload)->required(),
+      "network JSON (positional); a float one is post-training quantized first")(
       "hw", po::value(&hw_spec)->default_value("isaac_like"), "hardware preset name or hardware JSON file")(
       "set", po::value(&sets)->composing(), "override a hardware key: --set rows=256 (repeatable)")(
       "output,o", po::value(&output)->default_value(""), "write the mapping report as JSON to this file");
+  add_ptq_options(opts, ptq);
   po::variables_map vm;
   if (!parse_args(args, opts, "xbarsim map <workload.json> [--hw isaac_like|hw.json] [--set key=value]...", "workload",
                   vm))
     return 0;
-  const auto net = workloads::load_network(workload);
+  auto net = workloads::load_network(workload);
   const auto hw = mapping::load_hardware(hw_spec, sets);
+  const auto quant = ensure_integer(net, ptq);
   const auto m = mapping::compile(net, hw);
 
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
@@ -51,7 +55,7 @@ int cmd_map(const std::vector<std::string>& args) {
   nlohmann::ordered_json report;
   report["version"] = 1;
   report["command"] = "map";
-  report["workload"] = {{"path", workload}, {"name", net.name}};
+  report["workload"] = {{"path", workload}, {"name", net.name}, {"quantization", quant}};
   report["hardware"] = mapping::to_json(hw);
   report["layers"] = layers;
   report["totals"] = {{"crossbars", total}, {"crossbars_dense", dense}, {"tiles", m.tiles}};

@@ -19,18 +19,71 @@ CrossbarGeometry HardwareConfig::geometry(int weight_bits) const {
 }
 
 std::string hardware_preset_dir() { return XBARSIM_HARDWARE_DIR; }
+std::string device_preset_dir() { return XBARSIM_DEVICE_DIR; }
 
-std::vector<std::string> hardware_presets() {
+namespace {
+
+std::vector<std::string> json_stems(const std::string& dir) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(hardware_preset_dir(), ec)) {
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-namespace {
+/// A preset name or a path: the file to read. Unknown names list the known ones.
+std::string resolve_preset(const std::string& spec, const std::string& dir, const std::string& what,
+                           const std::string& where) {
+  const bool is_path = spec.find('/') != std::string::npos || std::filesystem::path(spec).extension() == ".json";
+  if (is_path) return spec;
+  const std::string path = dir + "/" + spec + ".json";
+  if (!std::filesystem::exists(path)) {
+    std::string names;
+    for (const auto& n : json_stems(dir)) names += (names.empty() ? "" : ", ") + n;
+    throw Error(where + ": unknown " + what + " preset '" + spec + "', expected a .json file or one of: " + names);
+  }
+  return path;
+}
+
+void apply_device(workloads::ObjectReader& r, models::DeviceConfig& d) {
+  d.name = r.get_string("name", d.name);
+  d.g_max_us = r.get_number("g_max_us", 1e-9, 1e9, d.g_max_us);
+  d.g_min_us = r.get_number("g_min_us", 0.0, 1e9, d.g_min_us);
+  if (r.has("write_model")) {
+    const std::string m = r.get_string("write_model");
+    if (m != "lognormal" && m != "gaussian")
+      throw Error(r.where("write_model") + ": expected \"lognormal\" or \"gaussian\", found \"" + m + "\"");
+    d.write_model = m == "lognormal" ? models::WriteVariation::Lognormal : models::WriteVariation::Gaussian;
+  }
+  r.raw_optional("write_model");
+  d.write_sigma = r.get_number("write_sigma", 0.0, 10.0, d.write_sigma);
+  if (r.has("write_sigma_per_level")) d.write_sigma_per_level = r.get_number_array("write_sigma_per_level", 0.0, 10.0);
+  r.raw_optional("write_sigma_per_level");
+  d.read_noise_sigma = r.get_number("read_noise_sigma", 0.0, 10.0, d.read_noise_sigma);
+  d.fault_rate = r.get_number("fault_rate", 0.0, 1.0, d.fault_rate);
+  d.stuck_on_per_off = r.get_number("stuck_on_per_off", 0.0, 1e9, d.stuck_on_per_off);
+  d.drift_nu = r.get_number("drift_nu", 0.0, 1.0, d.drift_nu);
+  d.drift_time_s = r.get_number("drift_time_s", 1e-12, 1e12, d.drift_time_s);
+  d.drift_t0_s = r.get_number("drift_t0_s", 1e-12, 1e12, d.drift_t0_s);
+  d.read_voltage_v = r.get_number("read_voltage_v", 1e-6, 100.0, d.read_voltage_v);
+}
+
+void load_device_into(const std::string& spec, models::DeviceConfig& d, const std::string& where, int depth) {
+  if (depth > 8) throw make_error(spec, "device preset chain deeper than 8");
+  const std::string path = resolve_preset(spec, device_preset_dir(), "device", where);
+  const auto doc = workloads::read_json_file(path);
+  workloads::ObjectReader r(doc, path, "");
+  const auto version = r.get_int("version", 0, 1000);
+  if (version != kHardwareFormatVersion) {
+    throw Error(r.where("version") + ": format version " + std::to_string(version) + " is not supported, expected " +
+                std::to_string(kHardwareFormatVersion));
+  }
+  if (auto base = r.get_optional_string("preset")) load_device_into(*base, d, r.where("preset"), depth + 1);
+  apply_device(r, d);
+  r.finish();
+}
 
 /// Applies the keys of one hardware object onto `hw`. `preset` is handled by the caller.
 void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
@@ -52,18 +105,52 @@ void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
   r.raw_optional("subtraction");
   hw.crossbars_per_tile = static_cast<int>(r.get_int("crossbars_per_tile", 1, 1 << 20, hw.crossbars_per_tile));
   hw.max_tiles = static_cast<int>(r.get_int("max_tiles", 0, 1 << 24, hw.max_tiles));
+  hw.layers_span_tiles = r.get_bool("layers_span_tiles", hw.layers_span_tiles);
   hw.clock_ghz = r.get_number("clock_ghz", 1e-6, 1e3, hw.clock_ghz);
+  auto& t = hw.timing;
+  t.xbar_read_ns = r.get_number("xbar_read_ns", 0.0, 1e9, t.xbar_read_ns);
+  t.dac_ns = r.get_number("dac_ns", 0.0, 1e9, t.dac_ns);
+  t.adc_conversion_ns = r.get_number("adc_conversion_ns", 1e-6, 1e9, t.adc_conversion_ns);
+  t.shift_add_ns = r.get_number("shift_add_ns", 0.0, 1e9, t.shift_add_ns);
+  t.buffer_access_ns = r.get_number("buffer_access_ns", 0.0, 1e9, t.buffer_access_ns);
+  t.buffer_width_bytes = static_cast<int>(r.get_int("buffer_width_bytes", 1, 1 << 20, t.buffer_width_bytes));
+  t.link_latency_ns = r.get_number("link_latency_ns", 0.0, 1e9, t.link_latency_ns);
+  t.link_bytes_per_ns = r.get_number("link_bytes_per_ns", 1e-6, 1e9, t.link_bytes_per_ns);
+  if (r.has("adc_range")) {
+    const std::string s = r.get_string("adc_range");
+    if (s != "full_scale" && s != "calibrated")
+      throw Error(r.where("adc_range") + ": expected \"full_scale\" or \"calibrated\", found \"" + s + "\"");
+    hw.adc_range = s == "full_scale" ? AdcRange::FullScale : AdcRange::Calibrated;
+  }
+  r.raw_optional("adc_range");
+  hw.adc_percentile = r.get_number("adc_percentile", 1.0, 100.0, hw.adc_percentile);
+  hw.adc_calibration_images =
+      static_cast<int>(r.get_int("adc_calibration_images", 1, 1 << 20, hw.adc_calibration_images));
+  hw.self_compensation = r.get_bool("self_compensation", hw.self_compensation);
+  hw.compensation_bits = static_cast<int>(r.get_int("compensation_bits", 0, 24, hw.compensation_bits));
+  hw.write_verify_pulses = static_cast<int>(r.get_int("write_verify_pulses", 0, 1000, hw.write_verify_pulses));
+  hw.write_verify_tolerance = r.get_number("write_verify_tolerance", 1e-6, 10.0, hw.write_verify_tolerance);
+  if (const auto* dev = r.raw_optional("device")) {
+    if (dev->is_string()) {
+      hw.device = models::DeviceConfig{};
+      load_device_into(dev->get<std::string>(), hw.device, r.where("device"), 0);
+    } else if (dev->is_object()) {
+      workloads::ObjectReader dr = r.get_object("device");
+      if (auto base = dr.get_optional_string("preset")) {
+        hw.device = models::DeviceConfig{};
+        load_device_into(*base, hw.device, dr.where("preset"), 0);
+      }
+      apply_device(dr, hw.device);
+      dr.finish();
+    } else {
+      throw Error(r.where("device") + ": expected a device preset name, a device JSON path or an object");
+    }
+  }
 }
 
 void load_into(const std::string& spec, HardwareConfig& hw, int depth) {
   if (depth > 8) throw make_error(spec, "preset chain deeper than 8 (a preset that includes itself?)");
-  const bool is_path = spec.find('/') != std::string::npos || std::filesystem::path(spec).extension() == ".json";
-  const std::string path = is_path ? spec : hardware_preset_dir() + "/" + spec + ".json";
-  if (!is_path && !std::filesystem::exists(path)) {
-    std::string names;
-    for (const auto& n : hardware_presets()) names += (names.empty() ? "" : ", ") + n;
-    throw Error("--hw: unknown hardware preset '" + spec + "', expected a .json file or one of: " + names);
-  }
+  const std::string path = resolve_preset(spec, hardware_preset_dir(), "hardware", "--hw");
   const auto doc = workloads::read_json_file(path);
   workloads::ObjectReader r(doc, path, "");
   const auto version = r.get_int("version", 0, 1000);
@@ -83,6 +170,16 @@ void validate(const HardwareConfig& hw, const std::string& where) {
                                 std::to_string(hw.cols) + ")");
   }
   if (hw.dac_bits > 8) throw make_error(where, "dac_bits above 8 are not supported (8-bit activations)");
+  hw.device.validate(where + " (device '" + hw.device.name + "')", hw.cell_bits);
+  if (hw.subtraction == Subtraction::Analog && hw.sign == SignScheme::Offset) {
+    throw make_error(where, "subtraction \"analog\" needs a column pair (sign_scheme two-column or differential)");
+  }
+  // The functional engine sums columns in float32, exact below 2^24.
+  const double full_scale = double{static_cast<double>(hw.rows)} * ((1 << hw.cell_bits) - 1) * ((1 << hw.dac_bits) - 1);
+  if (full_scale >= 16777216.0) {
+    throw make_error(where, "rows x (2^cell_bits - 1) x (2^dac_bits - 1) = " + std::to_string(full_scale) +
+                                " exceeds 2^24, the largest exact column sum");
+  }
   // The narrowest weights the zoo uses must fit one crossbar's columns.
   hw.geometry(2).validate(where);
 }
@@ -104,12 +201,55 @@ HardwareConfig load_hardware(const std::string& spec, const std::vector<std::str
         doc[key] = value;  // bare strings: sign_scheme=differential
       }
     }
+    // device.key=value overrides one key of the device
+    nlohmann::json device = nlohmann::json::object();
+    for (auto it = doc.begin(); it != doc.end();) {
+      if (it.key().rfind("device.", 0) == 0) {
+        device[it.key().substr(7)] = it.value();
+        it = doc.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (!device.empty()) {
+      if (doc.contains("device")) {
+        if (!doc["device"].is_string()) throw Error("--set device: expected a device preset name or path");
+        device["preset"] = doc["device"];
+      }
+      doc["device"] = device;
+    }
     workloads::ObjectReader r(doc, "--set", "");
     apply(r, hw);
     r.finish();
   }
   validate(hw, spec);
   return hw;
+}
+
+std::vector<std::string> hardware_presets() { return json_stems(hardware_preset_dir()); }
+std::vector<std::string> device_presets() { return json_stems(device_preset_dir()); }
+
+models::DeviceConfig load_device(const std::string& spec) {
+  models::DeviceConfig d;
+  load_device_into(spec, d, "--device", 0);
+  return d;
+}
+
+nlohmann::ordered_json to_json(const models::DeviceConfig& d) {
+  nlohmann::ordered_json j = {{"name", d.name},
+                              {"g_max_us", d.g_max_us},
+                              {"g_min_us", d.g_min_us},
+                              {"write_model", models::write_variation_name(d.write_model)},
+                              {"write_sigma", d.write_sigma}};
+  if (!d.write_sigma_per_level.empty()) j["write_sigma_per_level"] = d.write_sigma_per_level;
+  j["read_noise_sigma"] = d.read_noise_sigma;
+  j["fault_rate"] = d.fault_rate;
+  j["stuck_on_per_off"] = d.stuck_on_per_off;
+  j["drift_nu"] = d.drift_nu;
+  j["drift_time_s"] = d.drift_time_s;
+  j["drift_t0_s"] = d.drift_t0_s;
+  j["read_voltage_v"] = d.read_voltage_v;
+  return j;
 }
 
 nlohmann::ordered_json to_json(const HardwareConfig& hw) {
@@ -125,7 +265,24 @@ nlohmann::ordered_json to_json(const HardwareConfig& hw) {
           {"subtraction", hw.subtraction == Subtraction::Digital ? "digital" : "analog"},
           {"crossbars_per_tile", hw.crossbars_per_tile},
           {"max_tiles", hw.max_tiles},
-          {"clock_ghz", hw.clock_ghz}};
+          {"layers_span_tiles", hw.layers_span_tiles},
+          {"clock_ghz", hw.clock_ghz},
+          {"xbar_read_ns", hw.timing.xbar_read_ns},
+          {"dac_ns", hw.timing.dac_ns},
+          {"adc_conversion_ns", hw.timing.adc_conversion_ns},
+          {"shift_add_ns", hw.timing.shift_add_ns},
+          {"buffer_access_ns", hw.timing.buffer_access_ns},
+          {"buffer_width_bytes", hw.timing.buffer_width_bytes},
+          {"link_latency_ns", hw.timing.link_latency_ns},
+          {"link_bytes_per_ns", hw.timing.link_bytes_per_ns},
+          {"adc_range", hw.adc_range == AdcRange::FullScale ? "full_scale" : "calibrated"},
+          {"adc_percentile", hw.adc_percentile},
+          {"adc_calibration_images", hw.adc_calibration_images},
+          {"self_compensation", hw.self_compensation},
+          {"compensation_bits", hw.compensation_bits},
+          {"write_verify_pulses", hw.write_verify_pulses},
+          {"write_verify_tolerance", hw.write_verify_tolerance},
+          {"device", to_json(hw.device)}};
 }
 
 }  // namespace xbarsim::mapping

@@ -1,6 +1,8 @@
 #include "mapping/mapped_network.hpp"
 
+#include <algorithm>
 #include <map>
+
 #include "common/error.hpp"
 
 #include "mapping/quantize.hpp"
@@ -15,11 +17,22 @@ MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
   MappedNetwork m;
   m.hardware = hw;
   std::map<std::string, int> exp{{net.input_name, net.input_quantization->input_scale_exp}};
+  std::map<std::string, models::IntRange> range{
+      {net.input_name, models::unsigned_range(net.input_quantization->input_bits)}};
   for (const auto& L : net.layers) {
     const int in_exp = exp.count(L.inputs[0]) != 0 ? exp.at(L.inputs[0]) : 0;
-    if (L.kind == workloads::LayerKind::Add) exp[L.name] = *L.quantization->output_scale_exp;
+    const models::IntRange in_range = range.count(L.inputs[0]) != 0 ? range.at(L.inputs[0]) : models::IntRange{};
+    if (L.kind == workloads::LayerKind::Add) {
+      exp[L.name] = *L.quantization->output_scale_exp;
+      range[L.name] = output_code_range(net, L.name, *L.quantization->output_bits);
+    }
     if (!L.has_weights()) {
-      if (L.kind != workloads::LayerKind::Add) exp[L.name] = in_exp;
+      if (L.kind != workloads::LayerKind::Add) {
+        exp[L.name] = in_exp;
+        range[L.name] = L.kind == workloads::LayerKind::Relu ? models::IntRange{std::max<std::int64_t>(0, in_range.lo),
+                                                                                std::max<std::int64_t>(0, in_range.hi)}
+                                                             : in_range;
+      }
       continue;
     }
     const auto& q = *L.quantization;
@@ -47,6 +60,14 @@ MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
     for (std::int64_t c = 0; c < cout; ++c) ml.shift[c] = ml.raw ? 0 : *q.output_scale_exp - in_exp - q.weight_exp(c);
     if (!ml.raw) ml.range = output_code_range(net, L.name, *q.output_bits);
     exp[L.name] = q.output_scale_exp.value_or(0);
+    range[L.name] = ml.range;
+    ml.input_range = in_range;
+    ml.input_bits = 1;
+    while (in_range.lo < 0 ? (models::signed_range(ml.input_bits).lo > in_range.lo ||
+                              models::signed_range(ml.input_bits).hi < in_range.hi)
+                           : models::unsigned_range(ml.input_bits).hi < in_range.hi) {
+      ++ml.input_bits;
+    }
 
     // Allocation (the rule of footprint()): compact kept kernel groups per channel group, cut into R rows.
     const auto encoder = make_sign_encoder(hw.sign);
@@ -93,6 +114,11 @@ MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
     for (std::size_t i = 0; i < ml.crossbars.size(); ++i) {
       m.crossbars[ml.crossbars[i]].tile =
           ml.first_tile + static_cast<int>(i / static_cast<std::size_t>(hw.crossbars_per_tile));
+    }
+    if (!hw.layers_span_tiles && ml.tiles > 1) {
+      throw Error("hardware '" + hw.name + "': layer '" + L.name + "' needs " + std::to_string(ml.crossbars.size()) +
+                  " crossbars but a tile holds " + std::to_string(hw.crossbars_per_tile) +
+                  " and layers_span_tiles is false (raise crossbars_per_tile or allow layers to span tiles)");
     }
     m.tiles += ml.tiles;
     m.layers.push_back(std::move(ml));

@@ -39,6 +39,9 @@ struct MappedLayer {
   std::vector<int> shift;          ///< per output channel: e_out - e_in - e_w (0 when raw)
   bool raw = false;                ///< emits accumulators (output layer)
   models::IntRange range;          ///< output clip range
+  models::IntRange input_range;    ///< codes the layer reads (drive the DACs bit-serially)
+  int input_bits = 8;              ///< bits of input_range (two's complement when signed)
+  bool input_signed() const { return input_range.lo < 0; }
 };
 
 struct MappedNetwork {
@@ -52,7 +55,8 @@ struct MappedNetwork {
 };
 
 /// Compiles a quantized network. Layers start on a fresh tile [ours]; throws xbarsim::Error
-/// when the network needs more than hardware.max_tiles tiles or is not quantized.
+/// when the network needs more than hardware.max_tiles tiles, when a layer needs more than one
+/// tile and hardware.layers_span_tiles is false, or when it is not quantized.
 MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw);
 
 }  // namespace xbarsim::mapping

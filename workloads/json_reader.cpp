@@ -121,6 +121,13 @@ std::string ObjectReader::get_string(const std::string& key) {
   if (j == nullptr || !j->is_string()) fail(key, "a string", j);
   return j->get<std::string>();
 }
+bool ObjectReader::get_bool(const std::string& key, bool fallback) {
+  const auto* j = find(key);
+  if (j == nullptr) return fallback;
+  if (!j->is_boolean()) fail(key, "true or false", j);
+  return j->get<bool>();
+}
+
 std::string ObjectReader::get_string(const std::string& key, const std::string& fallback) {
   return has(key) ? get_string(key) : (used_.insert(key), fallback);
 }

@@ -40,6 +40,7 @@ class ObjectReader {
   std::optional<std::int64_t> get_optional_int(const std::string& key, std::int64_t min, std::int64_t max);
   double get_number(const std::string& key, double min, double max);
   double get_number(const std::string& key, double min, double max, double fallback);
+  bool get_bool(const std::string& key, bool fallback);
   std::vector<std::int64_t> get_int_array(const std::string& key, std::int64_t min, std::int64_t max);
   std::vector<double> get_number_array(const std::string& key, double min, double max);
   /// An int or a [a, b] pair, as PyTorch accepts for kernel_size/stride/padding.

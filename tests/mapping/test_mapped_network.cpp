@@ -66,6 +66,29 @@ TEST(Hardware, PresetsOverridesAndErrors) {
             std::string::npos);
   EXPECT_NE(msg("isaac_like", {"sign_scheme=ternary"}).find("unknown sign scheme"), std::string::npos);
   EXPECT_NE(msg("tpu_like", {}).find("unknown hardware preset 'tpu_like'"), std::string::npos);
+  // Timing, device and programming keys.
+  EXPECT_DOUBLE_EQ(isaac.timing.xbar_read_ns, 100.0);
+  EXPECT_EQ(isaac.device.name, "rram_like");
+  EXPECT_NEAR(isaac.device.on_off_ratio(), 17.0, 0.01);
+  const auto pcm =
+      load_hardware("isaac_like", {"device=pcm_like", "device.write_sigma=0.07", "self_compensation=true"});
+  EXPECT_EQ(pcm.device.name, "pcm_like");
+  EXPECT_DOUBLE_EQ(pcm.device.write_sigma, 0.07);
+  EXPECT_GT(pcm.device.drift_nu, 0.0);
+  EXPECT_TRUE(pcm.self_compensation);
+  EXPECT_NE(msg("isaac_like", {"device=ferro"}).find("--set: device: unknown device preset 'ferro'"),
+            std::string::npos);
+  EXPECT_NE(
+      msg("isaac_like", {"device.fault_rate=2"}).find("--set: device.fault_rate: expected a number in [0.0, 1.0]"),
+      std::string::npos);
+  EXPECT_NE(msg("isaac_like", {"device.g_min_us=500"}).find("must exceed g_min_us"), std::string::npos);
+  EXPECT_NE(msg("isaac_like", {"device.write_sigma_per_level=[0.1,0.2]"}).find("expected one per level (4"),
+            std::string::npos);
+  EXPECT_NE(msg("isaac_like", {"adc_range=auto"}).find("expected \"full_scale\" or \"calibrated\""), std::string::npos);
+  EXPECT_NE(msg("isaac_like", {"subtraction=analog", "sign_scheme=offset"}).find("needs a column pair"),
+            std::string::npos);
+  EXPECT_NE(msg("isaac_like", {"self_compensation=1"}).find("self_compensation: expected true or false"),
+            std::string::npos);
   // A tile budget smaller than the network needs.
   const auto net = workloads::load_network(zoo("vgg8_int8"));
   try {

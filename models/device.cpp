@@ -1,0 +1,76 @@
+#include "models/device.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "common/error.hpp"
+
+namespace xbarsim::models {
+
+std::string write_variation_name(WriteVariation v) { return v == WriteVariation::Lognormal ? "lognormal" : "gaussian"; }
+
+double DeviceConfig::on_off_ratio() const {
+  return g_min_us > 0.0 ? g_max_us / g_min_us : std::numeric_limits<double>::infinity();
+}
+
+double DeviceConfig::sigma(int level) const {
+  if (!write_sigma_per_level.empty()) return write_sigma_per_level.at(static_cast<std::size_t>(level));
+  return write_sigma;
+}
+
+bool DeviceConfig::ideal() const {
+  bool no_variation = write_sigma_per_level.empty() ? write_sigma == 0.0 : true;
+  for (double s : write_sigma_per_level) no_variation = no_variation && s == 0.0;
+  return no_variation && read_noise_sigma == 0.0 && fault_rate == 0.0 && drift_nu == 0.0;
+}
+
+void DeviceConfig::validate(const std::string& where, int cell_bits) const {
+  if (!(g_max_us > g_min_us)) {
+    throw Error(where + ": g_max_us (" + std::to_string(g_max_us) + ") must exceed g_min_us (" +
+                std::to_string(g_min_us) + ")");
+  }
+  const std::size_t levels = std::size_t{1} << cell_bits;
+  if (!write_sigma_per_level.empty() && write_sigma_per_level.size() != levels) {
+    throw Error(where + ": write_sigma_per_level has " + std::to_string(write_sigma_per_level.size()) +
+                " entries, expected one per level (" + std::to_string(levels) + " for " + std::to_string(cell_bits) +
+                "-bit cells)");
+  }
+  if (drift_time_s < drift_t0_s) throw Error(where + ": drift_time_s must be at least drift_t0_s");
+}
+
+ConductanceModel::ConductanceModel(const DeviceConfig& device, int cell_bits) : d_(device), levels_(1 << cell_bits) {
+  dg_ = (d_.g_max_us - d_.g_min_us) / static_cast<double>(levels_ - 1);
+  g0_ = d_.g_min_us / dg_;
+  drift_ = d_.drift_nu == 0.0 ? 1.0 : std::pow(d_.drift_time_s / d_.drift_t0_s, -d_.drift_nu);
+}
+
+double ConductanceModel::target_us(int level) const { return d_.g_min_us + dg_ * level; }
+
+CellFault ConductanceModel::draw_fault(Rng& rng) const {
+  if (d_.fault_rate <= 0.0) return CellFault::None;
+  const double u = rng.uniform();
+  if (u >= d_.fault_rate) return CellFault::None;
+  // P(on | stuck) = r / (1 + r)
+  return u < d_.fault_rate * d_.stuck_on_per_off / (1.0 + d_.stuck_on_per_off) ? CellFault::StuckOn
+                                                                               : CellFault::StuckOff;
+}
+
+double ConductanceModel::write(int level, Rng& rng) const {
+  const double g = target_us(level);
+  const double s = d_.sigma(level);
+  if (s == 0.0) return g;
+  const double n = rng.normal();
+  if (d_.write_model == WriteVariation::Lognormal) return g * std::exp(s * n);
+  return std::max(0.0, g * (1.0 + s * n));
+}
+
+double ConductanceModel::read_level_units(double g_us, CellFault fault) const {
+  switch (fault) {
+    case CellFault::StuckOn: return (d_.g_max_us - d_.g_min_us * drift_) / dg_;
+    case CellFault::StuckOff: return (d_.g_min_us - d_.g_min_us * drift_) / dg_;
+    case CellFault::None: break;
+  }
+  return (g_us - d_.g_min_us) * drift_ / dg_;
+}
+
+}  // namespace xbarsim::models

@@ -1,0 +1,78 @@
+// The resistive cell (docs/models.md, "Device model"): 2^cell_bits conductance levels
+// spread linearly between Gmin and Gmax, per-cell write variation (lognormal or gaussian
+// proportional, optionally per level), stuck-at faults, power-law drift and read noise.
+// Plain C++; the programming step (mapping/programming.hpp) draws every cell through it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/random.hpp"
+
+namespace xbarsim::models {
+
+enum class WriteVariation { Lognormal, Gaussian };
+
+std::string write_variation_name(WriteVariation v);
+
+/// Every parameter of the device, with units in the names. Defaults describe an ideal cell.
+struct DeviceConfig {
+  std::string name = "ideal";
+  double g_max_us = 100.0;  ///< conductance of the top level (LRS), microsiemens
+  double g_min_us = 0.0;    ///< conductance of level 0 (HRS); 0 = infinite on/off ratio
+  WriteVariation write_model = WriteVariation::Lognormal;
+  double write_sigma = 0.0;                   ///< lognormal: G exp(theta), theta ~ N(0, s^2); gaussian: G (1 + s n)
+  std::vector<double> write_sigma_per_level;  ///< optional: sigma of level k (overrides write_sigma)
+  double read_noise_sigma = 0.0;              ///< per read, gaussian proportional: G (1 + s n)
+  double fault_rate = 0.0;                    ///< stuck-at cells, fraction of all cells
+  double stuck_on_per_off = 5.2;              ///< stuck-on : stuck-off ratio (Yuan et al. 2021: 9.04 % : 1.75 %)
+  double drift_nu = 0.0;                      ///< G(t) = G (t / t0)^-nu
+  double drift_time_s = 1.0;                  ///< time of the reads after programming
+  double drift_t0_s = 1.0;                    ///< drift reference time
+  double read_voltage_v = 0.2;                ///< read voltage of one input bit (energy model)
+
+  /// Gmax / Gmin (infinity when Gmin = 0).
+  double on_off_ratio() const;
+  /// Sigma of the write variation of `level`.
+  double sigma(int level) const;
+  /// No variation, faults, noise or drift: every cell reads exactly its level.
+  bool ideal() const;
+  /// Throws xbarsim::Error naming `where` for impossible values.
+  void validate(const std::string& where, int cell_bits) const;
+};
+
+enum class CellFault : std::uint8_t { None, StuckOff, StuckOn };
+
+/// Conductances of one cell technology at a given number of levels, in "level units":
+/// u = (G - Gmin) / dG with dG = (Gmax - Gmin) / (levels - 1), so an ideal cell at level k
+/// reads exactly k once the zero-level current Gmin * sum(x) is subtracted (docs/models.md).
+class ConductanceModel {
+ public:
+  ConductanceModel(const DeviceConfig& device, int cell_bits);
+
+  int levels() const { return levels_; }
+  /// Gmin / dG: the zero-level conductance in level units.
+  double g0() const { return g0_; }
+  /// Conductance of an ideal cell at `level`, microsiemens.
+  double target_us(int level) const;
+  /// Drift factor (t / t0)^-nu at the read time.
+  double drift_factor() const { return drift_; }
+
+  /// Draws whether a cell is stuck (and how) at the configured fault rate.
+  CellFault draw_fault(Rng& rng) const;
+  /// One write of `level`: the conductance (microsiemens) right after programming.
+  double write(int level, Rng& rng) const;
+  /// What a programmed (or stuck) cell contributes at read time, in level units,
+  /// zero-level current subtracted: (G(t) - Gmin(t)) / dG with drift applied to programmed cells.
+  double read_level_units(double g_us, CellFault fault) const;
+
+ private:
+  DeviceConfig d_;
+  int levels_ = 2;
+  double dg_ = 0.0;
+  double g0_ = 0.0;
+  double drift_ = 1.0;
+};
+
+}  // namespace xbarsim::models
