@@ -56,5 +56,6 @@ int cmd_quantize(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_map(const std::vector<std::string>& args);
+int cmd_run(const std::vector<std::string>& args);
 
 }  // namespace xbarsim::apps

@@ -18,6 +18,8 @@ const std::vector<xbarsim::apps::Command>& commands() {
       {"info", "layers, shapes, parameters and quantization of a workload", xbarsim::apps::cmd_info},
       {"map", "map an integer workload onto crossbars: counts, tiles, utilisation, pruning savings",
        xbarsim::apps::cmd_map},
+      {"run", "accuracy on programmed non-ideal crossbars (functional engine), over device seeds",
+       xbarsim::apps::cmd_run},
       {"convert", "validate a workload, fold batch norm, write it in canonical form", xbarsim::apps::cmd_convert},
   };
   return list;

@@ -1,7 +1,10 @@
 // The ADC transfer function (docs/models.md, "ADC"): a uniform quantizer with a power-of-two
-// step, so its output code times the step is an integer partial sum the shift-and-add stage
-// shifts. Unipolar for single columns, bipolar for analog-subtracted column pairs or signed
-// inputs. An ADC whose range covers the column's full scale with step 1 is exact.
+// step (LSB), so its output code times the step is a fixed-point partial sum the shift-and-add
+// stage only shifts. The step is the smallest power of two whose top code reaches the range:
+// above one level when the ADC is too narrow for the column, below one level when it has bits
+// to spare. Unipolar for single columns, bipolar for analog-subtracted column pairs or signed
+// inputs. An ADC whose range covers the column's full scale with a step of at most 1 is exact
+// on integer readings.
 #pragma once
 
 #include <cmath>
@@ -24,7 +27,7 @@ struct AdcTransfer {
   /// Largest reading converted without clipping.
   double max_reading() const { return static_cast<double>(code_max()) * step(); }
   /// True when every integer reading in [-full_scale, full_scale] (bipolar) or [0, full_scale] converts exactly.
-  bool exact() const { return step_log2 == 0 && max_reading() >= full_scale; }
+  bool exact() const { return step_log2 <= 0 && max_reading() >= full_scale; }
 
   /// The converted value (code x step): round half up to the step, clip to the code range.
   float convert(float reading) const {
@@ -36,7 +39,7 @@ struct AdcTransfer {
 };
 
 /// The ADC of `bits` sized for readings up to `full_scale`: the smallest power-of-two step
-/// (at least 1) whose largest code reaches full_scale.
+/// (down to 2^-16) whose largest code reaches full_scale.
 AdcTransfer make_adc(int bits, bool bipolar, double full_scale);
 
 /// Bits an ADC needs to convert every integer reading in the full scale exactly.

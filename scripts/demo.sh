@@ -13,4 +13,8 @@ echo
 echo
 ./build/release/apps/xbarsim eval workloads/zoo/lenet5.json --precision int --output out/lenet5_int.json
 echo
-echo "reports: out/lenet5_float.json out/lenet5_int.json"
+# The integer LeNet-5 on ISAAC-like crossbars: ideal, ADC only, + write variation, + stuck-at faults, and the
+# preset's RRAM-like device, 3 device seeds each, on the whole test set (about a minute on 2 cores).
+./build/release/apps/xbarsim run workloads/zoo/lenet5_int8.json --hw isaac_like --ladder --trials 3 --output out/lenet5_run.json
+echo
+echo "reports: out/lenet5_float.json out/lenet5_int.json out/lenet5_run.json"

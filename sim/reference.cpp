@@ -40,8 +40,9 @@ struct ReferenceEngine::Step {
   Eigen::VectorXf bf;
   Eigen::MatrixXd wi;  ///< integer codes, Cout x K
   Eigen::VectorXd bi;
-  std::vector<int> shift;  ///< per output channel: output_exp - (input_exp + weight_exp)
-  bool raw = false;        ///< emits accumulators (no output_bits)
+  std::vector<int> shift;          ///< per output channel: output_exp - (input_exp + weight_exp)
+  bool raw = false;                ///< emits accumulators (no output_bits)
+  std::size_t weighted_index = 0;  ///< among conv2d/linear layers
   models::IntRange range;
 
   // pools: geom.kh/kw/stride/pad with in_channels/in_h/in_w
@@ -104,6 +105,7 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
   if (net.input_quantization) exp[net.input_name] = net.input_quantization->input_scale_exp;
   std::vector<double> raw_scale;  // per output feature of a raw (accumulator) layer
   std::map<std::string, std::vector<double>> raw_scales;
+  std::size_t weighted_count = 0;
 
   for (const auto& L : net.layers) {
     Step s;
@@ -127,6 +129,7 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
     const bool quantized = net.is_quantized();
     const int in_exp = quantized ? exp.at(L.inputs[0]) : 0;
     if (L.has_weights()) {
+      s.weighted_index = weighted_count++;
       s.is_conv = L.kind == LayerKind::Conv2d;
       const std::int64_t cout = s.is_conv ? L.out_channels : L.out_features;
       const std::int64_t k = s.is_conv ? s.geom.rows() : L.in_features;
@@ -224,7 +227,9 @@ ReferenceEngine::ReferenceEngine(ReferenceEngine&&) noexcept = default;
 ReferenceEngine& ReferenceEngine::operator=(ReferenceEngine&&) noexcept = default;
 
 template <typename T>
-Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver* observer) const {
+Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver* observer,
+                            const Accumulator* accumulator, std::uint64_t stream,
+                            const CodeObserver* code_observer) const {
   constexpr bool kInt = std::is_same_v<T, double>;
   if (inputs.rows() != input_size_) {
     throw Error("reference engine: input has " + std::to_string(inputs.rows()) + " features, network expects " +
@@ -259,7 +264,11 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
           x = &cols;
         }
         if constexpr (kInt) {
-          y.noalias() = s.wi * *x;
+          if (accumulator != nullptr) {
+            accumulator->accumulate(s.weighted_index, *x, y, stream);
+          } else {
+            y.noalias() = s.wi * *x;
+          }
           y.colwise() += s.bi;
           if (!s.raw) requantize(s, y);
         } else {
@@ -295,6 +304,8 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
     }
     if constexpr (!kInt) {
       if (observer != nullptr) (*observer)(s.name, out);
+    } else {
+      if (code_observer != nullptr) (*code_observer)(s.name, out);
     }
     for (auto r : s.release) slots[r] = Mat<T>();
   }
@@ -302,17 +313,31 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
 }
 
 Eigen::MatrixXd ReferenceEngine::forward(const Eigen::MatrixXf& inputs, const TensorObserver* observer) const {
-  if (precision_ == Precision::Float) return run<float>(inputs, observer).cast<double>();
-  Eigen::MatrixXd codes = run<double>(inputs, nullptr);
+  if (precision_ == Precision::Float) return run<float>(inputs, observer, nullptr, 0, nullptr).cast<double>();
+  return forward_int(inputs, nullptr, 0);
+}
+
+Eigen::MatrixXd ReferenceEngine::forward_int(const Eigen::MatrixXf& inputs, const Accumulator* accumulator,
+                                             std::uint64_t stream) const {
+  Eigen::MatrixXd codes = forward_int_codes(inputs, accumulator, stream, nullptr);
   for (std::int64_t j = 0; j < codes.cols(); ++j) {
     for (std::int64_t i = 0; i < codes.rows(); ++i) codes(i, j) *= output_scale_[static_cast<std::size_t>(i)];
   }
   return codes;
 }
 
-Eigen::MatrixXd ReferenceEngine::forward_int_codes(const Eigen::MatrixXf& inputs) const {
+Eigen::MatrixXd ReferenceEngine::forward_int_codes(const Eigen::MatrixXf& inputs, const Accumulator* accumulator,
+                                                   std::uint64_t stream, const CodeObserver* observer) const {
   if (precision_ != Precision::Int) throw Error("reference engine: integer codes need Precision::Int");
-  return run<double>(inputs, nullptr);
+  return run<double>(inputs, nullptr, accumulator, stream, observer);
+}
+
+std::vector<std::string> ReferenceEngine::weighted_layers() const {
+  std::vector<std::string> out;
+  for (const auto& s : steps_) {
+    if (s.kind == LayerKind::Conv2d || s.kind == LayerKind::Linear) out.push_back(s.name);
+  }
+  return out;
 }
 
 Eigen::MatrixXf image_batch(const workloads::Dataset& data, const workloads::Normalization& norm, std::int64_t first,
@@ -324,9 +349,15 @@ Eigen::MatrixXf image_batch(const workloads::Dataset& data, const workloads::Nor
 
 EvalResult evaluate(const ReferenceEngine& engine, const workloads::Dataset& data, const workloads::Normalization& norm,
                     const EvalOptions& options) {
-  if (data.image_size() != engine.input_size()) {
+  return evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t) { return engine.forward(x); },
+                          engine.input_size(), data, norm, options);
+}
+
+EvalResult evaluate_forward(const BatchForward& forward, std::int64_t input_size, const workloads::Dataset& data,
+                            const workloads::Normalization& norm, const EvalOptions& options) {
+  if (data.image_size() != input_size) {
     throw Error("data set '" + data.name + "' has images of " + std::to_string(data.image_size()) +
-                " values, the network expects " + std::to_string(engine.input_size()));
+                " values, the network expects " + std::to_string(input_size));
   }
   const auto start = std::chrono::steady_clock::now();
   EvalResult r;
@@ -339,7 +370,7 @@ EvalResult evaluate(const ReferenceEngine& engine, const workloads::Dataset& dat
   parallel_for_chunks(chunks, resolve_threads(options.threads), [&](std::size_t c) {
     const std::int64_t first = static_cast<std::int64_t>(c) * batch;
     const std::int64_t n = std::min(batch, r.images - first);
-    const Eigen::MatrixXd logits = engine.forward(image_batch(data, norm, first, n));
+    const Eigen::MatrixXd logits = forward(image_batch(data, norm, first, n), static_cast<std::uint64_t>(c));
     for (std::int64_t i = 0; i < n; ++i) {
       Eigen::Index best = 0;
       logits.col(i).maxCoeff(&best);

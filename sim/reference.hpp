@@ -24,6 +24,22 @@ Precision parse_precision(const std::string& s);
 
 /// Called with every tensor a float forward pass produces (features x images, one image per column).
 using TensorObserver = std::function<void(const std::string& name, const Eigen::MatrixXf& values)>;
+/// Called with every tensor an integer forward pass produces, as integer codes.
+using CodeObserver = std::function<void(const std::string& name, const Eigen::MatrixXd& codes)>;
+
+/// Computes the accumulators of the weighted (conv2d/linear) layers in integer inference.
+/// The reference engine's own is the exact product W x; the functional engine's runs the
+/// programmed crossbars. Everything after the accumulators (bias, shift, clip, pooling,
+/// residual adds) stays in the reference engine, so both engines share one arithmetic.
+class Accumulator {
+ public:
+  virtual ~Accumulator() = default;
+  /// `weighted_layer`: index among the network's conv2d/linear layers, in order (= MappedNetwork layer).
+  /// `x`: unrolled input codes, K x M (M = positions x images); `y` (out): cout x M.
+  /// `stream`: seed of this call's random draws (read noise), fixed per work chunk.
+  virtual void accumulate(std::size_t weighted_layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
+                          std::uint64_t stream) const = 0;
+};
 
 class ReferenceEngine {
  public:
@@ -37,7 +53,14 @@ class ReferenceEngine {
   /// in Int precision the integer outputs scaled back by their power-of-two scale.
   Eigen::MatrixXd forward(const Eigen::MatrixXf& inputs, const TensorObserver* observer = nullptr) const;
   /// Int precision only: the raw integer output codes (accumulators for a final layer without output_bits).
-  Eigen::MatrixXd forward_int_codes(const Eigen::MatrixXf& inputs) const;
+  /// `accumulator` (may be null: exact W x) computes the weighted layers; `observer` sees every tensor's codes.
+  Eigen::MatrixXd forward_int_codes(const Eigen::MatrixXf& inputs, const Accumulator* accumulator = nullptr,
+                                    std::uint64_t stream = 0, const CodeObserver* observer = nullptr) const;
+  /// Int precision: forward_int_codes scaled back by the output's power-of-two scale.
+  Eigen::MatrixXd forward_int(const Eigen::MatrixXf& inputs, const Accumulator* accumulator,
+                              std::uint64_t stream) const;
+  /// Names of the conv2d/linear layers, in the order Accumulator::accumulate numbers them.
+  std::vector<std::string> weighted_layers() const;
 
   Precision precision() const { return precision_; }
   std::int64_t input_size() const { return input_size_; }
@@ -47,8 +70,9 @@ class ReferenceEngine {
 
  private:
   template <typename T>
-  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> run(const Eigen::MatrixXf& inputs,
-                                                       const TensorObserver* observer) const;
+  Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> run(const Eigen::MatrixXf& inputs, const TensorObserver* observer,
+                                                       const Accumulator* accumulator, std::uint64_t stream,
+                                                       const CodeObserver* code_observer) const;
 
   Precision precision_;
   std::int64_t input_size_ = 0;
@@ -77,6 +101,13 @@ struct EvalResult {
 /// Top-1 classification over a data set, parallel over chunks, deterministic.
 EvalResult evaluate(const ReferenceEngine& engine, const workloads::Dataset& data, const workloads::Normalization& norm,
                     const EvalOptions& options);
+
+/// Outputs (features x n) of a batch of n normalised images; `chunk` numbers the batch
+/// (fixed by options.batch, independent of the thread count) for seeding.
+using BatchForward = std::function<Eigen::MatrixXd(const Eigen::MatrixXf& images, std::uint64_t chunk)>;
+/// evaluate() for any engine.
+EvalResult evaluate_forward(const BatchForward& forward, std::int64_t input_size, const workloads::Dataset& data,
+                            const workloads::Normalization& norm, const EvalOptions& options);
 
 /// Images [first, first + n) of `data`, normalised, one image per column.
 Eigen::MatrixXf image_batch(const workloads::Dataset& data, const workloads::Normalization& norm, std::int64_t first,

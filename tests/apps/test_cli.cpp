@@ -224,6 +224,38 @@ TEST_F(Cli, BadOptions) {
   EXPECT_NE(r.output.find("unknown command 'simulate'"), std::string::npos);
 }
 
+TEST_F(Cli, RunLadderIdealRowEqualsTheIntegerReference) {
+  // The tiny float workload is post-training quantized, mapped on the ISAAC-like preset and run.
+  const CliRun r =
+      run_cli("run " + json_ + " --ladder --trials 2 --limit 300 --calibration-images 64 --error-images 32 --output " +
+              report_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  EXPECT_EQ(rep["command"], "run");
+  EXPECT_EQ(rep["workload"]["quantization"]["source"], "post-training");
+  ASSERT_EQ(rep["scenarios"].size(), 5U);
+  const auto& ideal = rep["scenarios"][0];
+  EXPECT_EQ(ideal["key"], "ideal");
+  EXPECT_TRUE(ideal["matches_integer_reference"].get<bool>());
+  EXPECT_DOUBLE_EQ(ideal["accuracy_mean"].get<double>(), rep["reference"]["int"].get<double>());
+  EXPECT_EQ(ideal["trials"], 1) << "an ideal device is deterministic";
+  const auto& faults = rep["scenarios"][3];
+  EXPECT_EQ(faults["key"], "faults");
+  EXPECT_EQ(faults["accuracy"].size(), 2U);
+  EXPECT_DOUBLE_EQ(faults["device"]["fault_rate"].get<double>(), 1e-3);
+  EXPECT_DOUBLE_EQ(faults["device"]["write_sigma"].get<double>(), 0.1);
+  EXPECT_EQ(rep["layer_error"]["layers"].size(), 1U);
+  EXPECT_NE(r.output.find("exact"), std::string::npos) << r.output;
+}
+
+TEST_F(Cli, RunRejectsBadHardwareAndOptions) {
+  expect_bad("run " + json_ + " --set device=ferro", {"--set: device: unknown device preset 'ferro'"});
+  expect_bad("run " + json_ + " --set device.write_sigma=-1", {"device.write_sigma: expected a number in [0.0, 10.0]"});
+  expect_bad("run " + json_ + " --hw " + dir_.file("missing.json"), {"missing.json"});
+  expect_bad("run " + json_ + " --trials 0", {"--trials: expected at least 1"});
+  expect_bad("run " + json_ + " --set rows=0", {"--set: rows: expected an integer in [1, 4096]"});
+}
+
 TEST_F(Cli, UnwritableReportLeavesNothingBehind) {
   const std::string out = dir_.file("no/such/dir/report.json");
   const CliRun r = run_cli("eval " + json_ + " --limit 10 --output " + out);

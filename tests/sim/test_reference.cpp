@@ -8,6 +8,7 @@
 #include "models/arithmetic.hpp"
 #include "sim/calibrate.hpp"
 #include "sim/reference.hpp"
+#include "tests/support/quantized_toy.hpp"
 #include "tests/support/toy.hpp"
 
 namespace xbarsim::sim {
@@ -179,20 +180,7 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
   return t.at(net.output).v;
 }
 
-Network quantized_toy(const Network& net, int bits) {
-  // Calibrate on the float engine's own activations for random non-negative inputs.
-  ReferenceEngine fe(net, Precision::Float);
-  mapping::ActivationSamples samples;
-  TensorObserver obs = [&](const std::string& name, const Eigen::MatrixXf& v) {
-    samples[name].insert(samples[name].end(), v.data(), v.data() + v.size());
-  };
-  Eigen::MatrixXf x = (Eigen::MatrixXf::Random(fe.input_size(), 64).array() + 1.0F) * 0.5F;
-  fe.forward(x, &obs);
-  mapping::PtqOptions opt;
-  opt.weight_bits = bits;
-  opt.activation_bits = bits;
-  return mapping::quantize_post_training(net, samples, opt);
-}
+using testing_support::quantized_toy;
 
 TEST(ReferenceInt, MatchesAnIndependentIntegerImplementationBitForBit) {
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {

@@ -1,0 +1,258 @@
+// xbarsim run: accuracy of a workload on programmed, non-ideal crossbars (the functional
+// engine), as mean +- std over device seeds, beside the float and integer references, with
+// the per-layer output error against the integer reference.
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+#include "apps/cli.hpp"
+#include "common/error.hpp"
+#include "common/parallel.hpp"
+#include "mapping/hardware.hpp"
+#include "mapping/mapped_network.hpp"
+#include "mapping/programming.hpp"
+#include "models/random.hpp"
+#include "sim/functional.hpp"
+#include "sim/reference.hpp"
+#include "workloads/dataset.hpp"
+#include "workloads/network.hpp"
+
+namespace xbarsim::apps {
+
+namespace {
+
+struct RunArgs {
+  std::string workload;
+  std::string hw_spec = "isaac_like";
+  std::vector<std::string> sets;
+  int trials = 3;
+  std::int64_t limit = 0;
+  unsigned threads = 0;
+  bool ladder = false;
+  std::int64_t error_images = 256;
+  std::string output;
+  PtqArgs ptq;
+};
+
+/// One row of the report: a device and an ADC setting.
+struct Scenario {
+  std::string key;
+  std::string label;
+  models::DeviceConfig device;
+  bool exact_adc = false;
+};
+
+std::vector<Scenario> scenarios(const mapping::HardwareConfig& hw, bool ladder) {
+  std::vector<Scenario> out;
+  const std::string adc = std::to_string(hw.adc_bits) + "-bit ADC, " +
+                          (hw.adc_range == mapping::AdcRange::FullScale ? "full scale" : "calibrated");
+  if (ladder) {
+    models::DeviceConfig ideal;
+    ideal.name = "ideal";
+    out.push_back({"ideal", "ideal (exact ADC, ideal cells)", ideal, true});
+    out.push_back({"adc", "ADC only (" + adc + ")", ideal, false});
+    models::DeviceConfig var;  // the configured cell's conductance range, write variation 0.1 only
+    var.name = hw.device.name + "+variation";
+    var.g_max_us = hw.device.g_max_us;
+    var.g_min_us = hw.device.g_min_us;
+    var.write_model = hw.device.write_model;
+    var.write_sigma = 0.1;
+    out.push_back({"variation", "+ write variation sigma 0.1", var, false});
+    models::DeviceConfig faults = var;
+    faults.name = hw.device.name + "+variation+faults";
+    faults.fault_rate = 1e-3;
+    out.push_back({"faults", "+ stuck-at faults 1e-3 (on:off 5.2:1)", faults, false});
+  }
+  out.push_back({"configured", "configured (" + hw.device.name + ", " + adc + ")", hw.device, false});
+  return out;
+}
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+}
+double stddev(const std::vector<double>& v) {
+  if (v.size() < 2) return 0.0;
+  const double m = mean(v);
+  double s = 0;
+  for (double x : v) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+void print_text(const nlohmann::ordered_json& r) {
+  const auto& s = r["settings"];
+  const auto& hw = r["hardware"];
+  std::printf("xbarsim run: %s on %s (%dx%d, %d-bit cells, %s, %d-bit DAC, %d-bit ADC %s, device %s)\n",
+              r["workload"]["name"].get<std::string>().c_str(), hw["name"].get<std::string>().c_str(),
+              hw["rows"].get<int>(), hw["cols"].get<int>(), hw["cell_bits"].get<int>(),
+              hw["sign_scheme"].get<std::string>().c_str(), hw["dac_bits"].get<int>(), hw["adc_bits"].get<int>(),
+              hw["adc_range"].get<std::string>().c_str(), hw["device"]["name"].get<std::string>().c_str());
+  std::printf("  data set      %s test split, %lld images; %d device seeds per non-ideal row (seed %llu)\n",
+              s["dataset"].get<std::string>().c_str(), r["images"].get<long long>(), s["trials"].get<int>(),
+              s["seed"].get<unsigned long long>());
+  std::printf("  mapping       %lld crossbars, %d tiles\n", r["mapping"]["crossbars"].get<long long>(),
+              r["mapping"]["tiles"].get<int>());
+  std::printf("  reference     float %.2f %%   integer %.2f %%\n", 100.0 * r["reference"]["float"].get<double>(),
+              100.0 * r["reference"]["int"].get<double>());
+  std::printf("  %-46s %18s %9s %8s\n", "crossbars", "accuracy", "vs int", "time");
+  for (const auto& sc : r["scenarios"]) {
+    char acc[64];
+    std::snprintf(acc, sizeof acc, "%.2f +- %.2f %%", 100.0 * sc["accuracy_mean"].get<double>(),
+                  100.0 * sc["accuracy_std"].get<double>());
+    std::string vs =
+        sc["matches_integer_reference"].get<bool>()
+            ? "exact"
+            : std::to_string(100.0 * (sc["accuracy_mean"].get<double>() - r["reference"]["int"].get<double>()))
+                      .substr(0, 5) +
+                  " pp";
+    std::printf("  %-46s %18s %9s %7.1fs\n", sc["label"].get<std::string>().c_str(), acc, vs.c_str(),
+                sc["wall_time_s"].get<double>());
+  }
+  const auto& le = r["layer_error"];
+  std::printf("  per-layer output error, %s, seed 0, first %lld images (codes vs the integer reference):\n",
+              le["scenario"].get<std::string>().c_str(), le["images"].get<long long>());
+  std::printf("    %-10s %10s %14s %12s\n", "layer", "mismatch", "mean |error|", "rel. RMS");
+  for (const auto& l : le["layers"]) {
+    std::printf("    %-10s %9.2f%% %14.3f %11.2f%%\n", l["name"].get<std::string>().c_str(),
+                100.0 * l["mismatch_fraction"].get<double>(), l["mean_abs_error"].get<double>(),
+                100.0 * l["relative_rms_error"].get<double>());
+  }
+}
+
+}  // namespace
+
+int cmd_run(const std::vector<std::string>& args) {
+  RunArgs a;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("workload", po::value(&a.workload)->required(),
+                                                 "network JSON (positional); a float one is quantized first")(
+      "hw", po::value(&a.hw_spec)->default_value(a.hw_spec), "hardware preset name or hardware JSON file")(
+      "set", po::value(&a.sets)->composing(),
+      "override a hardware key: --set adc_bits=6, --set device.write_sigma=0.05 (repeatable)")(
+      "trials", po::value(&a.trials)->default_value(a.trials), "device seeds per non-ideal row")(
+      "ladder", po::bool_switch(&a.ladder),
+      "also run ideal, ADC only, + write variation 0.1, + stuck-at faults 1e-3, before the configured device")(
+      "limit", po::value(&a.limit)->default_value(0), "first N test images (0 = all)")(
+      "threads", po::value(&a.threads)->default_value(0),
+      "worker threads (0 = all cores); results do not depend on it")(
+      "error-images", po::value(&a.error_images)->default_value(a.error_images),
+      "images for the per-layer output error")("output,o", po::value(&a.output)->default_value(""),
+                                               "write the report as JSON to this file");
+  add_ptq_options(opts, a.ptq);
+  po::variables_map vm;
+  if (!parse_args(args, opts, "xbarsim run <workload.json> [--hw isaac_like|hw.json] [--set key=value]... [options]",
+                  "workload", vm))
+    return 0;
+  if (a.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(a.trials));
+  if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
+  if (a.error_images < 1) throw Error("--error-images: expected at least 1");
+
+  workloads::Network net = workloads::load_network(a.workload);
+  const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
+  const workloads::Network float_net = net;
+  const auto quant = ensure_integer(net, a.ptq);
+  const auto test = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Test);
+  const auto& norm = net.dataset.normalization;
+  const unsigned threads = resolve_threads(a.threads);
+  sim::EvalOptions eo;
+  eo.limit = a.limit;
+  eo.threads = threads;
+  eo.batch = 64;
+
+  const sim::ReferenceEngine fref(float_net, sim::Precision::Float);
+  const auto float_result = sim::evaluate(fref, test, norm, eo);
+  const sim::ReferenceEngine iref(net, sim::Precision::Int);
+  const auto int_result = sim::evaluate(iref, test, norm, eo);
+  const auto m = mapping::compile(net, hw);
+
+  workloads::Dataset train;
+  if (hw.adc_range == mapping::AdcRange::Calibrated) {
+    train = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Train);
+  }
+  const auto make_engine = [&](const Scenario& sc, std::uint64_t seed) {
+    mapping::ProgrammingOptions po;
+    po.write_verify_pulses = hw.write_verify_pulses;
+    po.write_verify_tolerance = hw.write_verify_tolerance;
+    po.threads = threads;
+    const auto programmed = mapping::program(m, sc.device, seed, po);
+    sim::FunctionalOptions fo;
+    fo.exact_adc = sc.exact_adc;
+    auto engine = std::make_unique<sim::FunctionalEngine>(net, m, programmed, fo);
+    if (hw.adc_range == mapping::AdcRange::Calibrated && !sc.exact_adc) {
+      engine->calibrate_adc(
+          sim::image_batch(train, norm, 0, std::min<std::int64_t>(hw.adc_calibration_images, train.count)));
+    }
+    return engine;
+  };
+
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  const auto list = scenarios(hw, a.ladder);
+  for (const auto& sc : list) {
+    const int trials = sc.device.ideal() ? 1 : a.trials;
+    std::vector<double> acc;
+    bool exact = true;
+    double wall = 0;
+    for (int t = 0; t < trials; ++t) {
+      const std::uint64_t seed = models::derive_seed(a.ptq.seed, {static_cast<std::uint64_t>(t)});
+      const auto engine = make_engine(sc, seed);
+      auto teo = eo;
+      teo.progress =
+          terminal_progress("run " + sc.key + " seed " + std::to_string(t + 1) + "/" + std::to_string(trials));
+      const auto r =
+          sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return engine->forward(x, c); },
+                                engine->input_size(), test, norm, teo);
+      end_progress();
+      acc.push_back(r.accuracy());
+      exact = exact && r.predictions == int_result.predictions;
+      wall += r.wall_time_s;
+    }
+    rows.push_back({{"key", sc.key},
+                    {"label", sc.label},
+                    {"device", mapping::to_json(sc.device)},
+                    {"exact_adc", sc.exact_adc},
+                    {"trials", trials},
+                    {"accuracy", acc},
+                    {"accuracy_mean", mean(acc)},
+                    {"accuracy_std", stddev(acc)},
+                    {"matches_integer_reference", exact},
+                    {"wall_time_s", wall}});
+  }
+
+  // Per-layer output error of the configured device, first seed.
+  const std::int64_t n_err = std::min(a.error_images, int_result.images);
+  const Eigen::MatrixXf x = sim::image_batch(test, norm, 0, n_err);
+  std::map<std::string, Eigen::MatrixXd> want, got;
+  const sim::CodeObserver ow = [&](const std::string& n, const Eigen::MatrixXd& v) { want[n] = v; };
+  const sim::CodeObserver og = [&](const std::string& n, const Eigen::MatrixXd& v) { got[n] = v; };
+  iref.forward_int_codes(x, nullptr, 0, &ow);
+  make_engine(list.back(), models::derive_seed(a.ptq.seed, {0}))->forward_codes(x, 0, &og);
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const auto& L : net.layers) {
+    if (!L.has_weights()) continue;
+    const Eigen::ArrayXXd diff = got.at(L.name).array() - want.at(L.name).array();
+    const double ref_rms = std::sqrt(want.at(L.name).array().square().mean());
+    layers.push_back({{"name", L.name},
+                      {"mismatch_fraction", (diff != 0.0).cast<double>().mean()},
+                      {"mean_abs_error", diff.abs().mean()},
+                      {"relative_rms_error", ref_rms > 0 ? std::sqrt(diff.square().mean()) / ref_rms : 0.0}});
+  }
+
+  nlohmann::ordered_json report;
+  report["version"] = 1;
+  report["command"] = "run";
+  report["workload"] = {{"path", a.workload}, {"name", net.name}, {"quantization", quant}};
+  report["hardware"] = mapping::to_json(hw);
+  report["settings"] = {{"dataset", net.dataset.name}, {"limit", a.limit},   {"trials", a.trials},
+                        {"seed", a.ptq.seed},          {"threads", threads}, {"ladder", a.ladder}};
+  report["images"] = int_result.images;
+  report["mapping"] = {{"crossbars", m.crossbars.size()}, {"tiles", m.tiles}};
+  report["reference"] = {{"float", float_result.accuracy()}, {"int", int_result.accuracy()}};
+  report["scenarios"] = rows;
+  report["layer_error"] = {{"scenario", list.back().key}, {"images", n_err}, {"layers", layers}};
+  if (!a.output.empty()) write_json_report(a.output, report);
+  print_text(report);
+  return 0;
+}
+
+}  // namespace xbarsim::apps

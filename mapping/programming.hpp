@@ -1,0 +1,61 @@
+// Programming the mapped cells into a non-ideal device (docs/models.md, "Programming"):
+// every cell of every allocated crossbar is written through models::ConductanceModel
+// (write variation, optional write-verify, stuck-at faults, drift), from a seed. The result
+// is what each cell contributes to its column per unit input, in level units, the form
+// the functional engine and the cycle-level modules multiply with.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+#include "mapping/mapped_network.hpp"
+#include "models/device.hpp"
+
+namespace xbarsim::mapping {
+
+/// One programmed crossbar, used region only.
+struct ProgrammedCrossbar {
+  Eigen::MatrixXf g;  ///< physical columns x rows: (G(t) - Gmin(t)) / dG of every cell (ideal: its level)
+  std::int64_t stuck_on = 0;
+  std::int64_t stuck_off = 0;
+  std::int64_t write_pulses = 0;  ///< programming pulses spent (write-verify retries included)
+};
+
+struct ProgrammingOptions {
+  int write_verify_pulses = 0;          ///< 0 = one write per cell
+  double write_verify_tolerance = 0.2;  ///< accepted |G - target|, fraction of dG
+  unsigned threads = 0;                 ///< results do not depend on it
+};
+
+struct ProgrammedNetwork {
+  models::DeviceConfig device;
+  std::uint64_t seed = 0;
+  double g0 = 0.0;                            ///< zero-level conductance in level units (read noise acts on g + g0)
+  std::vector<ProgrammedCrossbar> crossbars;  ///< parallel to MappedNetwork::crossbars
+  bool ideal() const { return device.ideal(); }
+  std::int64_t stuck_cells() const;
+};
+
+/// Programs every crossbar of `m`. Each crossbar draws from its own stream derive_seed(seed, {index}),
+/// so the result depends only on the seed.
+ProgrammedNetwork program(const MappedNetwork& m, const models::DeviceConfig& device, std::uint64_t seed,
+                          const ProgrammingOptions& options);
+
+/// CRIMP self-compensation of one readout (a column, or an analog-subtracted column pair):
+/// fixed-point gain and offset so that round_shift(a * gain - offset * n, bits) ~ the ideal
+/// reading, where a is the measured reading and n the sum of the input values driven.
+struct Compensation {
+  std::int64_t gain = 1;
+  std::int64_t offset = 0;
+  int bits = 0;
+  bool identity() const { return gain == (std::int64_t{1} << bits) && offset == 0; }
+};
+
+/// Fits measured = gamma * ideal + beta * n by least squares over calibration reads with known
+/// inputs (all rows on, then 31 seeded random half patterns), from the readout's actual per-row
+/// contributions `actual` and its intended ones `ideal`; returns the correction (1/gamma, -beta/gamma).
+Compensation fit_compensation(const Eigen::VectorXf& actual, const Eigen::VectorXf& ideal, int bits,
+                              std::uint64_t seed);
+
+}  // namespace xbarsim::mapping

@@ -1,0 +1,65 @@
+// The fast functional engine (docs/architecture.md, "Functional engine"): integer inference
+// in which every conv2d/linear layer runs on its programmed crossbars. Inputs are driven
+// bit-serially (dac_bits per phase), each crossbar's column readings for all phases and
+// all positions of a batch come out of one dense product (Eigen SGEMM), then go through
+// read noise, the ADC, optional self-compensation and the shift-and-add stage. Everything
+// after the accumulators is the reference engine's own code (sim::Accumulator).
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "mapping/mapped_network.hpp"
+#include "mapping/programming.hpp"
+#include "models/adc.hpp"
+#include "sim/reference.hpp"
+
+namespace xbarsim::sim {
+
+struct FunctionalOptions {
+  bool exact_adc = false;  ///< true: an ADC wide enough to convert every reading exactly (the "ideal" ADC)
+};
+
+class FunctionalEngine final : public Accumulator {
+ public:
+  /// `net` is the quantized network `mapped` was compiled from. The engine copies what it needs.
+  FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
+                   const mapping::ProgrammedNetwork& programmed, const FunctionalOptions& options = {});
+  ~FunctionalEngine() override;
+
+  /// Output codes (features x n) of n normalised images; `stream` seeds this batch's read noise.
+  Eigen::MatrixXd forward_codes(const Eigen::MatrixXf& images, std::uint64_t stream,
+                                const CodeObserver* observer = nullptr) const;
+  /// Outputs scaled back by their power-of-two scale (logits).
+  Eigen::MatrixXd forward(const Eigen::MatrixXf& images, std::uint64_t stream) const;
+
+  void accumulate(std::size_t weighted_layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
+                  std::uint64_t stream) const override;
+
+  /// adc_range "calibrated": sets every layer's ADC range to the hardware's adc_percentile of the
+  /// readings these images produce on the programmed arrays. Not to be called during a run.
+  void calibrate_adc(const Eigen::MatrixXf& images);
+
+  const ReferenceEngine& integer_reference() const { return reference_; }
+  const models::AdcTransfer& adc(std::size_t weighted_layer) const;
+  std::size_t layer_count() const;
+  std::int64_t input_size() const { return reference_.input_size(); }
+
+  /// Analog multiply-accumulates (cells x input phases) per image, for benchmarks.
+  double analog_macs_per_image() const;
+
+  struct LayerPlan;  // functional.cpp
+
+ private:
+  ReferenceEngine reference_;
+  std::vector<LayerPlan> layers_;
+  double read_noise_sigma_ = 0.0;
+  bool ideal_ = true;
+  double adc_percentile_ = 100.0;
+  std::uint64_t seed_ = 0;
+  mutable std::vector<std::vector<float>>* recorder_ = nullptr;  ///< calibrate_adc only
+};
+
+}  // namespace xbarsim::sim

@@ -1,0 +1,257 @@
+// The functional engine against the integer reference, and its device/circuit invariants.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "common/error.hpp"
+#include "mapping/mapped_network.hpp"
+#include "mapping/programming.hpp"
+#include "models/adc.hpp"
+#include "models/device.hpp"
+#include "sim/functional.hpp"
+#include "sim/reference.hpp"
+#include "tests/support/quantized_toy.hpp"
+#include "tests/support/toy.hpp"
+#include "workloads/network.hpp"
+
+namespace xbarsim::sim {
+namespace {
+
+using testing_support::quantized_toy;
+
+mapping::HardwareConfig hardware(int rows, int cols, int cell_bits, int dac_bits, mapping::SignScheme sign,
+                                 mapping::Subtraction sub = mapping::Subtraction::Digital) {
+  mapping::HardwareConfig hw;
+  hw.rows = rows;
+  hw.cols = cols;
+  hw.cell_bits = cell_bits;
+  hw.dac_bits = dac_bits;
+  hw.sign = sign;
+  hw.subtraction = sub;
+  hw.columns_per_adc = 1;
+  return hw;
+}
+
+Eigen::MatrixXf random_inputs(std::int64_t size, int n) {
+  return (Eigen::MatrixXf::Random(size, n).array() + 1.0F) * 0.5F;
+}
+
+TEST(Functional, IdealDevicesAndExactAdcEqualTheIntegerReferenceBitForBit) {
+  using S = mapping::SignScheme;
+  struct Case {
+    int rows, cols, cell_bits, dac_bits;
+    S sign;
+    mapping::Subtraction sub;
+  };
+  const Case cases[] = {
+      {128, 128, 2, 1, S::TwoColumn, mapping::Subtraction::Digital},
+      {16, 16, 2, 1, S::TwoColumn, mapping::Subtraction::Digital},
+      {40, 24, 1, 1, S::Differential, mapping::Subtraction::Digital},
+      {32, 64, 3, 2, S::Offset, mapping::Subtraction::Digital},
+      {64, 32, 4, 4, S::Differential, mapping::Subtraction::Analog},
+      {17, 48, 2, 8, S::TwoColumn, mapping::Subtraction::Analog},
+      {256, 256, 1, 1, S::Offset, mapping::Subtraction::Digital},
+  };
+  int checked = 0;
+  for (std::uint64_t seed : {1, 2}) {
+    for (const auto& fnet : {testing_support::toy_cnn(seed), testing_support::toy_residual(seed)}) {
+      for (int bits : {4, 8}) {
+        const auto net = quantized_toy(fnet, bits);
+        const ReferenceEngine ref(net, Precision::Int);
+        const Eigen::MatrixXf x = random_inputs(ref.input_size(), 7);
+        const Eigen::MatrixXd want = ref.forward_int_codes(x);
+        for (const auto& c : cases) {
+          const auto hw = hardware(c.rows, c.cols, c.cell_bits, c.dac_bits, c.sign, c.sub);
+          const auto m = mapping::compile(net, hw);
+          const auto p = mapping::program(m, models::DeviceConfig{}, 7, {});
+          FunctionalOptions o;
+          o.exact_adc = true;
+          const FunctionalEngine fe(net, m, p, o);
+          const Eigen::MatrixXd got = fe.forward_codes(x, 0);
+          ASSERT_EQ(got.rows(), want.rows());
+          for (Eigen::Index i = 0; i < got.size(); ++i) {
+            ASSERT_EQ(got.data()[i], want.data()[i])
+                << net.name << " bits " << bits << " " << c.rows << "x" << c.cols << " cell " << c.cell_bits << " dac "
+                << c.dac_bits << " " << mapping::sign_scheme_name(c.sign);
+          }
+          ++checked;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(checked, 2 * 2 * 2 * 7);
+}
+
+TEST(Functional, PrunedZooModelIsExactOnIdealDevices) {
+  const auto net = workloads::load_network(std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/lenet5_crimp.json");
+  const ReferenceEngine ref(net, Precision::Int);
+  const Eigen::MatrixXf x = random_inputs(ref.input_size(), 16);
+  const Eigen::MatrixXd want = ref.forward_int_codes(x);
+  for (auto sign : {mapping::SignScheme::TwoColumn, mapping::SignScheme::Differential, mapping::SignScheme::Offset}) {
+    const auto hw = hardware(128, 128, 2, 1, sign);
+    const auto m = mapping::compile(net, hw);
+    FunctionalOptions o;
+    o.exact_adc = true;
+    const FunctionalEngine fe(net, m, mapping::program(m, models::DeviceConfig{}, 1, {}), o);
+    EXPECT_EQ(fe.adc(0).bits, 9) << "128 rows x level 3 = 384 needs 9 bits";
+    EXPECT_TRUE((fe.forward_codes(x, 3).array() == want.array()).all()) << mapping::sign_scheme_name(sign);
+  }
+  // A narrow ADC on the same arrays does change outputs.
+  const auto m = mapping::compile(net, hardware(128, 128, 2, 1, mapping::SignScheme::TwoColumn));
+  auto hw_narrow = m;
+  hw_narrow.hardware.adc_bits = 4;
+  const FunctionalEngine narrow(net, hw_narrow, mapping::program(m, models::DeviceConfig{}, 1, {}));
+  EXPECT_EQ(narrow.adc(0).step_log2, 5);  // 15 codes x 32 >= 384
+  EXPECT_FALSE((narrow.forward_codes(x, 3).array() == want.array()).all());
+}
+
+TEST(Functional, AFaultChangesOnlyItsOwnCellAndItsOwnChannel) {
+  const auto net = quantized_toy(testing_support::toy_cnn(3), 8);
+  const auto m = mapping::compile(net, hardware(64, 64, 2, 1, mapping::SignScheme::TwoColumn));
+  models::DeviceConfig faulty;
+  faulty.fault_rate = 0.05;
+  const auto ideal = mapping::program(m, models::DeviceConfig{}, 11, {});
+  const auto stuck = mapping::program(m, faulty, 11, {});
+  std::int64_t differing = 0;
+  for (std::size_t xi = 0; xi < m.crossbars.size(); ++xi) {
+    const auto& a = ideal.crossbars[xi].g;
+    const auto& b = stuck.crossbars[xi].g;
+    for (Eigen::Index k = 0; k < a.size(); ++k) {
+      if (a.data()[k] != b.data()[k]) {
+        ++differing;
+        EXPECT_TRUE(b.data()[k] == 0.0F || b.data()[k] == 3.0F) << "a stuck cell reads Gmin or Gmax";
+      }
+    }
+  }
+  EXPECT_LE(differing, stuck.stuck_cells());
+  EXPECT_GT(stuck.stuck_cells(), 0);
+
+  // One stuck-on cell in the first layer changes that layer's output only in its own channel.
+  auto one = ideal;
+  const std::size_t xi = m.layers[0].crossbars[0];
+  const auto role = m.crossbars[xi].cells.columns[5];
+  one.crossbars[xi].g(5, 0) = 3.0F;
+  FunctionalOptions o;
+  o.exact_adc = true;
+  const FunctionalEngine clean(net, m, ideal, o), hit(net, m, one, o);
+  const Eigen::MatrixXf x = random_inputs(clean.input_size(), 4);
+  Eigen::MatrixXd yc, yh;
+  const std::string first = m.layers[0].name;
+  CodeObserver oc = [&](const std::string& n, const Eigen::MatrixXd& v) {
+    if (n == first) yc = v;
+  };
+  CodeObserver oh = [&](const std::string& n, const Eigen::MatrixXd& v) {
+    if (n == first) yh = v;
+  };
+  clean.forward_codes(x, 0, &oc);
+  hit.forward_codes(x, 0, &oh);
+  const auto& shape = net.shape_of(first);
+  const std::int64_t per_channel = shape[1] * shape[2];
+  bool own_changed = false;
+  for (Eigen::Index j = 0; j < yc.cols(); ++j) {
+    for (Eigen::Index i = 0; i < yc.rows(); ++i) {
+      const std::int64_t channel = i / per_channel;
+      if (channel != m.crossbars[xi].channel_begin + role.channel) {
+        ASSERT_EQ(yc(i, j), yh(i, j)) << "channel " << channel;
+      } else {
+        own_changed = own_changed || yc(i, j) != yh(i, j);
+      }
+    }
+  }
+  EXPECT_TRUE(own_changed);
+}
+
+TEST(Functional, SameSeedSameResultOnAnyThreadCount) {
+  const auto net = quantized_toy(testing_support::toy_cnn(5), 8);
+  const auto m = mapping::compile(net, hardware(32, 32, 2, 1, mapping::SignScheme::Differential));
+  models::DeviceConfig dev;
+  dev.g_min_us = 5.0;
+  dev.write_sigma = 0.1;
+  dev.read_noise_sigma = 0.02;
+  dev.fault_rate = 0.01;
+  // A synthetic data set of 200 images of the toy's input size.
+  workloads::Dataset data;
+  data.name = "synthetic";
+  data.count = 200;
+  data.channels = 2;
+  data.height = 8;
+  data.width = 8;
+  data.classes = 10;
+  data.pixels.resize(static_cast<std::size_t>(data.count * data.image_size()));
+  for (std::size_t i = 0; i < data.pixels.size(); ++i) data.pixels[i] = static_cast<std::uint8_t>((i * 37) % 251);
+  data.labels.assign(static_cast<std::size_t>(data.count), 0);
+  workloads::Normalization norm;
+  norm.mean = {0.0, 0.0};
+  norm.std = {1.0, 1.0};
+  std::vector<std::vector<int>> runs;
+  for (unsigned threads : {1U, 2U, 2U}) {
+    mapping::ProgrammingOptions po;
+    po.threads = threads;
+    const FunctionalEngine fe(net, m, mapping::program(m, dev, 99, po));
+    EvalOptions eo;
+    eo.threads = threads;
+    eo.batch = 16;
+    runs.push_back(evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return fe.forward(x, c); },
+                                    fe.input_size(), data, norm, eo)
+                       .predictions);
+  }
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[1], runs[2]);
+  // Another seed draws other arrays.
+  const FunctionalEngine other(net, m, mapping::program(m, dev, 100, {}));
+  const FunctionalEngine same(net, m, mapping::program(m, dev, 99, {}));
+  const Eigen::MatrixXf x = image_batch(data, norm, 0, 16);
+  EXPECT_TRUE((same.forward_codes(x, 0).array() == same.forward_codes(x, 0).array()).all());
+  EXPECT_FALSE((same.forward_codes(x, 0).array() == other.forward_codes(x, 0).array()).all());
+  EXPECT_FALSE((same.forward_codes(x, 0).array() == same.forward_codes(x, 1).array()).all())
+      << "read noise differs between reads";
+}
+
+TEST(Functional, SelfCompensationUndoesAColumnGainAndWriteVerifyTightensCells) {
+  const auto net = quantized_toy(testing_support::toy_cnn(8), 8);
+  auto m = mapping::compile(net, hardware(64, 64, 2, 1, mapping::SignScheme::TwoColumn));
+  models::DeviceConfig drift;  // every programmed cell decays by (3600/1)^-0.03 = 0.78
+  drift.g_min_us = 10.0;
+  drift.drift_nu = 0.03;
+  drift.drift_time_s = 3600.0;
+  const ReferenceEngine ref(net, Precision::Int);
+  const Eigen::MatrixXf x = random_inputs(ref.input_size(), 32);
+  const Eigen::MatrixXd want = ref.forward_int_codes(x);
+  m.hardware.adc_bits = 12;  // a step of 1/16 level: finer than the drifted levels
+  const auto p = mapping::program(m, drift, 1, {});
+  const double err_raw = (FunctionalEngine(net, m, p).forward_codes(x, 0) - want).norm();
+  m.hardware.self_compensation = true;
+  m.hardware.compensation_bits = 12;
+  const double err_comp = (FunctionalEngine(net, m, p).forward_codes(x, 0) - want).norm();
+  EXPECT_GT(err_raw, 0.0);
+  EXPECT_LT(err_comp, 0.2 * err_raw) << "raw " << err_raw << " compensated " << err_comp;
+
+  models::DeviceConfig var;
+  var.write_sigma = 0.3;
+  var.g_min_us = 10.0;
+  mapping::ProgrammingOptions verify;
+  verify.write_verify_pulses = 50;
+  verify.write_verify_tolerance = 0.2;
+  const auto loose = mapping::program(m, var, 5, {});
+  const auto tight = mapping::program(m, var, 5, verify);
+  double max_loose = 0, max_tight = 0;
+  std::int64_t pulses = 0, cells = 0;
+  for (std::size_t xi = 0; xi < m.crossbars.size(); ++xi) {
+    const auto& cells_xb = m.crossbars[xi].cells;
+    for (Eigen::Index c = 0; c < loose.crossbars[xi].g.rows(); ++c) {
+      for (Eigen::Index r = 0; r < loose.crossbars[xi].g.cols(); ++r) {
+        const float level = cells_xb.level(r, static_cast<std::size_t>(c));
+        max_loose = std::max(max_loose, static_cast<double>(std::abs(loose.crossbars[xi].g(c, r) - level)));
+        max_tight = std::max(max_tight, static_cast<double>(std::abs(tight.crossbars[xi].g(c, r) - level)));
+        ++cells;
+      }
+    }
+    pulses += tight.crossbars[xi].write_pulses;
+  }
+  EXPECT_LE(max_tight, 0.2 + 1e-5);
+  EXPECT_GT(max_loose, 0.5);
+  EXPECT_GT(pulses, cells) << "some cells needed retries";
+}
+
+}  // namespace
+}  // namespace xbarsim::sim
