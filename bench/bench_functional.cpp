@@ -4,10 +4,12 @@
 // Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T]
 // Not a test: numbers go to docs/benchmarks.md.
 #include <Eigen/Core>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
+#include "bench/bench_common.hpp"
 
 #include "common/parallel.hpp"
 #include "mapping/hardware.hpp"
@@ -21,23 +23,8 @@ using namespace xbarsim;
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-/// Single-thread float GEMM rate (GFLOP/s) of a crossbar-shaped product: 64 readouts x 128 rows x n.
-double gemm_gflops(int m, int k, int n) {
-  Eigen::MatrixXf a = Eigen::MatrixXf::Random(m, k), b = Eigen::MatrixXf::Random(k, n), c(m, n);
-  double best = 1e9;
-  for (int rep = 0; rep < 5; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
-    c.noalias() = a * b;
-    best = std::min(best, seconds_since(t0));
-  }
-  volatile float sink = c(0, 0);
-  (void)sink;
-  return 2.0 * m * k * n / best / 1e9;
-}
+using bench::gemm_gflops;
+using bench::seconds_since;
 
 }  // namespace
 

@@ -2,10 +2,12 @@
 // Usage: xbarsim-bench-reference [zoo_dir] [images]
 // Prints one row per (workload, precision, threads). Not a test: numbers go to docs/benchmarks.md.
 #include <Eigen/Core>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include "bench/bench_common.hpp"
 
 #include "sim/calibrate.hpp"
 #include "sim/reference.hpp"
@@ -16,23 +18,8 @@ using namespace xbarsim;
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-/// Single-thread float GEMM rate (GFLOP/s) for an m x k by k x n product, best of several runs.
-double gemm_gflops(int m, int k, int n) {
-  Eigen::MatrixXf a = Eigen::MatrixXf::Random(m, k), b = Eigen::MatrixXf::Random(k, n), c(m, n);
-  double best = 1e9;
-  for (int rep = 0; rep < 5; ++rep) {
-    const auto t0 = std::chrono::steady_clock::now();
-    c.noalias() = a * b;
-    best = std::min(best, seconds_since(t0));
-  }
-  volatile float sink = c(0, 0);
-  (void)sink;
-  return 2.0 * m * k * n / best / 1e9;
-}
+using bench::gemm_gflops;
+using bench::seconds_since;
 
 /// Multiply-accumulates per image of the conv2d/linear layers.
 double macs_per_image(const workloads::Network& net) {

@@ -47,17 +47,28 @@ std::string resolve_preset(const std::string& spec, const std::string& dir, cons
   return path;
 }
 
+/// An optional string key restricted to `names`; names[i] is enum value i. Absent: `current`.
+template <typename E>
+E get_choice(workloads::ObjectReader& r, const std::string& key, const std::vector<std::string>& names, E current) {
+  if (!r.has(key)) {
+    r.raw_optional(key);
+    return current;
+  }
+  const std::string s = r.get_string(key);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (s == names[i]) return static_cast<E>(i);
+  }
+  std::string expected;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    expected += (i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + ("\"" + names[i] + "\"");
+  throw Error(r.where(key) + ": expected " + expected + ", found \"" + s + "\"");
+}
+
 void apply_device(workloads::ObjectReader& r, models::DeviceConfig& d) {
   d.name = r.get_string("name", d.name);
   d.g_max_us = r.get_number("g_max_us", 1e-9, 1e9, d.g_max_us);
   d.g_min_us = r.get_number("g_min_us", 0.0, 1e9, d.g_min_us);
-  if (r.has("write_model")) {
-    const std::string m = r.get_string("write_model");
-    if (m != "lognormal" && m != "gaussian")
-      throw Error(r.where("write_model") + ": expected \"lognormal\" or \"gaussian\", found \"" + m + "\"");
-    d.write_model = m == "lognormal" ? models::WriteVariation::Lognormal : models::WriteVariation::Gaussian;
-  }
-  r.raw_optional("write_model");
+  d.write_model = get_choice(r, "write_model", {"lognormal", "gaussian"}, d.write_model);
   d.write_sigma = r.get_number("write_sigma", 0.0, 10.0, d.write_sigma);
   if (r.has("write_sigma_per_level")) d.write_sigma_per_level = r.get_number_array("write_sigma_per_level", 0.0, 10.0);
   r.raw_optional("write_sigma_per_level");
@@ -96,13 +107,7 @@ void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
   hw.columns_per_adc = static_cast<int>(r.get_int("columns_per_adc", 1, 4096, hw.columns_per_adc));
   if (r.has("sign_scheme")) hw.sign = parse_sign_scheme(r.get_string("sign_scheme"), r.where("sign_scheme"));
   r.raw_optional("sign_scheme");
-  if (r.has("subtraction")) {
-    const std::string s = r.get_string("subtraction");
-    if (s != "digital" && s != "analog")
-      throw Error(r.where("subtraction") + ": expected \"digital\" or \"analog\", found \"" + s + "\"");
-    hw.subtraction = s == "digital" ? Subtraction::Digital : Subtraction::Analog;
-  }
-  r.raw_optional("subtraction");
+  hw.subtraction = get_choice(r, "subtraction", {"digital", "analog"}, hw.subtraction);
   hw.crossbars_per_tile = static_cast<int>(r.get_int("crossbars_per_tile", 1, 1 << 20, hw.crossbars_per_tile));
   hw.max_tiles = static_cast<int>(r.get_int("max_tiles", 0, 1 << 24, hw.max_tiles));
   hw.layers_span_tiles = r.get_bool("layers_span_tiles", hw.layers_span_tiles);
@@ -116,13 +121,7 @@ void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
   t.buffer_width_bytes = static_cast<int>(r.get_int("buffer_width_bytes", 1, 1 << 20, t.buffer_width_bytes));
   t.link_latency_ns = r.get_number("link_latency_ns", 0.0, 1e9, t.link_latency_ns);
   t.link_bytes_per_ns = r.get_number("link_bytes_per_ns", 1e-6, 1e9, t.link_bytes_per_ns);
-  if (r.has("adc_range")) {
-    const std::string s = r.get_string("adc_range");
-    if (s != "full_scale" && s != "calibrated")
-      throw Error(r.where("adc_range") + ": expected \"full_scale\" or \"calibrated\", found \"" + s + "\"");
-    hw.adc_range = s == "full_scale" ? AdcRange::FullScale : AdcRange::Calibrated;
-  }
-  r.raw_optional("adc_range");
+  hw.adc_range = get_choice(r, "adc_range", {"full_scale", "calibrated"}, hw.adc_range);
   hw.adc_percentile = r.get_number("adc_percentile", 1.0, 100.0, hw.adc_percentile);
   hw.adc_calibration_images =
       static_cast<int>(r.get_int("adc_calibration_images", 1, 1 << 20, hw.adc_calibration_images));
