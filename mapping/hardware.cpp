@@ -81,9 +81,12 @@ void apply_device(workloads::ObjectReader& r, models::DeviceConfig& d) {
   d.read_voltage_v = r.get_number("read_voltage_v", 1e-6, 100.0, d.read_voltage_v);
 }
 
-void load_device_into(const std::string& spec, models::DeviceConfig& d, const std::string& where, int depth) {
-  if (depth > 8) throw make_error(spec, "device preset chain deeper than 8");
-  const std::string path = resolve_preset(spec, device_preset_dir(), "device", where);
+/// Reads a preset file (a name in `dir`, or a path) and its "preset" chain into `cfg` with `apply`.
+template <typename Config, typename Apply>
+void load_chain(const std::string& spec, const std::string& dir, const std::string& what, const std::string& where,
+                int depth, Config& cfg, Apply apply) {
+  if (depth > 8) throw make_error(spec, what + " preset chain deeper than 8 (a preset that includes itself?)");
+  const std::string path = resolve_preset(spec, dir, what, where);
   const auto doc = workloads::read_json_file(path);
   workloads::ObjectReader r(doc, path, "");
   const auto version = r.get_int("version", 0, 1000);
@@ -91,9 +94,14 @@ void load_device_into(const std::string& spec, models::DeviceConfig& d, const st
     throw Error(r.where("version") + ": format version " + std::to_string(version) + " is not supported, expected " +
                 std::to_string(kHardwareFormatVersion));
   }
-  if (auto base = r.get_optional_string("preset")) load_device_into(*base, d, r.where("preset"), depth + 1);
-  apply_device(r, d);
+  if (auto base = r.get_optional_string("preset"))
+    load_chain(*base, dir, what, r.where("preset"), depth + 1, cfg, apply);
+  apply(r, cfg);
   r.finish();
+}
+
+void load_device_into(const std::string& spec, models::DeviceConfig& d, const std::string& where) {
+  load_chain(spec, device_preset_dir(), "device", where, 0, d, apply_device);
 }
 
 /// Applies the keys of one hardware object onto `hw`. `preset` is handled by the caller.
@@ -132,12 +140,12 @@ void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
   if (const auto* dev = r.raw_optional("device")) {
     if (dev->is_string()) {
       hw.device = models::DeviceConfig{};
-      load_device_into(dev->get<std::string>(), hw.device, r.where("device"), 0);
+      load_device_into(dev->get<std::string>(), hw.device, r.where("device"));
     } else if (dev->is_object()) {
       workloads::ObjectReader dr = r.get_object("device");
       if (auto base = dr.get_optional_string("preset")) {
         hw.device = models::DeviceConfig{};
-        load_device_into(*base, hw.device, dr.where("preset"), 0);
+        load_device_into(*base, hw.device, dr.where("preset"));
       }
       apply_device(dr, hw.device);
       dr.finish();
@@ -147,19 +155,8 @@ void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
   }
 }
 
-void load_into(const std::string& spec, HardwareConfig& hw, int depth) {
-  if (depth > 8) throw make_error(spec, "preset chain deeper than 8 (a preset that includes itself?)");
-  const std::string path = resolve_preset(spec, hardware_preset_dir(), "hardware", "--hw");
-  const auto doc = workloads::read_json_file(path);
-  workloads::ObjectReader r(doc, path, "");
-  const auto version = r.get_int("version", 0, 1000);
-  if (version != kHardwareFormatVersion) {
-    throw Error(r.where("version") + ": format version " + std::to_string(version) + " is not supported, expected " +
-                std::to_string(kHardwareFormatVersion));
-  }
-  if (auto base = r.get_optional_string("preset")) load_into(*base, hw, depth + 1);
-  apply(r, hw);
-  r.finish();
+void load_into(const std::string& spec, HardwareConfig& hw) {
+  load_chain(spec, hardware_preset_dir(), "hardware", "--hw", 0, hw, apply);
 }
 
 void validate(const HardwareConfig& hw, const std::string& where) {
@@ -187,7 +184,7 @@ void validate(const HardwareConfig& hw, const std::string& where) {
 
 HardwareConfig load_hardware(const std::string& spec, const std::vector<std::string>& overrides) {
   HardwareConfig hw;
-  load_into(spec, hw, 0);
+  load_into(spec, hw);
   if (!overrides.empty()) {
     nlohmann::json doc = nlohmann::json::object();
     for (const auto& o : overrides) {
@@ -230,7 +227,7 @@ std::vector<std::string> device_presets() { return json_stems(device_preset_dir(
 
 models::DeviceConfig load_device(const std::string& spec) {
   models::DeviceConfig d;
-  load_device_into(spec, d, "--device", 0);
+  load_device_into(spec, d, "--device");
   return d;
 }
 
