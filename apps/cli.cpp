@@ -30,8 +30,9 @@ bool parse_args(const std::vector<std::string>& args, const po::options_descript
 
 void add_ptq_options(po::options_description& opts, PtqArgs& a) {
   opts.add_options()("seed", po::value(&a.seed)->default_value(a.seed),
-                     "seed (post-training quantization draws its calibration images with it)")(
-      "data-dir", po::value(&a.data_dir)->default_value(""), "data set folder (default: the Debian package's)")(
+                     "seed of every random draw: device programming and read noise (run), calibration images of "
+                     "post-training quantization")("data-dir", po::value(&a.data_dir)->default_value(""),
+                                                   "data set folder (default: the Debian package's)")(
       "weight-bits", po::value(&a.weight_bits)->default_value(a.weight_bits),
       "post-training quantization of a float workload: weight bits")(
       "activation-bits", po::value(&a.activation_bits)->default_value(a.activation_bits),
