@@ -9,13 +9,7 @@
 namespace xbarsim::mapping {
 
 CrossbarGeometry HardwareConfig::geometry(int weight_bits) const {
-  CrossbarGeometry g;
-  g.rows = rows;
-  g.cols = cols;
-  g.cell_bits = cell_bits;
-  g.weight_bits = weight_bits;
-  g.sign = sign;
-  return g;
+  return CrossbarGeometry{rows, cols, cell_bits, weight_bits, sign};
 }
 
 std::string hardware_preset_dir() { return XBARSIM_HARDWARE_DIR; }

@@ -186,10 +186,8 @@ void FunctionalEngine::accumulate(std::size_t weighted_layer, const Eigen::Matri
   RowMajorF Y, V;
   Eigen::RowVectorXf nsum;
   Eigen::VectorXf t;
+  Eigen::RowVectorXd term;
   const bool recording = recorder_ != nullptr;
-  const auto adc_inv = static_cast<float>(std::ldexp(1.0, -L.adc.step_log2));
-  const auto adc_step = static_cast<float>(L.adc.step());
-  const auto adc_lo = static_cast<float>(L.adc.code_min()), adc_hi = static_cast<float>(L.adc.code_max());
   for (Eigen::Index m0 = 0; m0 < M; m0 += mt_max) {
     const Eigen::Index mt = std::min(mt_max, M - m0);
     // Input digits, one block of mt columns per phase: phase p holds bits [d p, d p + d) (the top one signed).
@@ -226,8 +224,8 @@ void FunctionalEngine::accumulate(std::size_t weighted_layer, const Eigen::Matri
         auto& rec = (*recorder_)[weighted_layer];
         const Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
         for (Eigen::Index k = 0; k < Y.size(); k += stride) rec.push_back(std::abs(Y.data()[k]));
-      } else if (!L.adc_identity) {  // models::AdcTransfer::convert, vectorised
-        Y = ((Y.array() * adc_inv + 0.5F).floor().max(adc_lo).min(adc_hi) * adc_step).matrix();
+      } else if (!L.adc_identity) {
+        L.adc.convert_all(Y.data(), Y.size());
       }
       if (!xb.compensation.empty()) {
         // corrected = (reading * gain - offset * n) / 2^bits, rounded half up to the ADC step:
@@ -250,11 +248,11 @@ void FunctionalEngine::accumulate(std::size_t weighted_layer, const Eigen::Matri
         t = Y.row(r).segment(0, mt).transpose();
         for (int p = 1; p < P; ++p) t += std::ldexp(1.0F, d * p) * Y.row(r).segment(p * mt, mt).transpose();
         const Readout& ro = xb.readouts[static_cast<std::size_t>(r)];
+        term = ro.coef * t.cast<double>().transpose();
         if (ro.channel >= 0) {
-          acc.row(xb.channel_begin + ro.channel).segment(m0, mt) += ro.coef * t.cast<double>().transpose();
+          acc.row(xb.channel_begin + ro.channel).segment(m0, mt) += term;
         } else {  // the reference column's sum is subtracted from every channel the crossbar holds
-          for (std::int64_t ch = 0; ch < xb.channels; ++ch)
-            acc.row(xb.channel_begin + ch).segment(m0, mt) += ro.coef * t.cast<double>().transpose();
+          for (std::int64_t ch = 0; ch < xb.channels; ++ch) acc.row(xb.channel_begin + ch).segment(m0, mt) += term;
         }
       }
     }
