@@ -6,42 +6,9 @@
 #include "common/error.hpp"
 #include "models/arithmetic.hpp"
 #include "models/random.hpp"
+#include "sim/datapath.hpp"
 
 namespace xbarsim::sim {
-
-using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using RowMajorD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-namespace {
-
-/// One converted quantity of a crossbar: a column, or (analog subtraction) a column pair.
-struct Readout {
-  std::int64_t channel = -1;  ///< output channel within the crossbar; -1 = every channel (offset reference)
-  double coef = 1.0;          ///< shift-and-add weight: +-2^(slice * cell_bits), or -2^(b-1) for the reference
-};
-
-struct XbarPlan {
-  std::int64_t channel_begin = 0;
-  std::int64_t channels = 0;
-  std::vector<Readout> readouts;
-  Eigen::MatrixXf a;               ///< readouts x rows: contribution of each row to each readout (level units)
-  Eigen::MatrixXf var;             ///< readouts x rows: read-noise variance per unit input^2 (empty: no noise)
-  std::vector<Eigen::Index> rows;  ///< unrolled input rows read
-  bool contiguous = false;
-  std::vector<mapping::Compensation> compensation;  ///< per readout; empty = none
-};
-
-}  // namespace
-
-struct FunctionalEngine::LayerPlan {
-  std::int64_t cout = 0;
-  std::int64_t positions = 1;
-  int dac_bits = 1;
-  int phases = 8;
-  models::AdcTransfer adc;
-  bool adc_identity = false;  ///< ideal arrays and an exact ADC: conversion changes nothing
-  std::vector<XbarPlan> xbars;
-};
 
 FunctionalEngine::~FunctionalEngine() = default;
 
@@ -84,6 +51,7 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
       const auto& xb = mapped.crossbars[xi];
       const auto& g = programmed.crossbars[xi].g;  // physical columns x rows
       XbarPlan plan;
+      plan.crossbar = xi;
       plan.channel_begin = xb.channel_begin;
       plan.channels = xb.channel_end - xb.channel_begin;
       plan.rows.assign(xb.rows.begin(), xb.rows.end());
@@ -175,90 +143,8 @@ Eigen::MatrixXd FunctionalEngine::forward(const Eigen::MatrixXf& images, std::ui
 
 void FunctionalEngine::accumulate(std::size_t weighted_layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                                   std::uint64_t stream) const {
-  const LayerPlan& L = layers_.at(weighted_layer);
-  const Eigen::Index K = x.rows(), M = x.cols();
-  const int P = L.phases, d = L.dac_bits;
-  const std::int64_t mask = (std::int64_t{1} << d) - 1;
-  // Tiles of positions bound the bit-plane buffer to about 4 M floats.
-  const Eigen::Index mt_max = std::max<Eigen::Index>(1, std::min<Eigen::Index>(M, (Eigen::Index{1} << 22) / (K * P)));
-  RowMajorD acc = RowMajorD::Zero(L.cout, M);
-  Eigen::MatrixXf planes, gathered, noise_in;
-  RowMajorF Y, V;
-  Eigen::RowVectorXf nsum;
-  Eigen::VectorXf t;
-  Eigen::RowVectorXd term;
-  const bool recording = recorder_ != nullptr;
-  for (Eigen::Index m0 = 0; m0 < M; m0 += mt_max) {
-    const Eigen::Index mt = std::min(mt_max, M - m0);
-    // Input digits, one block of mt columns per phase: phase p holds bits [d p, d p + d) (the top one signed).
-    planes.resize(K, P * mt);
-    for (Eigen::Index j = 0; j < mt; ++j) {
-      const double* src = x.data() + (m0 + j) * K;
-      for (int p = 0; p < P; ++p) {
-        float* dst = planes.data() + (p * mt + j) * K;
-        const int sh = d * p;
-        if (p == P - 1) {
-          for (Eigen::Index i = 0; i < K; ++i) dst[i] = static_cast<float>(static_cast<std::int64_t>(src[i]) >> sh);
-        } else {
-          for (Eigen::Index i = 0; i < K; ++i)
-            dst[i] = static_cast<float>((static_cast<std::int64_t>(src[i]) >> sh) & mask);
-        }
-      }
-    }
-    for (std::size_t xi = 0; xi < L.xbars.size(); ++xi) {
-      const XbarPlan& xb = L.xbars[xi];
-      const auto n = static_cast<Eigen::Index>(xb.rows.size());
-      if (!xb.contiguous) gathered = planes(xb.rows, Eigen::all);
-      using InputRef = Eigen::Ref<const Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
-      const InputRef in = xb.contiguous ? InputRef(planes.middleRows(xb.rows.front(), n)) : InputRef(gathered);
-      Y.noalias() = xb.a * in;
-      if (xb.var.size() > 0) {  // read noise: independent per cell and read, summed per readout
-        noise_in = in.cwiseAbs2();
-        V.noalias() = xb.var * noise_in;
-        models::Rng rng(
-            models::derive_seed(seed_, {0x4EAD, stream, weighted_layer, xi, static_cast<std::uint64_t>(m0)}));
-        for (Eigen::Index k = 0; k < V.size(); ++k)
-          Y.data()[k] += static_cast<float>(std::sqrt(V.data()[k]) * rng.normal());
-      }
-      if (recording) {
-        auto& rec = (*recorder_)[weighted_layer];
-        const Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
-        for (Eigen::Index k = 0; k < Y.size(); k += stride) rec.push_back(std::abs(Y.data()[k]));
-      } else if (!L.adc_identity) {
-        L.adc.convert_all(Y.data(), Y.size());
-      }
-      if (!xb.compensation.empty()) {
-        // corrected = (reading * gain - offset * n) / 2^bits, rounded half up to the ADC step:
-        // integer arithmetic in units of the step, done here in double (exact at these sizes).
-        nsum = in.colwise().sum();
-        const double step = L.adc.step();
-        for (Eigen::Index r = 0; r < Y.rows(); ++r) {
-          const auto& c = xb.compensation[static_cast<std::size_t>(r)];
-          const double scale = std::ldexp(1.0, -c.bits) / step;
-          for (Eigen::Index k = 0; k < Y.cols(); ++k) {
-            const double v = (static_cast<double>(Y(r, k)) * static_cast<double>(c.gain) -
-                              static_cast<double>(c.offset) * static_cast<double>(nsum(k))) *
-                             scale;
-            Y(r, k) = static_cast<float>(std::floor(v + 0.5) * step);
-          }
-        }
-      }
-      // Shift-and-add: phases (2^(d p)), then slices and signs (readout coefficients), then row blocks.
-      for (Eigen::Index r = 0; r < Y.rows(); ++r) {
-        t = Y.row(r).segment(0, mt).transpose();
-        for (int p = 1; p < P; ++p) t += std::ldexp(1.0F, d * p) * Y.row(r).segment(p * mt, mt).transpose();
-        const Readout& ro = xb.readouts[static_cast<std::size_t>(r)];
-        term = ro.coef * t.cast<double>().transpose();
-        if (ro.channel >= 0) {
-          acc.row(xb.channel_begin + ro.channel).segment(m0, mt) += term;
-        } else {  // the reference column's sum is subtracted from every channel the crossbar holds
-          for (std::int64_t ch = 0; ch < xb.channels; ++ch) acc.row(xb.channel_begin + ch).segment(m0, mt) += term;
-        }
-      }
-    }
-  }
-  // The accumulator is an integer: partial sums finer than one level (an ADC step below 1) round here.
-  y = (acc.array() + 0.5).floor().matrix();
+  std::vector<float>* record = recorder_ != nullptr ? &(*recorder_)[weighted_layer] : nullptr;
+  accumulate_layer(layers_.at(weighted_layer), weighted_layer, x, y, seed_, stream, DirectStages(layers_), record);
 }
 
 void FunctionalEngine::calibrate_adc(const Eigen::MatrixXf& images) {

@@ -14,6 +14,7 @@
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
 #include "models/adc.hpp"
+#include "sim/datapath.hpp"
 #include "sim/reference.hpp"
 
 namespace xbarsim::sim {
@@ -50,7 +51,10 @@ class FunctionalEngine final : public Accumulator {
   /// Analog multiply-accumulates (cells x input phases) per image, for benchmarks.
   double analog_macs_per_image() const;
 
-  struct LayerPlan;  // functional.cpp
+  /// The shared datapath plan of a weighted layer (sim/datapath.hpp), and the device seed.
+  const LayerPlan& plan(std::size_t weighted_layer) const { return layers_.at(weighted_layer); }
+  const std::vector<LayerPlan>& plans() const { return layers_; }
+  std::uint64_t seed() const { return seed_; }
 
  private:
   ReferenceEngine reference_;

@@ -1,0 +1,120 @@
+#include "sim/datapath.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/random.hpp"
+
+namespace xbarsim::sim {
+
+void crossbar_read(const XbarPlan& xb, const InputBlock& in, RowMajorF& y, std::uint64_t noise_seed) {
+  y.noalias() = xb.a * in;
+  if (xb.var.size() == 0) return;
+  // Read noise: independent per cell and read, summed per readout (exact summed variance).
+  const Eigen::MatrixXf noise_in = in.cwiseAbs2();
+  RowMajorF v;
+  v.noalias() = xb.var * noise_in;
+  models::Rng rng(noise_seed);
+  for (Eigen::Index k = 0; k < v.size(); ++k) y.data()[k] += static_cast<float>(std::sqrt(v.data()[k]) * rng.normal());
+}
+
+void adc_convert(const LayerPlan& layer, RowMajorF& y) {
+  if (!layer.adc_identity) layer.adc.convert_all(y.data(), y.size());
+}
+
+void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
+               RowMajorD& acc, Eigen::Index m0) {
+  if (!xb.compensation.empty()) {
+    // corrected = (reading * gain - offset * n) / 2^bits, rounded half up to the ADC step:
+    // integer arithmetic in units of the step, done here in double (exact at these sizes).
+    const Eigen::RowVectorXf nsum = in.colwise().sum();
+    const double step = layer.adc.step();
+    for (Eigen::Index r = 0; r < y.rows(); ++r) {
+      const auto& c = xb.compensation[static_cast<std::size_t>(r)];
+      const double scale = std::ldexp(1.0, -c.bits) / step;
+      for (Eigen::Index k = 0; k < y.cols(); ++k) {
+        const double v = (static_cast<double>(y(r, k)) * static_cast<double>(c.gain) -
+                          static_cast<double>(c.offset) * static_cast<double>(nsum(k))) *
+                         scale;
+        y(r, k) = static_cast<float>(std::floor(v + 0.5) * step);
+      }
+    }
+  }
+  // Phases (2^(d p)), then slices and signs (readout coefficients); row blocks add up in acc.
+  const int P = layer.phases, d = layer.dac_bits;
+  Eigen::VectorXf t;
+  Eigen::RowVectorXd term;
+  for (Eigen::Index r = 0; r < y.rows(); ++r) {
+    t = y.row(r).segment(0, mt).transpose();
+    for (int p = 1; p < P; ++p) t += std::ldexp(1.0F, d * p) * y.row(r).segment(p * mt, mt).transpose();
+    const Readout& ro = xb.readouts[static_cast<std::size_t>(r)];
+    term = ro.coef * t.cast<double>().transpose();
+    if (ro.channel >= 0) {
+      acc.row(xb.channel_begin + ro.channel).segment(m0, mt) += term;
+    } else {  // the reference column's sum is subtracted from every channel the crossbar holds
+      for (std::int64_t ch = 0; ch < xb.channels; ++ch) acc.row(xb.channel_begin + ch).segment(m0, mt) += term;
+    }
+  }
+}
+
+void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
+                      std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
+                      std::vector<float>* record) {
+  const Eigen::Index K = x.rows(), M = x.cols();
+  const int P = L.phases, d = L.dac_bits;
+  const std::int64_t mask = (std::int64_t{1} << d) - 1;
+  // Blocks of positions bound the bit-plane buffer to about 4 M floats.
+  const Eigen::Index mt_max = std::max<Eigen::Index>(1, std::min<Eigen::Index>(M, (Eigen::Index{1} << 22) / (K * P)));
+  RowMajorD acc = RowMajorD::Zero(L.cout, M);
+  Eigen::MatrixXf planes, gathered;
+  RowMajorF Y;
+  for (Eigen::Index m0 = 0; m0 < M; m0 += mt_max) {
+    const Eigen::Index mt = std::min(mt_max, M - m0);
+    // Input digits, one block of mt columns per phase: phase p holds bits [d p, d p + d) (the top one signed).
+    planes.resize(K, P * mt);
+    for (Eigen::Index j = 0; j < mt; ++j) {
+      const double* src = x.data() + (m0 + j) * K;
+      for (int p = 0; p < P; ++p) {
+        float* dst = planes.data() + (p * mt + j) * K;
+        const int sh = d * p;
+        if (p == P - 1) {
+          for (Eigen::Index i = 0; i < K; ++i) dst[i] = static_cast<float>(static_cast<std::int64_t>(src[i]) >> sh);
+        } else {
+          for (Eigen::Index i = 0; i < K; ++i)
+            dst[i] = static_cast<float>((static_cast<std::int64_t>(src[i]) >> sh) & mask);
+        }
+      }
+    }
+    for (std::size_t xi = 0; xi < L.xbars.size(); ++xi) {
+      const XbarPlan& xb = L.xbars[xi];
+      const auto n = static_cast<Eigen::Index>(xb.rows.size());
+      if (!xb.contiguous) gathered = planes(xb.rows, Eigen::all);
+      const InputBlock in = xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
+      stages.read(layer, xi, in, Y,
+                  models::derive_seed(seed, {0x4EAD, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
+      if (record != nullptr) {
+        const Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
+        for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
+      } else {
+        stages.convert(layer, xi, Y);
+      }
+      stages.shift_add(layer, xi, in, Y, mt, acc, m0);
+    }
+  }
+  // The accumulator is an integer: partial sums finer than one level (an ADC step below 1) round here.
+  y = (acc.array() + 0.5).floor().matrix();
+}
+
+void DirectStages::read(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y,
+                        std::uint64_t noise_seed) const {
+  crossbar_read(plans_[layer].xbars[xbar], in, y, noise_seed);
+}
+
+void DirectStages::convert(std::size_t layer, std::size_t, RowMajorF& y) const { adc_convert(plans_[layer], y); }
+
+void DirectStages::shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
+                             RowMajorD& acc, Eigen::Index m0) const {
+  sim::shift_add(plans_[layer], plans_[layer].xbars[xbar], in, y, mt, acc, m0);
+}
+
+}  // namespace xbarsim::sim

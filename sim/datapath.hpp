@@ -1,0 +1,99 @@
+// The crossbar datapath both engines share (docs/architecture.md, "Arithmetic contract"):
+// the per-layer plan of every crossbar (its programmed conductances as readout rows), and
+// the three stages of one crossbar's work on a block of input bit planes: the analog read
+// (Crossbar), the conversion (Adc), and self-compensation plus shift-and-add (ShiftAdd).
+// The functional engine calls these functions directly; the cycle-level modules call them
+// through sim::CrossbarStages, so the two engines cannot drift apart.
+#pragma once
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <vector>
+
+#include "mapping/programming.hpp"
+#include "models/adc.hpp"
+
+namespace xbarsim::sim {
+
+using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMajorD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+/// Bit planes of a block: rows read by one crossbar x (phases x positions) columns.
+using InputBlock = Eigen::Ref<const Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
+
+/// One converted quantity of a crossbar: a column, or (analog subtraction) a column pair.
+struct Readout {
+  std::int64_t channel = -1;  ///< output channel within the crossbar; -1 = every channel (offset reference)
+  double coef = 1.0;          ///< shift-and-add weight: +-2^(slice * cell_bits), or -2^(b-1) for the reference
+};
+
+/// One crossbar of a layer, ready to read.
+struct XbarPlan {
+  std::size_t crossbar = 0;  ///< index in MappedNetwork::crossbars
+  std::int64_t channel_begin = 0;
+  std::int64_t channels = 0;
+  std::vector<Readout> readouts;
+  Eigen::MatrixXf a;               ///< readouts x rows: contribution of each row to each readout (level units)
+  Eigen::MatrixXf var;             ///< readouts x rows: read-noise variance per unit input^2 (empty: no noise)
+  std::vector<Eigen::Index> rows;  ///< unrolled input rows read
+  bool contiguous = false;
+  std::vector<mapping::Compensation> compensation;  ///< per readout; empty = none
+};
+
+/// One conv2d/linear layer: its crossbars and converter.
+struct LayerPlan {
+  std::int64_t cout = 0;
+  std::int64_t positions = 1;  ///< output positions per image
+  int dac_bits = 1;
+  int phases = 8;  ///< input phases per read: ceil(input_bits / dac_bits)
+  models::AdcTransfer adc;
+  bool adc_identity = false;  ///< ideal arrays and an exact ADC: conversion changes nothing
+  std::vector<XbarPlan> xbars;
+};
+
+/// Stage 1, the Crossbar: column readings (readouts x columns of `in`) of the bit planes `in`,
+/// plus read noise drawn from `noise_seed` when the plan has a variance.
+void crossbar_read(const XbarPlan& xb, const InputBlock& in, RowMajorF& y, std::uint64_t noise_seed);
+/// Stage 2, the Adc: every reading through the layer's transfer function, in place.
+void adc_convert(const LayerPlan& layer, RowMajorF& y);
+/// Stage 3, the ShiftAdd unit: self-compensation, then the phases weighted 2^(dac_bits p), the
+/// readout coefficients (slices, signs, the offset reference), added into acc rows of the
+/// crossbar's channels, columns [m0, m0 + mt). `y` holds P blocks of mt columns.
+void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
+               RowMajorD& acc, Eigen::Index m0);
+
+/// Who performs a crossbar's three stages: the functional engine calls the functions above;
+/// the cycle-level chip routes each call to the crossbar's module.
+class CrossbarStages {
+ public:
+  virtual ~CrossbarStages() = default;
+  /// `xbar`: index in LayerPlan::xbars of `layer`.
+  virtual void read(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y,
+                    std::uint64_t noise_seed) const = 0;
+  virtual void convert(std::size_t layer, std::size_t xbar, RowMajorF& y) const = 0;
+  virtual void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
+                         RowMajorD& acc, Eigen::Index m0) const = 0;
+};
+
+/// The accumulators of one layer (cout x M) for unrolled input codes x (K x M): positions are
+/// taken in blocks, each block's bit planes go through every crossbar's three stages, and
+/// the accumulator rounds half up to an integer. `seed` and `stream` seed the read noise.
+/// `record` (may be null): instead of converting, samples |reading| into it (ADC calibration).
+void accumulate_layer(const LayerPlan& plan, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
+                      std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
+                      std::vector<float>* record = nullptr);
+
+/// The stages as plain function calls on `plans`.
+class DirectStages final : public CrossbarStages {
+ public:
+  explicit DirectStages(const std::vector<LayerPlan>& plans) : plans_(plans) {}
+  void read(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y,
+            std::uint64_t noise_seed) const override;
+  void convert(std::size_t layer, std::size_t xbar, RowMajorF& y) const override;
+  void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
+                 RowMajorD& acc, Eigen::Index m0) const override;
+
+ private:
+  const std::vector<LayerPlan>& plans_;
+};
+
+}  // namespace xbarsim::sim
