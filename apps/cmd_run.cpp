@@ -1,6 +1,8 @@
 // xbarsim run: accuracy of a workload on programmed, non-ideal crossbars (the functional
 // engine), as mean +- std over device seeds, beside the float and integer references, with
-// the per-layer output error against the integer reference.
+// the per-layer output error against the integer reference. With --cycle-level, a few images
+// through the SystemC chip instead: outputs checked against the functional engine, timing and
+// per-module statistics.
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -13,9 +15,11 @@
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
 #include "models/random.hpp"
+#include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
 #include "sim/reference.hpp"
 #include "workloads/dataset.hpp"
+#include "workloads/io.hpp"
 #include "workloads/network.hpp"
 
 namespace xbarsim::apps {
@@ -33,6 +37,11 @@ struct RunArgs {
   std::int64_t error_images = 256;
   std::string output;
   PtqArgs ptq;
+  bool cycle_level = false;
+  std::int64_t images = 8;
+  std::string schedule = "layer-by-layer";
+  std::string vcd;
+  std::string stats;
 };
 
 /// One row of the report: a device and an ADC setting.
@@ -121,6 +130,148 @@ void print_text(const nlohmann::ordered_json& r) {
   }
 }
 
+/// The engine of the configured device, first seed, as the functional rows build it.
+std::unique_ptr<sim::FunctionalEngine> configured_engine(const RunArgs& a, const workloads::Network& net,
+                                                         const mapping::HardwareConfig& hw,
+                                                         const mapping::MappedNetwork& m, unsigned threads) {
+  mapping::ProgrammingOptions po;
+  po.write_verify_pulses = hw.write_verify_pulses;
+  po.write_verify_tolerance = hw.write_verify_tolerance;
+  po.threads = threads;
+  const auto programmed = mapping::program(m, hw.device, models::derive_seed(a.ptq.seed, {0}), po);
+  auto engine = std::make_unique<sim::FunctionalEngine>(net, m, programmed, sim::FunctionalOptions{});
+  if (hw.adc_range == mapping::AdcRange::Calibrated) {
+    const auto train = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Train);
+    engine->calibrate_adc(sim::image_batch(train, net.dataset.normalization, 0,
+                                           std::min<std::int64_t>(hw.adc_calibration_images, train.count)));
+  }
+  return engine;
+}
+
+nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const auto& l : r.layers) {
+    layers.push_back({{"name", l.name},
+                      {"tiles", l.tiles},
+                      {"crossbars", l.crossbars},
+                      {"positions", l.positions},
+                      {"phases", l.phases},
+                      {"stage_cycles", l.stage_cycles},
+                      {"input_cycles", l.input_cycles},
+                      {"compute_cycles", l.compute_cycles},
+                      {"stage_ns", r.ns(l.stage_cycles)}});
+  }
+  const auto& s = r.stats;
+  return {{"schedule", r.schedule},
+          {"images", r.images},
+          {"clock_ghz", r.clock_ghz},
+          {"total_cycles", r.total_cycles},
+          {"total_ns", r.ns(r.total_cycles)},
+          {"latency_cycles", r.latency_cycles()},
+          {"latency_ns", r.ns(r.latency_cycles())},
+          {"period_cycles", r.period_cycles()},
+          {"throughput_inferences_per_s", r.throughput_images_per_s()},
+          {"image_start_cycles", r.image_start},
+          {"image_end_cycles", r.image_end},
+          {"layers", layers},
+          {"totals",
+           {{"crossbar_reads", s.total("Crossbar", "reads")},
+            {"dac_drives", s.total("DacArray", "drives")},
+            {"adc_conversions", s.total("Adc", "conversions")},
+            {"shift_add_operations", s.total("ShiftAdd", "operations")},
+            {"buffer_reads", s.total("Buffer", "reads")},
+            {"buffer_writes", s.total("Buffer", "writes")},
+            {"link_transfers", s.total("Interconnect", "transfers")},
+            {"link_bytes", s.total("Interconnect", "bytes")}}},
+          {"wall_time_s", r.wall_time_s},
+          {"timing_time_s", r.timing_time_s},
+          {"stats", sim::cycle::to_json(s)}};
+}
+
+int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mapping::HardwareConfig& hw,
+                    const nlohmann::ordered_json& quant, const workloads::Dataset& test, unsigned threads) {
+  const auto& norm = net.dataset.normalization;
+  const std::int64_t n = std::min(a.images, test.count);
+  const auto m = mapping::compile(net, hw);
+  const auto engine = configured_engine(a, net, hw, m, threads);
+  const Eigen::MatrixXf x = sim::image_batch(test, norm, 0, n);
+  constexpr std::int64_t kBatch = 64;  // as sim::evaluate_forward chunks the functional rows
+  Eigen::MatrixXd functional(engine->integer_reference().output_size(), n);
+  parallel_for_chunks(static_cast<std::size_t>((n + kBatch - 1) / kBatch), threads, [&](std::size_t c) {
+    const std::int64_t first = static_cast<std::int64_t>(c) * kBatch;
+    const std::int64_t k = std::min(kBatch, n - first);
+    functional.middleCols(first, k) = engine->forward_codes(x.middleCols(first, k), c);
+  });
+  sim::cycle::CycleOptions co;
+  co.pipelined = a.schedule == "pipelined";
+  co.trace = !a.vcd.empty();
+  sim::cycle::CycleSimulator simulator(net, m, *engine, n, co);
+  const auto r = simulator.run(x, kBatch, threads);
+  std::int64_t same_images = 0, correct = 0;
+  const Eigen::MatrixXd logits = engine->integer_reference().scale_output(r.codes);
+  for (std::int64_t i = 0; i < n; ++i) {
+    same_images += r.codes.col(i) == functional.col(i) ? 1 : 0;
+    Eigen::Index best = 0;
+    logits.col(i).maxCoeff(&best);
+    correct += best == test.labels[static_cast<std::size_t>(i)] ? 1 : 0;
+  }
+  if (!a.vcd.empty()) simulator.write_vcd(a.vcd);
+  if (!a.stats.empty()) workloads::write_file_atomic(a.stats, sim::cycle::to_text(r.stats));
+
+  nlohmann::ordered_json report;
+  report["version"] = 1;
+  report["command"] = "run --cycle-level";
+  report["workload"] = {{"path", a.workload}, {"name", net.name}, {"quantization", quant}};
+  report["hardware"] = mapping::to_json(hw);
+  report["settings"] = {{"dataset", net.dataset.name}, {"images", n}, {"seed", a.ptq.seed}, {"schedule", a.schedule}};
+  report["mapping"] = {{"crossbars", m.crossbars.size()}, {"tiles", m.tiles}};
+  report["check"] = {{"images", n}, {"identical_to_functional", same_images}, {"all_identical", same_images == n}};
+  report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
+  report["cycle_level"] = cycle_json(r);
+  if (!a.output.empty()) write_json_report(a.output, report);
+
+  const auto& c = report["cycle_level"];
+  const auto& t = c["totals"];
+  std::printf(
+      "xbarsim run --cycle-level: %s on %s (%dx%d, %d-bit cells, %d-bit DAC, %d-bit ADC per %d columns, "
+      "device %s), %s\n",
+      net.name.c_str(), hw.name.c_str(), hw.rows, hw.cols, hw.cell_bits, hw.dac_bits, hw.adc_bits, hw.columns_per_adc,
+      hw.device.name.c_str(), a.schedule.c_str());
+  std::printf("  mapping       %zu crossbars on %d tiles\n", m.crossbars.size(), m.tiles);
+  std::printf("  outputs       %lld of %lld images identical to the functional engine (every output code)\n",
+              static_cast<long long>(same_images), static_cast<long long>(n));
+  std::printf("  accuracy      %lld / %lld = %.2f %%\n", static_cast<long long>(correct), static_cast<long long>(n),
+              100.0 * static_cast<double>(correct) / static_cast<double>(n));
+  std::printf("  simulated     %llu cycles at %.3g GHz = %.2f us for %lld images\n",
+              static_cast<unsigned long long>(r.total_cycles), r.clock_ghz, r.ns(r.total_cycles) / 1e3,
+              static_cast<long long>(n));
+  std::printf("  latency       %llu cycles = %.2f us per inference\n",
+              static_cast<unsigned long long>(r.latency_cycles()), r.ns(r.latency_cycles()) / 1e3);
+  std::printf("  throughput    %.1f inferences/s (one every %llu cycles)\n", r.throughput_images_per_s(),
+              static_cast<unsigned long long>(r.period_cycles()));
+  std::printf("  %-10s %5s %6s %9s %6s %12s %10s %12s\n", "layer", "tiles", "xbars", "positions", "phases", "stage cyc",
+              "input cyc", "compute cyc");
+  for (const auto& l : c["layers"]) {
+    std::printf("  %-10s %5d %6zu %9lld %6d %12llu %10llu %12llu\n", l["name"].get<std::string>().c_str(),
+                l["tiles"].get<int>(), l["crossbars"].get<std::size_t>(), l["positions"].get<long long>(),
+                l["phases"].get<int>(), l["stage_cycles"].get<unsigned long long>(),
+                l["input_cycles"].get<unsigned long long>(), l["compute_cycles"].get<unsigned long long>());
+  }
+  std::printf(
+      "  actions       %.0f crossbar reads, %.0f DAC drives, %.0f ADC conversions, %.0f shift-and-adds,\n"
+      "                %.0f buffer reads, %.0f buffer writes, %.0f link transfers (%.0f bytes)\n",
+      t["crossbar_reads"].get<double>(), t["dac_drives"].get<double>(), t["adc_conversions"].get<double>(),
+      t["shift_add_operations"].get<double>(), t["buffer_reads"].get<double>(), t["buffer_writes"].get<double>(),
+      t["link_transfers"].get<double>(), t["link_bytes"].get<double>());
+  std::printf("  wall time     %.2f s (SystemC timing %.2f s); %.2f ms per image\n", r.wall_time_s, r.timing_time_s,
+              1e3 * r.wall_time_s / static_cast<double>(n));
+  if (same_images != n) {
+    throw Error("cycle-level outputs differ from the functional engine on " + std::to_string(n - same_images) + " of " +
+                std::to_string(n) + " images");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& args) {
@@ -139,7 +290,16 @@ int cmd_run(const std::vector<std::string>& args) {
       "worker threads (0 = all cores); results do not depend on it")(
       "error-images", po::value(&a.error_images)->default_value(a.error_images),
       "images for the per-layer output error")("output,o", po::value(&a.output)->default_value(""),
-                                               "write the report as JSON to this file");
+                                               "write the report as JSON to this file")(
+      "cycle-level", po::bool_switch(&a.cycle_level),
+      "run --images test images through the cycle-level SystemC chip (configured device, first seed), check them "
+      "against the functional engine, report timing and statistics")(
+      "images", po::value(&a.images)->default_value(a.images), "--cycle-level: test images to simulate")(
+      "schedule", po::value(&a.schedule)->default_value(a.schedule),
+      "--cycle-level: layer-by-layer (one image at a time) or pipelined (ISAAC-style inter-layer pipeline)")(
+      "vcd", po::value(&a.vcd)->default_value(""), "--cycle-level: write module busy signals to this VCD file")(
+      "stats", po::value(&a.stats)->default_value(""),
+      "--cycle-level: write every module statistic (text, one per line) to this file");
   add_ptq_options(opts, a.ptq);
   po::variables_map vm;
   if (!parse_args(args, opts, "xbarsim run <workload.json> [--hw isaac_like|hw.json] [--set key=value]... [options]",
@@ -148,6 +308,16 @@ int cmd_run(const std::vector<std::string>& args) {
   if (a.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(a.trials));
   if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
   if (a.error_images < 1) throw Error("--error-images: expected at least 1");
+  if (!a.cycle_level) {
+    for (const char* k : {"images", "schedule", "vcd", "stats"}) {
+      if (!vm[k].defaulted()) throw Error(std::string("--") + k + " needs --cycle-level");
+    }
+  } else {
+    if (a.images < 1) throw Error("--images: expected at least 1, found " + std::to_string(a.images));
+    if (a.schedule != "layer-by-layer" && a.schedule != "pipelined") {
+      throw Error("--schedule: expected layer-by-layer or pipelined, found '" + a.schedule + "'");
+    }
+  }
 
   workloads::Network net = workloads::load_network(a.workload);
   const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
@@ -160,6 +330,8 @@ int cmd_run(const std::vector<std::string>& args) {
   eo.limit = a.limit;
   eo.threads = threads;
   eo.batch = 64;
+
+  if (a.cycle_level) return run_cycle_level(a, net, hw, quant, test, threads);
 
   const sim::ReferenceEngine fref(float_net, sim::Precision::Float);
   const auto float_result = sim::evaluate(fref, test, norm, eo);

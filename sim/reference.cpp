@@ -319,7 +319,13 @@ Eigen::MatrixXd ReferenceEngine::forward(const Eigen::MatrixXf& inputs, const Te
 
 Eigen::MatrixXd ReferenceEngine::forward_int(const Eigen::MatrixXf& inputs, const Accumulator* accumulator,
                                              std::uint64_t stream) const {
-  Eigen::MatrixXd codes = forward_int_codes(inputs, accumulator, stream, nullptr);
+  return scale_output(forward_int_codes(inputs, accumulator, stream, nullptr));
+}
+
+Eigen::MatrixXd ReferenceEngine::scale_output(Eigen::MatrixXd codes) const {
+  if (precision_ != Precision::Int || codes.rows() != output_size_) {
+    throw Error("reference engine: scale_output expects " + std::to_string(output_size_) + " integer output codes");
+  }
   for (std::int64_t j = 0; j < codes.cols(); ++j) {
     for (std::int64_t i = 0; i < codes.rows(); ++i) codes(i, j) *= output_scale_[static_cast<std::size_t>(i)];
   }

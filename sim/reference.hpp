@@ -59,6 +59,8 @@ class ReferenceEngine {
   /// Int precision: forward_int_codes scaled back by the output's power-of-two scale.
   Eigen::MatrixXd forward_int(const Eigen::MatrixXf& inputs, const Accumulator* accumulator,
                               std::uint64_t stream) const;
+  /// Int precision: output codes (features x n) times the output's power-of-two scale.
+  Eigen::MatrixXd scale_output(Eigen::MatrixXd codes) const;
   /// Names of the conv2d/linear layers, in the order Accumulator::accumulate numbers them.
   std::vector<std::string> weighted_layers() const;
 

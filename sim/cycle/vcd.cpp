@@ -1,0 +1,96 @@
+#include "sim/cycle/vcd.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+
+#include "common/error.hpp"
+
+namespace xbarsim::sim::cycle {
+
+namespace {
+
+/// VCD identifier codes: printable ASCII 33..126, shortest first.
+std::string vcd_id(std::size_t n) {
+  std::string id;
+  do {
+    id.push_back(static_cast<char>(33 + n % 94));
+    n /= 94;
+  } while (n > 0);
+  return id;
+}
+
+struct Scope {
+  std::map<std::string, std::unique_ptr<Scope>> children;
+  std::vector<std::pair<std::string, std::string>> vars;  ///< (name, id)
+};
+
+void write_scope(std::ofstream& out, const std::string& name, const Scope& s) {
+  out << "$scope module " << name << " $end\n";
+  for (const auto& [var, id] : s.vars) out << "$var wire 1 " << id << ' ' << var << " $end\n";
+  for (const auto& [child, c] : s.children) write_scope(out, child, *c);
+  out << "$upscope $end\n";
+}
+
+}  // namespace
+
+void write_vcd(const std::string& path, const std::vector<TraceSignal>& signals, std::uint64_t period_fs,
+               const std::string& comment) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error("--vcd: cannot write '" + path + "'");
+  Scope root;
+  std::vector<std::string> ids(signals.size());
+  for (std::size_t i = 0; i < signals.size(); ++i) {
+    ids[i] = vcd_id(i);
+    Scope* s = &root;
+    std::string rest = signals[i].path;
+    for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+      auto& child = s->children[rest.substr(0, dot)];
+      if (!child) child = std::make_unique<Scope>();
+      s = child.get();
+      rest = rest.substr(dot + 1);
+    }
+    s->vars.emplace_back(rest, ids[i]);
+  }
+  out << "$date xbarsim $end\n$version xbarsim cycle-level simulator $end\n";
+  out << "$comment " << comment << " $end\n$timescale 1 fs $end\n";
+  for (const auto& [name, s] : root.children) write_scope(out, name, *s);
+  if (!root.vars.empty()) {
+    out << "$scope module top $end\n";
+    for (const auto& [var, id] : root.vars) out << "$var wire 1 " << id << ' ' << var << " $end\n";
+    out << "$upscope $end\n";
+  }
+  out << "$enddefinitions $end\n";
+  // Value changes, time-ordered; a signal falling and rising at one time keeps its last value.
+  struct Change {
+    Cycle t;
+    std::uint32_t sig;
+    bool value;
+  };
+  std::vector<Change> changes;
+  for (std::size_t i = 0; i < signals.size(); ++i) {
+    if (signals[i].intervals == nullptr) continue;
+    for (const auto& iv : *signals[i].intervals) {
+      changes.push_back({iv.begin, static_cast<std::uint32_t>(i), true});
+      changes.push_back({iv.end, static_cast<std::uint32_t>(i), false});
+    }
+  }
+  std::stable_sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.t < b.t; });
+  out << "#0\n$dumpvars\n";
+  for (const auto& id : ids) out << '0' << id << '\n';
+  out << "$end\n";
+  std::size_t k = 0;
+  while (k < changes.size()) {
+    const Cycle t = changes[k].t;
+    std::map<std::uint32_t, bool> last;
+    for (; k < changes.size() && changes[k].t == t; ++k) last[changes[k].sig] = changes[k].value;
+    if (t != 0) out << '#' << t * period_fs << '\n';
+    for (const auto& [sig, v] : last) out << (v ? '1' : '0') << ids[sig] << '\n';
+  }
+  out.close();
+  if (!out) throw Error("--vcd: error writing '" + path + "'");
+}
+
+}  // namespace xbarsim::sim::cycle
