@@ -203,18 +203,27 @@ int Interconnect::hops(int a, int b) const {
   return std::abs(a % width_ - b % width_) + std::abs(a / width_ - b / width_);
 }
 
-Cycle Interconnect::transfer(Cycle t, int src, const std::vector<int>& dst, std::int64_t bytes) {
+Cycle Interconnect::send(Cycle t, int src, std::int64_t bytes) {
   if (bytes <= 0) return t;
   const auto port = static_cast<std::size_t>(src == kHost ? config_.tiles : src);
-  const double ser_ns = static_cast<double>(bytes) / config_.link_bytes_per_ns;
-  int far = 0;
-  for (int d : dst) far = std::max(far, hops(src, d));
   const Cycle start = std::max(t, port_free_[port]);
-  port_free_[port] = start + config_.clock.cycles(ser_ns);
+  port_free_[port] = start + config_.clock.cycles(static_cast<double>(bytes) / config_.link_bytes_per_ns);
   port_activity_[port].add(start, port_free_[port]);
   ++transfers_;
   bytes_ += bytes;
-  return start + config_.clock.cycles(ser_ns + far * config_.link_latency_ns);
+  return start;
+}
+
+Cycle Interconnect::arrival(Cycle start, int src, const std::vector<int>& dst, std::int64_t bytes) const {
+  if (bytes <= 0) return start;
+  int far = 0;
+  for (int d : dst) far = std::max(far, hops(src, d));
+  return start +
+         config_.clock.cycles(static_cast<double>(bytes) / config_.link_bytes_per_ns + far * config_.link_latency_ns);
+}
+
+Cycle Interconnect::transfer(Cycle t, int src, const std::vector<int>& dst, std::int64_t bytes) {
+  return arrival(send(t, src, bytes), src, dst, bytes);
 }
 
 void Interconnect::collect(StatsNode& node, Cycle total) const {
@@ -250,6 +259,8 @@ Controller::Controller(const sc_core::sc_module_name& name, const Config& config
   image_start_.assign(n, std::numeric_limits<Cycle>::max());
   image_end_.assign(n, 0);
   done_.assign(config_.layers.size(), 0);
+  host_sent_.assign(n, kNever);
+
   for (std::size_t l = 0; l < config_.layers.size(); ++l) done_event_.push_back(std::make_unique<sc_core::sc_event>());
   if (config_.schedule == Schedule::LayerByLayer) {
     sc_core::sc_spawn([this] { layer_by_layer(); }, "sequencer");
@@ -314,13 +325,18 @@ Cycle Controller::run_job(std::size_t l, std::int64_t image, Cycle now) {
   for (std::size_t k = 0; k < L.producers.size(); ++k) {
     const int p = L.producers[k];
     const std::int64_t bytes = L.producer_bytes[k];
-    int src = Interconnect::kHost;
-    Cycle t = now;
+    Cycle arrive = now;
     if (p >= 0) {
-      src = config_.layers[static_cast<std::size_t>(p)].tiles.front();
-      t = tiles_[static_cast<std::size_t>(src)]->output_buffer().read(now, bytes);
+      const int src = config_.layers[static_cast<std::size_t>(p)].tiles.front();
+      const Cycle t = tiles_[static_cast<std::size_t>(src)]->output_buffer().read(now, bytes);
+      arrive = noc_.transfer(t, src, L.tiles, bytes);
+    } else {
+      // The host sends an image once, multicast to every layer that reads it (skip connections
+      // from the input), when the first of them starts.
+      auto& sent = host_sent_[static_cast<std::size_t>(image)];
+      if (sent == kNever) sent = noc_.send(now, Interconnect::kHost, bytes);
+      arrive = std::max(now, noc_.arrival(sent, Interconnect::kHost, L.tiles, bytes));
     }
-    const Cycle arrive = noc_.transfer(t, src, L.tiles, bytes);
     for (int tile : L.tiles)
       ready = std::max(ready, tiles_[static_cast<std::size_t>(tile)]->input_buffer().write(arrive, bytes));
   }

@@ -229,6 +229,10 @@ class Interconnect final : public Component {
   /// Sends `bytes` from `src` (a tile or kHost) to every tile of `dst` (or kHost), requested at `t`;
   /// returns the arrival time.
   Cycle transfer(Cycle t, int src, const std::vector<int>& dst, std::int64_t bytes);
+  /// The same in two steps: send() occupies the source port and returns when the data left;
+  /// arrival() is when it reaches the farthest of `dst` (any subset of the multicast's tiles).
+  Cycle send(Cycle t, int src, std::int64_t bytes);
+  Cycle arrival(Cycle start, int src, const std::vector<int>& dst, std::int64_t bytes) const;
   int hops(int a, int b) const;
   int mesh_width() const { return width_; }
   std::string kind_name() const override { return "Interconnect"; }
@@ -295,7 +299,9 @@ class Controller final : public Component {
   Interconnect& noc_;
   std::vector<std::vector<Job>> jobs_;
   std::vector<Cycle> image_start_, image_end_;
+  static constexpr Cycle kNever = ~Cycle{0};
   std::vector<std::int64_t> done_;  ///< images each layer has finished
+  std::vector<Cycle> host_sent_;    ///< per image: its input multicast left the host (kNever: not yet)
   std::vector<std::unique_ptr<sc_core::sc_event>> done_event_;
 };
 

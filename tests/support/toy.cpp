@@ -92,6 +92,18 @@ workloads::Network toy_cnn(std::uint64_t seed) {
   return net;
 }
 
+workloads::Network toy_linear(std::uint64_t seed, std::int64_t in_h, std::int64_t in_w, std::int64_t out) {
+  std::mt19937_64 rng(seed);
+  workloads::Network net;
+  net.name = "toy_linear";
+  net.input_shape = {1, in_h, in_w};
+  net.weights_file = "toy_linear.safetensors";
+  add_simple(net, "flatten", workloads::LayerKind::Flatten, "input");
+  add_linear(net, "fc", "flatten", in_h * in_w, out, rng);
+  workloads::validate_and_infer(net, "toy_linear");
+  return net;
+}
+
 workloads::Network toy_residual(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   workloads::Network net;

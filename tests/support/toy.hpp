@@ -34,6 +34,9 @@ workloads::Network toy_cnn(std::uint64_t seed);
 /// A residual block: conv -> relu -> conv, added to the input, then relu, flatten, linear. Input [2, 6, 6].
 workloads::Network toy_residual(std::uint64_t seed);
 
+/// One linear layer over a flattened [1, in_h, in_w] input: flatten -> linear(in_h * in_w -> out).
+workloads::Network toy_linear(std::uint64_t seed, std::int64_t in_h, std::int64_t in_w, std::int64_t out);
+
 /// Adds a conv2d layer with random weights and bias to `net`.
 void add_conv(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t cin,
               std::int64_t cout, int k, int stride, int pad, std::mt19937_64& rng);

@@ -1,0 +1,165 @@
+// A whole CNN (layers spanning tiles, partial sums over the interconnect) through the SystemC
+// chip, layer by layer, on non-ideal cells: outputs equal the functional engine's bit for bit,
+// action counts equal the closed-form counts of the mapping, statistics are named by module.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "common/error.hpp"
+#include "mapping/mapped_network.hpp"
+#include "mapping/programming.hpp"
+#include "sim/cycle/simulator.hpp"
+#include "sim/functional.hpp"
+#include "tests/support/quantized_toy.hpp"
+#include "tests/support/toy.hpp"
+
+namespace xbarsim::sim::cycle {
+namespace {
+
+constexpr std::int64_t kImages = 5;
+constexpr std::int64_t kBatch = 2;
+
+struct Fixture {
+  workloads::Network net;
+  mapping::HardwareConfig hw;
+  mapping::MappedNetwork mapped;
+  std::unique_ptr<FunctionalEngine> engine;
+  Eigen::MatrixXd functional;
+  CycleResult result;
+};
+
+class CycleNetwork : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    f_ = new Fixture;
+    f_->net = testing_support::quantized_toy(testing_support::toy_cnn(11), 8);
+    auto& hw = f_->hw;
+    hw.rows = 16;
+    hw.cols = 16;
+    hw.cell_bits = 2;
+    hw.dac_bits = 2;
+    hw.adc_bits = 6;
+    hw.columns_per_adc = 4;
+    hw.crossbars_per_tile = 2;
+    hw.device.name = "nonideal";
+    hw.device.write_sigma = 0.1;
+    hw.device.read_noise_sigma = 0.02;
+    hw.device.fault_rate = 0.01;
+    f_->mapped = mapping::compile(f_->net, hw);
+    const auto programmed = mapping::program(f_->mapped, hw.device, 9, {});
+    f_->engine = std::make_unique<FunctionalEngine>(f_->net, f_->mapped, programmed);
+    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(f_->engine->input_size(), kImages).array() + 1.0F) * 0.5F;
+    f_->functional.resize(f_->engine->integer_reference().output_size(), kImages);
+    for (std::int64_t first = 0, c = 0; first < kImages; first += kBatch, ++c) {
+      const std::int64_t n = std::min(kBatch, kImages - first);
+      f_->functional.middleCols(first, n) = f_->engine->forward_codes(x.middleCols(first, n), c);
+    }
+    CycleSimulator sim(f_->net, f_->mapped, *f_->engine, kImages, {});
+    f_->result = sim.run(x, kBatch, 2);
+  }
+  static void TearDownTestSuite() {
+    delete f_;
+    f_ = nullptr;
+  }
+  static Fixture* f_;
+};
+Fixture* CycleNetwork::f_ = nullptr;
+
+TEST_F(CycleNetwork, SomeLayerSpansTilesAndTheDeviceIsNonIdeal) {
+  bool spans = false;
+  for (const auto& l : f_->mapped.layers) spans = spans || l.tiles > 1;
+  EXPECT_TRUE(spans);
+  EXPECT_FALSE(f_->engine->integer_reference()
+                   .forward_int_codes(Eigen::MatrixXf::Ones(f_->engine->input_size(), 1))
+                   .isApprox(f_->functional.col(0)));
+}
+
+TEST_F(CycleNetwork, OutputsAreTheFunctionalEnginesBitForBit) {
+  ASSERT_EQ(f_->result.codes.rows(), f_->functional.rows());
+  ASSERT_EQ(f_->result.codes.cols(), kImages);
+  for (Eigen::Index i = 0; i < f_->functional.size(); ++i)
+    ASSERT_EQ(f_->result.codes.data()[i], f_->functional.data()[i]);
+}
+
+TEST_F(CycleNetwork, EveryCrossbarCountsItsClosedFormActions) {
+  // Per crossbar: one read per phase and position; a DAC drive per used row, a conversion and a
+  // shift-and-add per used column (digital subtraction), each per read.
+  const auto& s = f_->result.stats;
+  const auto& out_shape = [&](const std::string& name) { return f_->net.shape_of(name); };
+  for (std::size_t i = 0; i < f_->mapped.crossbars.size(); ++i) {
+    const auto& mc = f_->mapped.crossbars[i];
+    const auto& ml = f_->mapped.layers[mc.layer];
+    const auto& shape = out_shape(ml.name);
+    const double positions = shape.size() == 3 ? static_cast<double>(shape[1] * shape[2]) : 1.0;
+    const double phases = (ml.input_bits + 1) / 2;  // 2-bit DAC
+    const double reads = kImages * positions * phases;
+    const std::string path = "tile" + std::to_string(mc.tile) + ".xbar" + std::to_string(i);
+    EXPECT_EQ(s.at(path + ".reads"), reads) << path;
+    EXPECT_EQ(s.at(path + ".dac.drives"), reads * static_cast<double>(mc.rows.size())) << path;
+    EXPECT_EQ(s.at(path + ".adc.conversions"), reads * static_cast<double>(mc.cells.columns.size())) << path;
+    EXPECT_EQ(s.at(path + ".shift_add.operations"), reads * static_cast<double>(mc.cells.columns.size())) << path;
+    EXPECT_EQ(s.at(path + ".adc.adcs"), 4.0);  // 16 columns, 4 per ADC
+  }
+  const auto fast = closed_form_counts(f_->mapped, *f_->engine, kImages);
+  EXPECT_EQ(s.total("Crossbar", "reads"), fast.crossbar_reads);
+  EXPECT_EQ(s.total("DacArray", "drives"), fast.dac_drives);
+  EXPECT_EQ(s.total("Adc", "conversions"), fast.adc_conversions);
+  EXPECT_EQ(s.total("ShiftAdd", "operations"), fast.shift_add_operations);
+}
+
+TEST_F(CycleNetwork, LinkTransfersAreInputsPartialSumsAndTheOutput) {
+  // Per image: one transfer per (layer, producer), one per position and non-home tile, one to the host.
+  double per_image = 1.0;
+  for (const auto& ml : f_->mapped.layers) {
+    const auto& shape = f_->net.shape_of(ml.name);
+    const double positions = shape.size() == 3 ? static_cast<double>(shape[1] * shape[2]) : 1.0;
+    std::set<int> tiles;
+    for (auto x : ml.crossbars) tiles.insert(f_->mapped.crossbars[x].tile);
+    per_image += 1.0 + positions * static_cast<double>(tiles.size() - 1);
+  }
+  EXPECT_EQ(f_->result.stats.at("noc.transfers"), kImages * per_image);
+}
+
+TEST_F(CycleNetwork, LayerByLayerEveryImageTakesTheSumOfItsLayers) {
+  Cycle stages = 0;
+  for (const auto& l : f_->result.layers) {
+    EXPECT_GT(l.compute_cycles, 0U) << l.name;
+    EXPECT_LE(l.compute_cycles + l.input_cycles, l.stage_cycles) << l.name;
+    stages += l.stage_cycles;
+  }
+  for (std::int64_t i = 0; i < kImages; ++i) {
+    EXPECT_EQ(f_->result.image_end[i] - f_->result.image_start[i], stages) << i;
+    if (i > 0) {
+      EXPECT_EQ(f_->result.image_start[i], f_->result.image_end[i - 1]);
+    }
+  }
+  EXPECT_EQ(f_->result.total_cycles, kImages * stages);
+}
+
+TEST_F(CycleNetwork, StatisticsAreNamedByTheModuleTreeWithUnits) {
+  const auto& s = f_->result.stats;
+  EXPECT_EQ(s.name, "chip");
+  EXPECT_GT(s.at("tile0.xbar0.adc.conversions"), 0.0);
+  EXPECT_GT(s.at("tile0.input_buffer.reads"), 0.0);
+  EXPECT_GT(s.at("tile0.output_buffer.writes"), 0.0);
+  const std::string text = to_text(s);
+  EXPECT_NE(text.find("chip.tile0.xbar0.adc.conversions  "), std::string::npos);
+  EXPECT_NE(text.find(" actions\n"), std::string::npos);
+  const auto j = to_json(s);
+  EXPECT_EQ(j["chip"]["tile0"]["xbar0"]["adc"]["conversions"]["unit"], "actions");
+  EXPECT_EQ(j["chip"]["tile0"]["xbar0"]["adc"]["kind"], "Adc");
+  EXPECT_DOUBLE_EQ(j["chip"]["tile0"]["xbar0"]["adc"]["conversions"]["value"].get<double>(),
+                   s.at("tile0.xbar0.adc.conversions"));
+  // Utilisation is busy time over total time.
+  for (const auto* kind : {"Crossbar", "Adc", "Tile"}) {
+    const double n = s.total(kind, "utilisation");
+    EXPECT_GT(n, 0.0) << kind;
+  }
+  EXPECT_DOUBLE_EQ(s.at("tile0.xbar0.utilisation"),
+                   s.at("tile0.xbar0.busy_cycles") / static_cast<double>(f_->result.total_cycles));
+  EXPECT_THROW(s.at("tile0.nothing"), Error);
+}
+
+}  // namespace
+}  // namespace xbarsim::sim::cycle
