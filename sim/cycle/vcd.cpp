@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include "common/error.hpp"
+#include "workloads/io.hpp"
 
 namespace xbarsim::sim::cycle {
 
@@ -27,7 +28,7 @@ struct Scope {
   std::vector<std::pair<std::string, std::string>> vars;  ///< (name, id)
 };
 
-void write_scope(std::ofstream& out, const std::string& name, const Scope& s) {
+void write_scope(std::ostringstream& out, const std::string& name, const Scope& s) {
   out << "$scope module " << name << " $end\n";
   for (const auto& [var, id] : s.vars) out << "$var wire 1 " << id << ' ' << var << " $end\n";
   for (const auto& [child, c] : s.children) write_scope(out, child, *c);
@@ -38,8 +39,7 @@ void write_scope(std::ofstream& out, const std::string& name, const Scope& s) {
 
 void write_vcd(const std::string& path, const std::vector<TraceSignal>& signals, std::uint64_t period_fs,
                const std::string& comment) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) throw Error("--vcd: cannot write '" + path + "'");
+  std::ostringstream out;
   Scope root;
   std::vector<std::string> ids(signals.size());
   for (std::size_t i = 0; i < signals.size(); ++i) {
@@ -89,8 +89,7 @@ void write_vcd(const std::string& path, const std::vector<TraceSignal>& signals,
     if (t != 0) out << '#' << t * period_fs << '\n';
     for (const auto& [sig, v] : last) out << (v ? '1' : '0') << ids[sig] << '\n';
   }
-  out.close();
-  if (!out) throw Error("--vcd: error writing '" + path + "'");
+  workloads::write_file_atomic(path, out.str());
 }
 
 }  // namespace xbarsim::sim::cycle

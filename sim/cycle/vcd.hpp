@@ -18,7 +18,8 @@ struct TraceSignal {
 };
 
 /// Writes `signals` (1 = busy) to `path` with a 1 fs timescale, one clock cycle being
-/// `period_fs`. Scopes follow the dotted names. Throws xbarsim::Error naming the file if it cannot write.
+/// `period_fs`. Scopes follow the dotted names. Written atomically (a temporary file renamed);
+/// throws xbarsim::Error naming the file if it cannot write.
 void write_vcd(const std::string& path, const std::vector<TraceSignal>& signals, std::uint64_t period_fs,
                const std::string& comment);
 

@@ -2,8 +2,6 @@
 // clear line naming the file/key/expected value, exit status 2, and no report file.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
 #include <zlib.h>
 #include <array>
 #include <cstdio>
@@ -12,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "tests/support/cli.hpp"
 #include "tests/support/toy.hpp"
 #include "workloads/io.hpp"
 #include "workloads/network.hpp"
@@ -23,23 +22,8 @@ namespace {
 namespace fs = std::filesystem;
 using testing_support::TempDir;
 
-struct CliRun {
-  int status = -1;
-  std::string output;  ///< stdout and stderr
-};
-
-CliRun run_cli(const std::string& args) {
-  const std::string cmd = std::string(XBARSIM_CLI) + " " + args + " 2>&1";
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  std::array<char, 4096> buf{};
-  std::size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using testing_support::CliRun;
+CliRun run_cli(const std::string& args) { return testing_support::run_cli(XBARSIM_CLI, args); }
 
 std::string slurp(const std::string& path) { return workloads::read_file(path); }
 void spit(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
@@ -254,6 +238,41 @@ TEST_F(Cli, RunRejectsBadHardwareAndOptions) {
   expect_bad("run " + json_ + " --hw " + dir_.file("missing.json"), {"missing.json"});
   expect_bad("run " + json_ + " --trials 0", {"--trials: expected at least 1"});
   expect_bad("run " + json_ + " --set rows=0", {"--set: rows: expected an integer in [1, 4096]"});
+}
+
+TEST_F(Cli, RunCycleLevelMatchesTheFunctionalEngineAndWritesVcdAndStats) {
+  const std::string vcd = dir_.file("trace.vcd"), stats = dir_.file("stats.txt");
+  const CliRun r = run_cli("run " + json_ + " --cycle-level --images 5 --calibration-images 64 --vcd " + vcd +
+                           " --stats " + stats + " --output " + report_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  EXPECT_EQ(rep["command"], "run --cycle-level");
+  EXPECT_EQ(rep["check"]["images"], 5);
+  EXPECT_TRUE(rep["check"]["all_identical"].get<bool>());
+  // linear 784 -> 10 on 128 x 128 crossbars: 7 row blocks of one channel group; 8 one-bit phases.
+  EXPECT_EQ(rep["mapping"]["crossbars"], 7);
+  const auto& c = rep["cycle_level"];
+  EXPECT_EQ(c["totals"]["crossbar_reads"].get<double>(), 5.0 * 8 * 7);
+  EXPECT_EQ(c["totals"]["adc_conversions"].get<double>(), 5.0 * 8 * 7 * 80);  // 10 channels x 8 columns
+  EXPECT_EQ(c["schedule"], "layer-by-layer");
+  EXPECT_EQ(c["total_cycles"].get<double>(), 5.0 * c["latency_cycles"].get<double>());
+  EXPECT_EQ(c["stats"]["chip"]["tile0"]["xbar0"]["adc"]["conversions"]["unit"], "actions");
+  const std::string v = slurp(vcd);
+  EXPECT_EQ(v.rfind("$date", 0), 0U);
+  EXPECT_NE(v.find("$scope module chip $end"), std::string::npos);
+  EXPECT_NE(v.find("$enddefinitions $end"), std::string::npos);
+  EXPECT_NE(slurp(stats).find("chip.tile0.xbar0.adc.conversions  3200  actions"), std::string::npos);
+  EXPECT_NE(r.output.find("5 of 5 images identical to the functional engine"), std::string::npos) << r.output;
+}
+
+TEST_F(Cli, RunCycleLevelRejectsBadOptions) {
+  expect_bad("run " + json_ + " --cycle-level --images 0", {"--images: expected at least 1, found 0"});
+  expect_bad("run " + json_ + " --cycle-level --schedule fast",
+             {"--schedule: expected layer-by-layer or pipelined, found 'fast'"});
+  expect_bad("run " + json_ + " --vcd " + dir_.file("t.vcd"), {"--vcd needs --cycle-level"});
+  expect_bad(
+      "run " + json_ + " --cycle-level --images 2 --calibration-images 64 --vcd " + dir_.file("no/such/dir/t.vcd"),
+      {"no/such/dir/t.vcd: cannot create file"});
 }
 
 TEST_F(Cli, UnwritableReportLeavesNothingBehind) {

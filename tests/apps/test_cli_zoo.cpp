@@ -1,0 +1,45 @@
+// Acceptance of the cycle-level simulator on the shipped zoo: for 100 test images of each
+// model, the SystemC chip's outputs equal the functional engine's (every output code), in
+// both schedules. Slow: runs the CLI on the full models.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/cli.hpp"
+#include "tests/support/toy.hpp"
+#include "workloads/io.hpp"
+
+namespace xbarsim::apps {
+namespace {
+
+class CycleLevelZoo : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(CycleLevelZoo, HundredImagesIdenticalToTheFunctionalEngine) {
+  testing_support::TempDir dir;
+  const std::string report = dir.file("report.json");
+  const std::string model = std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/" + GetParam() + ".json";
+  for (const char* schedule : {"layer-by-layer", "pipelined"}) {
+    const auto r = testing_support::run_cli(
+        XBARSIM_CLI, "run " + model + " --cycle-level --images 100 --schedule " + schedule + " --output " + report);
+    ASSERT_EQ(r.status, 0) << r.output;
+    const auto rep = nlohmann::json::parse(workloads::read_file(report));
+    EXPECT_EQ(rep["check"]["images"], 100);
+    EXPECT_EQ(rep["check"]["identical_to_functional"], 100) << schedule;
+    const auto& c = rep["cycle_level"];
+    EXPECT_EQ(c["schedule"], schedule);
+    // Pipelined throughput is the slowest layer's stage; layer by layer it is one latency.
+    double slowest = 0;
+    for (const auto& l : c["layers"]) slowest = std::max(slowest, l["stage_cycles"].get<double>());
+    if (std::string(schedule) == "pipelined") {
+      EXPECT_EQ(c["period_cycles"].get<double>(), slowest);
+    } else {
+      EXPECT_EQ(c["period_cycles"].get<double>(), c["latency_cycles"].get<double>());
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, CycleLevelZoo,
+                         ::testing::Values("lenet5_int8", "lenet5_crimp", "vgg8_int8", "vgg8_crimp"));
+
+}  // namespace
+}  // namespace xbarsim::apps
