@@ -17,4 +17,9 @@ echo
 # preset's RRAM-like device, 3 device seeds each, on the whole test set (about a minute on 2 cores).
 ./build/release/apps/xbarsim run workloads/zoo/lenet5_int8.json --hw isaac_like --ladder --trials 3 --output out/lenet5_run.json
 echo
-echo "reports: out/lenet5_float.json out/lenet5_int.json out/lenet5_run.json"
+# The same network, 8 images cycle by cycle through the SystemC chip: outputs checked against the
+# functional engine, latency, throughput, per-module statistics and a waveform.
+./build/release/apps/xbarsim run workloads/zoo/lenet5_int8.json --hw isaac_like --cycle-level --images 8 \
+  --vcd out/lenet5.vcd --stats out/lenet5_stats.txt --output out/lenet5_cycle.json
+echo
+echo "reports: out/lenet5_float.json out/lenet5_int.json out/lenet5_run.json out/lenet5_cycle.json (+ lenet5.vcd, lenet5_stats.txt)"
