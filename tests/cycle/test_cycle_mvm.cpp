@@ -9,6 +9,7 @@
 #include "mapping/programming.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
+#include "tests/cycle/one_simulation.hpp"
 #include "tests/support/quantized_toy.hpp"
 #include "tests/support/toy.hpp"
 
@@ -58,37 +59,20 @@ mapping::HardwareConfig hardware() {
   return hw;
 }
 
-struct Fixture {
-  workloads::Network net;
-  mapping::HardwareConfig hw;
-  mapping::MappedNetwork mapped;
-  std::unique_ptr<FunctionalEngine> engine;
-  Eigen::MatrixXf x;
-  Eigen::MatrixXd functional;
-  CycleResult result;
-};
-
-class CycleMvm : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    f_ = new Fixture;
-    f_->net = testing_support::quantized_toy(testing_support::toy_linear(3, 4, 4, 4), 8);
-    f_->hw = hardware();
-    f_->mapped = mapping::compile(f_->net, f_->hw);
-    const auto programmed = mapping::program(f_->mapped, f_->hw.device, 5, {});
-    f_->engine = std::make_unique<FunctionalEngine>(f_->net, f_->mapped, programmed);
-    f_->x = (Eigen::MatrixXf::Random(16, kImages).array() + 1.0F) * 0.5F;
-    f_->functional = f_->engine->forward_codes(f_->x, 0);
-    CycleSimulator sim(f_->net, f_->mapped, *f_->engine, kImages, {});
-    f_->result = sim.run(f_->x);
+class CycleMvm : public OneSimulation<CycleMvm> {
+ public:
+  static void simulate(Simulation& s) {
+    s.net = testing_support::quantized_toy(testing_support::toy_linear(3, 4, 4, 4), 8);
+    s.hw = hardware();
+    s.mapped = mapping::compile(s.net, s.hw);
+    const auto programmed = mapping::program(s.mapped, s.hw.device, 5, {});
+    s.engine = std::make_unique<FunctionalEngine>(s.net, s.mapped, programmed);
+    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(16, kImages).array() + 1.0F) * 0.5F;
+    s.functional = s.engine->forward_codes(x, 0);
+    CycleSimulator sim(s.net, s.mapped, *s.engine, kImages, {});
+    s.result = sim.run(x);
   }
-  static void TearDownTestSuite() {
-    delete f_;
-    f_ = nullptr;
-  }
-  static Fixture* f_;
 };
-Fixture* CycleMvm::f_ = nullptr;
 
 /// ceil(ns x f) without the simulator's helper.
 std::uint64_t cyc(double ns, double ghz) {
@@ -101,11 +85,7 @@ TEST_F(CycleMvm, TheLayerIsOneCrossbar) {
   EXPECT_EQ(f_->mapped.crossbars[0].rows.size(), 16U);
 }
 
-TEST_F(CycleMvm, OutputsAreTheFunctionalEnginesBitForBit) {
-  ASSERT_EQ(f_->result.codes.rows(), f_->functional.rows());
-  for (Eigen::Index i = 0; i < f_->functional.size(); ++i)
-    EXPECT_EQ(f_->result.codes.data()[i], f_->functional.data()[i]);
-}
+TEST_F(CycleMvm, OutputsAreTheFunctionalEnginesBitForBit) { expect_functional_outputs(*f_); }
 
 TEST_F(CycleMvm, ComputeTakesTheClosedFormCycles) {
   const auto& hw = f_->hw;

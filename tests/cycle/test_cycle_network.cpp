@@ -11,6 +11,7 @@
 #include "mapping/programming.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
+#include "tests/cycle/one_simulation.hpp"
 #include "tests/support/quantized_toy.hpp"
 #include "tests/support/toy.hpp"
 
@@ -20,21 +21,11 @@ namespace {
 constexpr std::int64_t kImages = 5;
 constexpr std::int64_t kBatch = 2;
 
-struct Fixture {
-  workloads::Network net;
-  mapping::HardwareConfig hw;
-  mapping::MappedNetwork mapped;
-  std::unique_ptr<FunctionalEngine> engine;
-  Eigen::MatrixXd functional;
-  CycleResult result;
-};
-
-class CycleNetwork : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    f_ = new Fixture;
-    f_->net = testing_support::quantized_toy(testing_support::toy_cnn(11), 8);
-    auto& hw = f_->hw;
+class CycleNetwork : public OneSimulation<CycleNetwork> {
+ public:
+  static void simulate(Simulation& s) {
+    s.net = testing_support::quantized_toy(testing_support::toy_cnn(11), 8);
+    auto& hw = s.hw;
     hw.rows = 16;
     hw.cols = 16;
     hw.cell_bits = 2;
@@ -46,25 +37,19 @@ class CycleNetwork : public ::testing::Test {
     hw.device.write_sigma = 0.1;
     hw.device.read_noise_sigma = 0.02;
     hw.device.fault_rate = 0.01;
-    f_->mapped = mapping::compile(f_->net, hw);
-    const auto programmed = mapping::program(f_->mapped, hw.device, 9, {});
-    f_->engine = std::make_unique<FunctionalEngine>(f_->net, f_->mapped, programmed);
-    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(f_->engine->input_size(), kImages).array() + 1.0F) * 0.5F;
-    f_->functional.resize(f_->engine->integer_reference().output_size(), kImages);
+    s.mapped = mapping::compile(s.net, hw);
+    const auto programmed = mapping::program(s.mapped, hw.device, 9, {});
+    s.engine = std::make_unique<FunctionalEngine>(s.net, s.mapped, programmed);
+    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(s.engine->input_size(), kImages).array() + 1.0F) * 0.5F;
+    s.functional.resize(s.engine->integer_reference().output_size(), kImages);
     for (std::int64_t first = 0, c = 0; first < kImages; first += kBatch, ++c) {
       const std::int64_t n = std::min(kBatch, kImages - first);
-      f_->functional.middleCols(first, n) = f_->engine->forward_codes(x.middleCols(first, n), c);
+      s.functional.middleCols(first, n) = s.engine->forward_codes(x.middleCols(first, n), c);
     }
-    CycleSimulator sim(f_->net, f_->mapped, *f_->engine, kImages, {});
-    f_->result = sim.run(x, kBatch, 2);
+    CycleSimulator sim(s.net, s.mapped, *s.engine, kImages, {});
+    s.result = sim.run(x, kBatch, 2);
   }
-  static void TearDownTestSuite() {
-    delete f_;
-    f_ = nullptr;
-  }
-  static Fixture* f_;
 };
-Fixture* CycleNetwork::f_ = nullptr;
 
 TEST_F(CycleNetwork, SomeLayerSpansTilesAndTheDeviceIsNonIdeal) {
   bool spans = false;
@@ -75,12 +60,7 @@ TEST_F(CycleNetwork, SomeLayerSpansTilesAndTheDeviceIsNonIdeal) {
                    .isApprox(f_->functional.col(0)));
 }
 
-TEST_F(CycleNetwork, OutputsAreTheFunctionalEnginesBitForBit) {
-  ASSERT_EQ(f_->result.codes.rows(), f_->functional.rows());
-  ASSERT_EQ(f_->result.codes.cols(), kImages);
-  for (Eigen::Index i = 0; i < f_->functional.size(); ++i)
-    ASSERT_EQ(f_->result.codes.data()[i], f_->functional.data()[i]);
-}
+TEST_F(CycleNetwork, OutputsAreTheFunctionalEnginesBitForBit) { expect_functional_outputs(*f_); }
 
 TEST_F(CycleNetwork, EveryCrossbarCountsItsClosedFormActions) {
   // Per crossbar: one read per phase and position; a DAC drive per used row, a conversion and a

@@ -10,6 +10,7 @@
 #include "mapping/programming.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
+#include "tests/cycle/one_simulation.hpp"
 #include "tests/support/quantized_toy.hpp"
 #include "tests/support/toy.hpp"
 
@@ -18,53 +19,32 @@ namespace {
 
 constexpr std::int64_t kImages = 6;
 
-struct Fixture {
-  testing_support::TempDir dir;
-  workloads::Network net;
-  mapping::MappedNetwork mapped;
-  std::unique_ptr<FunctionalEngine> engine;
-  Eigen::MatrixXd functional;
-  CycleResult result;
-  std::string vcd;
-};
-
-class CyclePipeline : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    f_ = new Fixture;
-    f_->net = testing_support::quantized_toy(testing_support::toy_residual(4), 8);
+class CyclePipeline : public OneSimulation<CyclePipeline> {
+ public:
+  static void simulate(Simulation& s) {
+    s.net = testing_support::quantized_toy(testing_support::toy_residual(4), 8);
     mapping::HardwareConfig hw;
     hw.rows = 32;
     hw.cols = 32;
     hw.columns_per_adc = 8;
     hw.clock_ghz = 1.2;
     hw.timing.xbar_read_ns = 20.0;
-    f_->mapped = mapping::compile(f_->net, hw);
-    const auto programmed = mapping::program(f_->mapped, hw.device, 1, {});
-    f_->engine = std::make_unique<FunctionalEngine>(f_->net, f_->mapped, programmed);
-    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(f_->engine->input_size(), kImages).array() + 1.0F) * 0.5F;
-    f_->functional = f_->engine->forward_codes(x, 0);
+    s.mapped = mapping::compile(s.net, hw);
+    const auto programmed = mapping::program(s.mapped, hw.device, 1, {});
+    s.engine = std::make_unique<FunctionalEngine>(s.net, s.mapped, programmed);
+    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(s.engine->input_size(), kImages).array() + 1.0F) * 0.5F;
+    s.functional = s.engine->forward_codes(x, 0);
     CycleOptions o;
     o.pipelined = true;
     o.trace = true;
-    CycleSimulator sim(f_->net, f_->mapped, *f_->engine, kImages, o);
-    f_->result = sim.run(x);
-    f_->vcd = f_->dir.file("trace.vcd");
-    sim.write_vcd(f_->vcd);
+    CycleSimulator sim(s.net, s.mapped, *s.engine, kImages, o);
+    s.result = sim.run(x);
+    s.vcd = s.dir.file("trace.vcd");
+    sim.write_vcd(s.vcd);
   }
-  static void TearDownTestSuite() {
-    delete f_;
-    f_ = nullptr;
-  }
-  static Fixture* f_;
 };
-Fixture* CyclePipeline::f_ = nullptr;
 
-TEST_F(CyclePipeline, OutputsAreTheFunctionalEnginesBitForBit) {
-  ASSERT_EQ(f_->result.codes.rows(), f_->functional.rows());
-  for (Eigen::Index i = 0; i < f_->functional.size(); ++i)
-    ASSERT_EQ(f_->result.codes.data()[i], f_->functional.data()[i]);
-}
+TEST_F(CyclePipeline, OutputsAreTheFunctionalEnginesBitForBit) { expect_functional_outputs(*f_); }
 
 TEST_F(CyclePipeline, ThroughputIsTheSlowestStages) {
   Cycle slowest = 0;
