@@ -130,22 +130,32 @@ void print_text(const nlohmann::ordered_json& r) {
   }
 }
 
-/// The engine of the configured device, first seed, as the functional rows build it.
-std::unique_ptr<sim::FunctionalEngine> configured_engine(const RunArgs& a, const workloads::Network& net,
-                                                         const mapping::HardwareConfig& hw,
-                                                         const mapping::MappedNetwork& m, unsigned threads) {
+/// Programs `m` with `device` and `seed` and builds its functional engine; with a calibrated ADC
+/// range (and not `exact_adc`), sets the range on the first training images of `train`.
+std::unique_ptr<sim::FunctionalEngine> build_engine(const workloads::Network& net, const mapping::HardwareConfig& hw,
+                                                    const mapping::MappedNetwork& m, const models::DeviceConfig& device,
+                                                    std::uint64_t seed, bool exact_adc, unsigned threads,
+                                                    const workloads::Dataset& train) {
   mapping::ProgrammingOptions po;
   po.write_verify_pulses = hw.write_verify_pulses;
   po.write_verify_tolerance = hw.write_verify_tolerance;
   po.threads = threads;
-  const auto programmed = mapping::program(m, hw.device, models::derive_seed(a.ptq.seed, {0}), po);
-  auto engine = std::make_unique<sim::FunctionalEngine>(net, m, programmed, sim::FunctionalOptions{});
-  if (hw.adc_range == mapping::AdcRange::Calibrated) {
-    const auto train = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Train);
+  const auto programmed = mapping::program(m, device, seed, po);
+  sim::FunctionalOptions fo;
+  fo.exact_adc = exact_adc;
+  auto engine = std::make_unique<sim::FunctionalEngine>(net, m, programmed, fo);
+  if (hw.adc_range == mapping::AdcRange::Calibrated && !exact_adc) {
     engine->calibrate_adc(sim::image_batch(train, net.dataset.normalization, 0,
                                            std::min<std::int64_t>(hw.adc_calibration_images, train.count)));
   }
   return engine;
+}
+
+/// The training split when the ADC range is calibrated on it, else empty.
+workloads::Dataset calibration_data(const RunArgs& a, const workloads::Network& net,
+                                    const mapping::HardwareConfig& hw) {
+  if (hw.adc_range != mapping::AdcRange::Calibrated) return {};
+  return workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Train);
 }
 
 nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
@@ -193,7 +203,8 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
   const auto& norm = net.dataset.normalization;
   const std::int64_t n = std::min(a.images, test.count);
   const auto m = mapping::compile(net, hw);
-  const auto engine = configured_engine(a, net, hw, m, threads);
+  const auto engine = build_engine(net, hw, m, hw.device, models::derive_seed(a.ptq.seed, {0}), false, threads,
+                                   calibration_data(a, net, hw));
   const Eigen::MatrixXf x = sim::image_batch(test, norm, 0, n);
   constexpr std::int64_t kBatch = 64;  // as sim::evaluate_forward chunks the functional rows
   Eigen::MatrixXd functional(engine->integer_reference().output_size(), n);
@@ -339,24 +350,9 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto int_result = sim::evaluate(iref, test, norm, eo);
   const auto m = mapping::compile(net, hw);
 
-  workloads::Dataset train;
-  if (hw.adc_range == mapping::AdcRange::Calibrated) {
-    train = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Train);
-  }
+  const workloads::Dataset train = calibration_data(a, net, hw);
   const auto make_engine = [&](const Scenario& sc, std::uint64_t seed) {
-    mapping::ProgrammingOptions po;
-    po.write_verify_pulses = hw.write_verify_pulses;
-    po.write_verify_tolerance = hw.write_verify_tolerance;
-    po.threads = threads;
-    const auto programmed = mapping::program(m, sc.device, seed, po);
-    sim::FunctionalOptions fo;
-    fo.exact_adc = sc.exact_adc;
-    auto engine = std::make_unique<sim::FunctionalEngine>(net, m, programmed, fo);
-    if (hw.adc_range == mapping::AdcRange::Calibrated && !sc.exact_adc) {
-      engine->calibrate_adc(
-          sim::image_batch(train, norm, 0, std::min<std::int64_t>(hw.adc_calibration_images, train.count)));
-    }
-    return engine;
+    return build_engine(net, hw, m, sc.device, seed, sc.exact_adc, threads, train);
   };
 
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
