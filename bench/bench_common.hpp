@@ -1,9 +1,13 @@
-// Helpers the benchmark programs share: wall time and this machine's SGEMM rate.
+// Helpers the benchmark programs share: wall time, this machine's SGEMM rate, arguments.
 #pragma once
 
 #include <Eigen/Core>
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace xbarsim::bench {
 
@@ -23,6 +27,37 @@ inline double gemm_gflops(int m, int k, int n) {
   volatile float sink = c(0, 0);
   (void)sink;
   return 2.0 * m * k * n / best / 1e9;
+}
+
+/// Command line of the benchmark programs: workload paths, --images N, --threads T and the
+/// switches in `flags` (each set to true when given).
+struct BenchArgs {
+  std::vector<std::string> workloads;
+  std::int64_t images = 0;
+  unsigned threads = 0;
+};
+
+inline BenchArgs parse_bench_args(int argc, char** argv, std::int64_t default_images,
+                                  const std::vector<std::pair<std::string, bool*>>& flags = {}) {
+  BenchArgs b;
+  b.images = default_images;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    bool flag = false;
+    for (const auto& [name, value] : flags) {
+      if (a == name) *value = flag = true;
+    }
+    if (flag) continue;
+    if (a == "--images" && i + 1 < argc) {
+      b.images = std::stoll(argv[++i]);
+    } else if (a == "--threads" && i + 1 < argc) {
+      b.threads = static_cast<unsigned>(std::stoul(argv[++i]));
+    } else {
+      b.workloads.push_back(a);
+    }
+  }
+  if (b.workloads.empty()) b.workloads = {"workloads/zoo/lenet5_int8.json", "workloads/zoo/vgg8_int8.json"};
+  return b;
 }
 
 }  // namespace xbarsim::bench

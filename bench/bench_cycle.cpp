@@ -70,23 +70,11 @@ void run_one(const std::string& path, std::int64_t images, unsigned threads, boo
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> workloads;
-  std::int64_t images = 100;
-  unsigned threads = 0;
   bool pipelined = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--images" && i + 1 < argc) {
-      images = std::stoll(argv[++i]);
-    } else if (a == "--threads" && i + 1 < argc) {
-      threads = static_cast<unsigned>(std::stoul(argv[++i]));
-    } else if (a == "--pipelined") {
-      pipelined = true;
-    } else {
-      workloads.push_back(a);
-    }
-  }
-  if (workloads.empty()) workloads = {"workloads/zoo/lenet5_int8.json", "workloads/zoo/vgg8_int8.json"};
+  const auto args = bench::parse_bench_args(argc, argv, 100, {{"--pipelined", &pipelined}});
+  const auto& workloads = args.workloads;
+  const std::int64_t images = args.images;
+  unsigned threads = args.threads;
   threads = resolve_threads(threads);
   std::printf("hardware: isaac_like, rram_like device, write variation 0.1, faults 1e-3; %u threads; %s schedule\n",
               threads, pipelined ? "pipelined" : "layer-by-layer");

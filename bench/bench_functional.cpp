@@ -29,20 +29,10 @@ using bench::seconds_since;
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> workloads;
-  std::int64_t images = 10000;
-  unsigned threads = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "--images" && i + 1 < argc) {
-      images = std::stoll(argv[++i]);
-    } else if (a == "--threads" && i + 1 < argc) {
-      threads = static_cast<unsigned>(std::stoul(argv[++i]));
-    } else {
-      workloads.push_back(a);
-    }
-  }
-  if (workloads.empty()) workloads = {"workloads/zoo/lenet5_int8.json", "workloads/zoo/vgg8_int8.json"};
+  const auto args = bench::parse_bench_args(argc, argv, 10000);
+  const auto& workloads = args.workloads;
+  const std::int64_t images = args.images;
+  unsigned threads = args.threads;
   threads = resolve_threads(threads);
   const double g1 = gemm_gflops(128, 128, 8192), gbig = gemm_gflops(512, 512, 512);
   std::printf("Eigen SGEMM, one thread: 128x128x8192 (crossbar-shaped) %.1f GFLOP/s; 512^3 %.1f GFLOP/s\n", g1, gbig);

@@ -234,7 +234,6 @@ class Interconnect final : public Component {
   Cycle send(Cycle t, int src, std::int64_t bytes);
   Cycle arrival(Cycle start, int src, const std::vector<int>& dst, std::int64_t bytes) const;
   int hops(int a, int b) const;
-  int mesh_width() const { return width_; }
   std::string kind_name() const override { return "Interconnect"; }
   void collect(StatsNode& node, Cycle total) const override;
   void traces(std::vector<TraceSignal>& out) const override;
@@ -317,7 +316,6 @@ class Chip final : public Component {
   Chip(const sc_core::sc_module_name& name, const Config& config);
   Crossbar& crossbar(std::size_t index) { return *crossbars_.at(index); }
   const Controller& controller() const { return *controller_; }
-  const Interconnect& interconnect() const { return *noc_; }
   /// The statistics tree, walking the module hierarchy; `total` = simulated cycles.
   StatsNode statistics(Cycle total) const;
   std::vector<TraceSignal> trace_signals() const;
