@@ -9,11 +9,14 @@
 #include <memory>
 
 #include "apps/cli.hpp"
+#include "apps/design.hpp"
 #include "common/error.hpp"
 #include "common/parallel.hpp"
 #include "mapping/hardware.hpp"
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
+#include "models/cost/estimate.hpp"
+#include "models/cost/table.hpp"
 #include "models/random.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
@@ -42,6 +45,7 @@ struct RunArgs {
   std::string schedule = "layer-by-layer";
   std::string vcd;
   std::string stats;
+  std::string cost_table;
 };
 
 /// One row of the report: a device and an ADC setting.
@@ -130,34 +134,6 @@ void print_text(const nlohmann::ordered_json& r) {
   }
 }
 
-/// Programs `m` with `device` and `seed` and builds its functional engine; with a calibrated ADC
-/// range (and not `exact_adc`), sets the range on the first training images of `train`.
-std::unique_ptr<sim::FunctionalEngine> build_engine(const workloads::Network& net, const mapping::HardwareConfig& hw,
-                                                    const mapping::MappedNetwork& m, const models::DeviceConfig& device,
-                                                    std::uint64_t seed, bool exact_adc, unsigned threads,
-                                                    const workloads::Dataset& train) {
-  mapping::ProgrammingOptions po;
-  po.write_verify_pulses = hw.write_verify_pulses;
-  po.write_verify_tolerance = hw.write_verify_tolerance;
-  po.threads = threads;
-  const auto programmed = mapping::program(m, device, seed, po);
-  sim::FunctionalOptions fo;
-  fo.exact_adc = exact_adc;
-  auto engine = std::make_unique<sim::FunctionalEngine>(net, m, programmed, fo);
-  if (hw.adc_range == mapping::AdcRange::Calibrated && !exact_adc) {
-    engine->calibrate_adc(sim::image_batch(train, net.dataset.normalization, 0,
-                                           std::min<std::int64_t>(hw.adc_calibration_images, train.count)));
-  }
-  return engine;
-}
-
-/// The training split when the ADC range is calibrated on it, else empty.
-workloads::Dataset calibration_data(const RunArgs& a, const workloads::Network& net,
-                                    const mapping::HardwareConfig& hw) {
-  if (hw.adc_range != mapping::AdcRange::Calibrated) return {};
-  return workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Train);
-}
-
 nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const auto& l : r.layers) {
@@ -204,7 +180,7 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
   const std::int64_t n = std::min(a.images, test.count);
   const auto m = mapping::compile(net, hw);
   const auto engine = build_engine(net, hw, m, hw.device, models::derive_seed(a.ptq.seed, {0}), false, threads,
-                                   calibration_data(a, net, hw));
+                                   calibration_data(net, hw, a.ptq.data_dir));
   const Eigen::MatrixXf x = sim::image_batch(test, norm, 0, n);
   constexpr std::int64_t kBatch = 64;  // as sim::evaluate_forward chunks the functional rows
   Eigen::MatrixXd functional(engine->integer_reference().output_size(), n);
@@ -239,6 +215,8 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
   report["check"] = {{"images", n}, {"identical_to_functional", same_images}, {"all_identical", same_images == n}};
   report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
   report["cycle_level"] = cycle_json(r);
+  const auto cost = cost_of_run(r, m, *engine, a.cost_table);
+  report["cost"] = models::cost::to_json(cost);
   if (!a.output.empty()) write_json_report(a.output, report);
 
   const auto& c = report["cycle_level"];
@@ -274,6 +252,7 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
       t["crossbar_reads"].get<double>(), t["dac_drives"].get<double>(), t["adc_conversions"].get<double>(),
       t["shift_add_operations"].get<double>(), t["buffer_reads"].get<double>(), t["buffer_writes"].get<double>(),
       t["link_transfers"].get<double>(), t["link_bytes"].get<double>());
+  std::printf("%s", models::cost::to_text(cost).c_str());
   std::printf("  wall time     %.2f s (SystemC timing %.2f s); %.2f ms per image\n", r.wall_time_s, r.timing_time_s,
               1e3 * r.wall_time_s / static_cast<double>(n));
   if (same_images != n) {
@@ -310,7 +289,9 @@ int cmd_run(const std::vector<std::string>& args) {
       "--cycle-level: layer-by-layer (one image at a time) or pipelined (ISAAC-style inter-layer pipeline)")(
       "vcd", po::value(&a.vcd)->default_value(""), "--cycle-level: write module busy signals to this VCD file")(
       "stats", po::value(&a.stats)->default_value(""),
-      "--cycle-level: write every module statistic (text, one per line) to this file");
+      "--cycle-level: write every module statistic (text, one per line) to this file")(
+      "cost-table", po::value(&a.cost_table)->default_value(""),
+      "cost table preset or JSON file for energy, power and area (default: the hardware's cost_table)");
   add_ptq_options(opts, a.ptq);
   po::variables_map vm;
   if (!parse_args(args, opts, "xbarsim run <workload.json> [--hw isaac_like|hw.json] [--set key=value]... [options]",
@@ -332,6 +313,7 @@ int cmd_run(const std::vector<std::string>& args) {
 
   workloads::Network net = workloads::load_network(a.workload);
   const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
+  models::cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);  // fail before the long part
   const workloads::Network float_net = net;
   const auto quant = ensure_integer(net, a.ptq);
   const auto test = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Test);
@@ -350,7 +332,7 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto int_result = sim::evaluate(iref, test, norm, eo);
   const auto m = mapping::compile(net, hw);
 
-  const workloads::Dataset train = calibration_data(a, net, hw);
+  const workloads::Dataset train = calibration_data(net, hw, a.ptq.data_dir);
   const auto make_engine = [&](const Scenario& sc, std::uint64_t seed) {
     return build_engine(net, hw, m, sc.device, seed, sc.exact_adc, threads, train);
   };
@@ -421,8 +403,18 @@ int cmd_run(const std::vector<std::string>& args) {
   report["reference"] = {{"float", float_result.accuracy()}, {"int", int_result.accuracy()}};
   report["scenarios"] = rows;
   report["layer_error"] = {{"scenario", list.back().key}, {"images", n_err}, {"layers", layers}};
+  // Energy, power and area: two images through the pipelined chip give the period and latency.
+  const auto cost = timing_and_cost(net, m, *configured_first, test, a.cost_table, threads);
+  report["timing"] = {{"schedule", "pipelined"},
+                      {"latency_ns", cost.latency_ns},
+                      {"period_ns", cost.time_per_inference_ns},
+                      {"throughput_per_s", 1e9 / cost.time_per_inference_ns}};
+  report["cost"] = models::cost::to_json(cost);
   if (!a.output.empty()) write_json_report(a.output, report);
   print_text(report);
+  std::printf("  timing        %.2f us latency, one inference every %.2f us (pipelined, cycle-level chip)\n",
+              cost.latency_ns / 1e3, cost.time_per_inference_ns / 1e3);
+  std::printf("%s", models::cost::to_text(cost).c_str());
   return 0;
 }
 

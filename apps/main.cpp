@@ -20,6 +20,8 @@ const std::vector<xbarsim::apps::Command>& commands() {
        xbarsim::apps::cmd_map},
       {"run", "accuracy on programmed non-ideal crossbars (functional engine), over device seeds",
        xbarsim::apps::cmd_run},
+      {"compare", "two designs side by side: accuracy, crossbars, ADCs, power, area, energy, latency and the ratios",
+       xbarsim::apps::cmd_compare},
       {"convert", "validate a workload, fold batch norm, write it in canonical form", xbarsim::apps::cmd_convert},
   };
   return list;

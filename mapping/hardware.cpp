@@ -123,6 +123,12 @@ void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
   t.buffer_width_bytes = static_cast<int>(r.get_int("buffer_width_bytes", 1, 1 << 20, t.buffer_width_bytes));
   t.link_latency_ns = r.get_number("link_latency_ns", 0.0, 1e9, t.link_latency_ns);
   t.link_bytes_per_ns = r.get_number("link_bytes_per_ns", 1e-6, 1e9, t.link_bytes_per_ns);
+  hw.crossbars_per_ima = static_cast<int>(r.get_int("crossbars_per_ima", 1, 1 << 20, hw.crossbars_per_ima));
+  hw.shift_adds_per_ima = static_cast<int>(r.get_int("shift_adds_per_ima", 1, 1 << 20, hw.shift_adds_per_ima));
+  hw.tiles_per_router = static_cast<int>(r.get_int("tiles_per_router", 1, 1 << 20, hw.tiles_per_router));
+  hw.output_scaling = get_choice(r, "output_scaling", {"shift", "fp32"}, hw.output_scaling);
+  hw.data_aligning = r.get_bool("data_aligning", hw.data_aligning);
+  hw.cost_table = r.get_string("cost_table", hw.cost_table);
   hw.adc_range = get_choice(r, "adc_range", {"full_scale", "calibrated"}, hw.adc_range);
   hw.adc_percentile = r.get_number("adc_percentile", 1.0, 100.0, hw.adc_percentile);
   hw.adc_calibration_images =
@@ -265,6 +271,12 @@ nlohmann::ordered_json to_json(const HardwareConfig& hw) {
           {"buffer_width_bytes", hw.timing.buffer_width_bytes},
           {"link_latency_ns", hw.timing.link_latency_ns},
           {"link_bytes_per_ns", hw.timing.link_bytes_per_ns},
+          {"crossbars_per_ima", hw.crossbars_per_ima},
+          {"shift_adds_per_ima", hw.shift_adds_per_ima},
+          {"tiles_per_router", hw.tiles_per_router},
+          {"output_scaling", hw.output_scaling == OutputScaling::Shift ? "shift" : "fp32"},
+          {"data_aligning", hw.data_aligning},
+          {"cost_table", hw.cost_table},
           {"adc_range", hw.adc_range == AdcRange::FullScale ? "full_scale" : "calibrated"},
           {"adc_percentile", hw.adc_percentile},
           {"adc_calibration_images", hw.adc_calibration_images},

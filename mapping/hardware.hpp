@@ -19,6 +19,10 @@ enum class Subtraction { Digital, Analog };
 /// How the ADC's input range is set: to the column's full scale (rows x top level x top DAC
 /// value), or to a percentile of the readings seen on calibration images.
 enum class AdcRange { FullScale, Calibrated };
+/// How the shift-and-add output reaches the next layer's scale: by a shift (power-of-two scales,
+/// CRIMP: integer only), or by a floating-point multiply per value (the conventional baseline's
+/// FP scaling units, models/cost).
+enum class OutputScaling { Shift, Fp32 };
 
 /// Latencies and rates of the datapath, used by the cycle-level simulator (docs/formats.md).
 struct Timing {
@@ -47,6 +51,14 @@ struct HardwareConfig {
   bool layers_span_tiles = true;  ///< false: a layer needing more than one tile is an error
   double clock_ghz = 1.0;         ///< digital clock
   Timing timing;
+
+  // Organisation of the periphery (models/cost's inventory; ISAAC's numbers as defaults)
+  int crossbars_per_ima = 8;   ///< crossbars sharing one input and one output register (ISAAC's IMA)
+  int shift_adds_per_ima = 4;  ///< shift-and-add units per IMA
+  int tiles_per_router = 4;    ///< tiles sharing one router
+  OutputScaling output_scaling = OutputScaling::Shift;
+  bool data_aligning = false;  ///< per-crossbar input aligning units (what unaligned fine-grained pruning needs)
+  std::string cost_table = "isaac_32nm";  ///< cost table preset name or JSON path (models/cost)
 
   // Converters
   AdcRange adc_range = AdcRange::FullScale;

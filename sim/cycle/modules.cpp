@@ -192,7 +192,8 @@ Interconnect::Interconnect(const sc_core::sc_module_name& name, const Config& co
     : Component(name),
       config_(config),
       port_free_(static_cast<std::size_t>(config.tiles) + 1, 0),
-      port_activity_(static_cast<std::size_t>(config.tiles) + 1) {
+      port_activity_(static_cast<std::size_t>(config.tiles) + 1),
+      port_bytes_(static_cast<std::size_t>(config.tiles) + 1, 0) {
   while (width_ * width_ < config.tiles) ++width_;
 }
 
@@ -211,6 +212,7 @@ Cycle Interconnect::send(Cycle t, int src, std::int64_t bytes) {
   port_activity_[port].add(start, port_free_[port]);
   ++transfers_;
   bytes_ += bytes;
+  port_bytes_[port] += bytes;
   return start;
 }
 
@@ -234,6 +236,10 @@ void Interconnect::collect(StatsNode& node, Cycle total) const {
   node.add("bytes", static_cast<double>(bytes_), "bytes");
   node.add("port_busy_cycles", static_cast<double>(busy), "cycles");
   node.add("utilisation", utilisation(busy, total * port_activity_.size()), "fraction");
+  for (std::size_t p = 0; p < port_bytes_.size(); ++p) {
+    const std::string port = p + 1 == port_bytes_.size() ? "host" : "tile" + std::to_string(p);
+    node.add("bytes_from_" + port, static_cast<double>(port_bytes_[p]), "bytes");
+  }
 }
 
 void Interconnect::traces(std::vector<TraceSignal>& out) const {

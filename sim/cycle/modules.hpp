@@ -244,6 +244,7 @@ class Interconnect final : public Component {
   int width_ = 1;
   std::vector<Cycle> port_free_;  ///< per tile, then the host's
   std::vector<Activity> port_activity_;
+  std::vector<std::int64_t> port_bytes_;  ///< bytes sent from each port
   std::int64_t transfers_ = 0, bytes_ = 0;
 };
 

@@ -283,20 +283,4 @@ double CycleResult::throughput_images_per_s() const {
   return p == 0 ? 0.0 : clock_ghz * 1e9 / static_cast<double>(p);
 }
 
-ActionCounts closed_form_counts(const mapping::MappedNetwork& mapped, const FunctionalEngine& engine,
-                                std::int64_t images) {
-  ActionCounts c;
-  for (std::size_t l = 0; l < mapped.layers.size(); ++l) {
-    const LayerPlan& plan = engine.plan(l);
-    const double mvms = static_cast<double>(plan.positions) * plan.phases * static_cast<double>(images);
-    for (const auto& xb : plan.xbars) {
-      c.crossbar_reads += mvms;
-      c.dac_drives += mvms * static_cast<double>(mapped.crossbars[xb.crossbar].rows.size());
-      c.adc_conversions += mvms * static_cast<double>(xb.readouts.size());
-      c.shift_add_operations += mvms * static_cast<double>(xb.readouts.size());
-    }
-  }
-  return c;
-}
-
 }  // namespace xbarsim::sim::cycle

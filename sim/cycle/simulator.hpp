@@ -78,13 +78,4 @@ class CycleSimulator {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Closed-form action counts of a mapping for `images` images, per component type:
-/// crossbar reads, DAC drives, ADC conversions, shift-and-add operations (issue 7's fast estimate;
-/// equal to the simulator's counts, tested).
-struct ActionCounts {
-  double crossbar_reads = 0, dac_drives = 0, adc_conversions = 0, shift_add_operations = 0;
-};
-ActionCounts closed_form_counts(const mapping::MappedNetwork& mapped, const FunctionalEngine& engine,
-                                std::int64_t images);
-
 }  // namespace xbarsim::sim::cycle

@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
+#include "models/cost/actions.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
 #include "tests/cycle/one_simulation.hpp"
@@ -81,11 +82,27 @@ TEST_F(CycleNetwork, EveryCrossbarCountsItsClosedFormActions) {
     EXPECT_EQ(s.at(path + ".shift_add.operations"), reads * static_cast<double>(mc.cells.columns.size())) << path;
     EXPECT_EQ(s.at(path + ".adc.adcs"), 4.0);  // 16 columns, 4 per ADC
   }
-  const auto fast = closed_form_counts(f_->mapped, *f_->engine, kImages);
-  EXPECT_EQ(s.total("Crossbar", "reads"), fast.crossbar_reads);
-  EXPECT_EQ(s.total("DacArray", "drives"), fast.dac_drives);
-  EXPECT_EQ(s.total("Adc", "conversions"), fast.adc_conversions);
-  EXPECT_EQ(s.total("ShiftAdd", "operations"), fast.shift_add_operations);
+  // The cost model's closed form and its reading of the statistics agree, layer by layer.
+  const auto fast = models::cost::closed_form_actions(f_->mapped, *f_->engine);
+  const auto measured = models::cost::measured_actions(s, f_->mapped, *f_->engine, kImages);
+  ASSERT_EQ(fast.size(), f_->mapped.layers.size());
+  ASSERT_EQ(measured.size(), fast.size());
+  models::cost::Actions total;
+  for (std::size_t l = 0; l < fast.size(); ++l) {
+    EXPECT_EQ(measured[l].crossbar_reads, fast[l].crossbar_reads) << l;
+    EXPECT_EQ(measured[l].dac_drives, fast[l].dac_drives) << l;
+    EXPECT_EQ(measured[l].adc_conversions, fast[l].adc_conversions) << l;
+    EXPECT_EQ(measured[l].shift_add_operations, fast[l].shift_add_operations) << l;
+    EXPECT_GT(measured[l].buffer_accesses, 0.0) << l;
+    total += fast[l];
+  }
+  EXPECT_EQ(s.total("Crossbar", "reads"), kImages * total.crossbar_reads);
+  EXPECT_EQ(s.total("DacArray", "drives"), kImages * total.dac_drives);
+  EXPECT_EQ(s.total("Adc", "conversions"), kImages * total.adc_conversions);
+  EXPECT_EQ(s.total("ShiftAdd", "operations"), kImages * total.shift_add_operations);
+  double link = 0;
+  for (const auto& a : measured) link += a.link_bytes;
+  EXPECT_EQ(link * kImages, s.at("noc.bytes"));
 }
 
 TEST_F(CycleNetwork, LinkTransfersAreInputsPartialSumsAndTheOutput) {

@@ -169,7 +169,9 @@ TEST(CompileClosedForm, DenseAndBlockPrunedCounts) {
   const auto mc = compile(one_layer(true, cin, 3, C, 8, wc), hw);
   EXPECT_EQ(mc.layers[0].crossbars.size(), 3U + 4U + 4U);  // ceil(270/128) + 2 x ceil(450/128)
   for (auto xi : mc.layers[0].crossbars) {
-    if (mc.crossbars[xi].channel_begin == 0) EXPECT_GE(mc.crossbars[xi].rows.front(), 20 * kk);
+    if (mc.crossbars[xi].channel_begin == 0) {
+      EXPECT_GE(mc.crossbars[xi].rows.front(), 20 * kk);
+    }
   }
   // Differential: 8 columns per channel too; offset: 4 slices + 1 reference -> 31 channels.
   hw.sign = SignScheme::Offset;

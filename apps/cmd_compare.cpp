@@ -1,0 +1,212 @@
+// xbarsim compare: two designs side by side (CRIMP's claim in its own form): accuracy,
+// crossbars, ADCs, computing power and area, total power and area, energy per inference,
+// latency, and the ratios baseline / candidate, with the per-component breakdown. The first
+// design is the baseline: by default it also pays for what CRIMP removes, floating-point
+// scaling units after the shift-and-add (--baseline-units; docs/models.md).
+#include <cstdio>
+#include <sstream>
+
+#include "apps/cli.hpp"
+#include "apps/design.hpp"
+#include "common/error.hpp"
+
+namespace xbarsim::apps {
+
+namespace {
+
+struct CompareArgs {
+  std::string a, b;
+  std::string hw = "isaac_like";
+  std::vector<std::string> sets, sets_a, sets_b;
+  std::string baseline_units = "fp-scaling";
+  std::string cost_table;
+  std::int64_t images = 0;
+  int trials = 3;
+  std::uint64_t seed = 1;
+  unsigned threads = 0;
+  std::string data_dir;
+  std::string output;
+};
+
+/// --baseline-units as hardware overrides of the baseline.
+std::vector<std::string> baseline_sets(const std::string& units) {
+  std::vector<std::string> out;
+  if (units == "none") return out;
+  std::stringstream ss(units);
+  std::string u;
+  while (std::getline(ss, u, ',')) {
+    if (u == "fp-scaling") {
+      out.emplace_back("output_scaling=fp32");
+    } else if (u == "data-aligning") {
+      out.emplace_back("data_aligning=true");
+    } else {
+      throw Error("--baseline-units: expected a comma-separated list of fp-scaling, data-aligning, or none; found '" +
+                  u + "'");
+    }
+  }
+  return out;
+}
+
+double ratio(double a, double b) { return b != 0 ? a / b : 0.0; }
+
+struct Metric {
+  const char* key;
+  const char* label;
+  double scale;  ///< display multiplier
+  const char* unit;
+};
+
+nlohmann::ordered_json metrics_of(const nlohmann::ordered_json& r) {
+  const auto& c = r.at("cost");
+  return {{"accuracy", r.at("accuracy").at("mean")},
+          {"crossbars", r.at("mapping").at("crossbars")},
+          {"adcs", r.at("mapping").at("adcs")},
+          {"tiles", r.at("mapping").at("tiles")},
+          {"computing_power_mw", c.at("computing_power_mw")},
+          {"computing_area_mm2", c.at("computing_area_mm2")},
+          {"power_mw", c.at("power_mw")},
+          {"area_mm2", c.at("area_mm2")},
+          {"energy_per_inference_uj", c.at("energy_per_inference_pj").get<double>() / 1e6},
+          {"latency_us", r.at("timing").at("latency_ns").get<double>() / 1e3},
+          {"throughput_per_s", r.at("timing").at("throughput_per_s")},
+          {"tops_per_w", c.at("tops_per_w")}};
+}
+
+}  // namespace
+
+int cmd_compare(const std::vector<std::string>& args) {
+  CompareArgs a;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("hw", po::value(&a.hw)->default_value(a.hw),
+                                                 "hardware preset name or hardware JSON file (both designs)")(
+      "set", po::value(&a.sets)->composing(), "override a hardware key of both designs (repeatable)")(
+      "set-a", po::value(&a.sets_a)->composing(), "override a hardware key of the baseline only (repeatable)")(
+      "set-b", po::value(&a.sets_b)->composing(), "override a hardware key of the candidate only (repeatable)")(
+      "baseline-units", po::value(&a.baseline_units)->default_value(a.baseline_units),
+      "what the baseline also pays for: fp-scaling (FP scaling units after the shift-and-add), data-aligning "
+      "(input aligning units of fine-grained pruning), both comma-separated, or none")(
+      "cost-table", po::value(&a.cost_table)->default_value(""),
+      "cost table preset or JSON file (default: the hardware's cost_table)")(
+      "images", po::value(&a.images)->default_value(0), "test images for accuracy (0 = all)")(
+      "trials", po::value(&a.trials)->default_value(a.trials), "device seeds per design")(
+      "seed", po::value(&a.seed)->default_value(a.seed), "seed")("threads", po::value(&a.threads)->default_value(0),
+                                                                 "worker threads (0 = all cores)")(
+      "data-dir", po::value(&a.data_dir)->default_value(""), "Fashion-MNIST folder (default: the Debian package's)")(
+      "output,o", po::value(&a.output)->default_value(""), "write both reports and the ratios as JSON");
+  po::options_description hidden;
+  hidden.add_options()("baseline", po::value(&a.a)->required(), "")("candidate", po::value(&a.b)->required(), "");
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("baseline", 1).add("candidate", 1);
+  po::variables_map vm;
+  const std::string usage = "xbarsim compare <baseline.json> <candidate.json> [--hw H] [--set k=v]... [options]";
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  if (vm.count("help") != 0) {
+    std::printf("usage: %s\n\n", usage.c_str());
+    std::ostringstream o;
+    o << opts;
+    std::printf("%s", o.str().c_str());
+    return 0;
+  }
+  po::notify(vm);
+
+  DesignSettings base;
+  base.hardware = a.hw;
+  base.cost_table = a.cost_table;
+  base.images = a.images;
+  base.trials = a.trials;
+  base.seed = a.seed;
+  base.threads = a.threads;
+  base.data_dir = a.data_dir;
+  DesignSettings sa = base, sb = base;
+  sa.workload = a.a;
+  sb.workload = a.b;
+  sa.sets = a.sets;
+  for (const auto& s : baseline_sets(a.baseline_units)) sa.sets.push_back(s);
+  sa.sets.insert(sa.sets.end(), a.sets_a.begin(), a.sets_a.end());
+  sb.sets = a.sets;
+  sb.sets.insert(sb.sets.end(), a.sets_b.begin(), a.sets_b.end());
+
+  std::fprintf(stderr, "xbarsim compare: evaluating the baseline %s\n", a.a.c_str());
+  const auto ra = evaluate_design_isolated(sa);
+  std::fprintf(stderr, "xbarsim compare: evaluating the candidate %s\n", a.b.c_str());
+  const auto rb = evaluate_design_isolated(sb);
+
+  const auto ma = metrics_of(ra), mb = metrics_of(rb);
+  nlohmann::ordered_json ratios = nlohmann::ordered_json::object();
+  for (auto it = ma.begin(); it != ma.end(); ++it) {
+    ratios[it.key()] = ratio(it.value().get<double>(), mb.at(it.key()).get<double>());
+  }
+  // Per component: energy per inference and area of each, and the ratios.
+  std::map<std::string, std::pair<nlohmann::ordered_json, nlohmann::ordered_json>> comps;
+  std::vector<std::string> order;
+  for (const auto* r : {&ra, &rb}) {
+    for (const auto& c : r->at("cost").at("components")) {
+      const auto name = c.at("name").get<std::string>();
+      if (comps.count(name) == 0) order.push_back(name);
+      (r == &ra ? comps[name].first : comps[name].second) = c;
+    }
+  }
+  nlohmann::ordered_json breakdown = nlohmann::ordered_json::array();
+  const auto val = [](const nlohmann::ordered_json& c, const char* k) {
+    return c.is_null() ? 0.0 : c.at(k).get<double>();
+  };
+  for (const auto& name : order) {
+    const auto& [ca, cb] = comps[name];
+    const auto& any = ca.is_null() ? cb : ca;
+    breakdown.push_back({{"name", name},
+                         {"category", any.at("category")},
+                         {"energy_pj_a", val(ca, "energy_pj")},
+                         {"energy_pj_b", val(cb, "energy_pj")},
+                         {"energy_ratio", ratio(val(ca, "energy_pj"), val(cb, "energy_pj"))},
+                         {"area_um2_a", val(ca, "area_um2")},
+                         {"area_um2_b", val(cb, "area_um2")},
+                         {"area_ratio", ratio(val(ca, "area_um2"), val(cb, "area_um2"))}});
+  }
+  nlohmann::ordered_json report;
+  report["version"] = 1;
+  report["command"] = "compare";
+  report["baseline_units"] = a.baseline_units;
+  report["metrics"] = {{"a", ma}, {"b", mb}, {"ratio_a_over_b", ratios}};
+  report["components"] = breakdown;
+  report["a"] = ra;
+  report["b"] = rb;
+  if (!a.output.empty()) write_json_report(a.output, report);
+
+  std::printf("xbarsim compare: A = %s (baseline, + %s) vs B = %s on %s, cost table %s\n",
+              ra.at("workload").at("name").get<std::string>().c_str(), a.baseline_units.c_str(),
+              rb.at("workload").at("name").get<std::string>().c_str(),
+              ra.at("hardware").at("name").get<std::string>().c_str(),
+              ra.at("cost").at("table").get<std::string>().c_str());
+  std::printf("  accuracy on %lld test images, %d device seeds (%s)\n", ra.at("settings").at("images").get<long long>(),
+              ra.at("settings").at("trials").get<int>(),
+              ra.at("hardware").at("device").at("name").get<std::string>().c_str());
+  const Metric rows[] = {{"accuracy", "accuracy", 100.0, "%"},
+                         {"crossbars", "crossbars", 1.0, ""},
+                         {"adcs", "ADCs", 1.0, ""},
+                         {"tiles", "tiles", 1.0, ""},
+                         {"computing_power_mw", "computing power", 1.0, "mW"},
+                         {"computing_area_mm2", "computing area", 1.0, "mm2"},
+                         {"power_mw", "total power", 1.0, "mW"},
+                         {"area_mm2", "total area", 1.0, "mm2"},
+                         {"energy_per_inference_uj", "energy per inference", 1.0, "uJ"},
+                         {"latency_us", "latency", 1.0, "us"},
+                         {"throughput_per_s", "throughput", 1.0, "inf/s"},
+                         {"tops_per_w", "efficiency", 1.0, "TOPS/W"}};
+  std::printf("  %-22s %14s %14s %10s\n", "", "A", "B", "A / B");
+  for (const auto& m : rows) {
+    std::printf("  %-22s %14.6g %14.6g %9.3fx   %s\n", m.label, m.scale * ma.at(m.key).get<double>(),
+                m.scale * mb.at(m.key).get<double>(), ratios.at(m.key).get<double>(), m.unit);
+  }
+  std::printf("  per component            energy nJ/inference (A, B, A/B)           area mm2 (A, B, A/B)\n");
+  for (const auto& c : breakdown) {
+    std::printf("  %-22s %11.5g %11.5g %8.3gx    %11.5g %11.5g %8.3gx\n", c.at("name").get<std::string>().c_str(),
+                c.at("energy_pj_a").get<double>() / 1e3, c.at("energy_pj_b").get<double>() / 1e3,
+                c.at("energy_ratio").get<double>(), c.at("area_um2_a").get<double>() / 1e6,
+                c.at("area_um2_b").get<double>() / 1e6, c.at("area_ratio").get<double>());
+  }
+  return 0;
+}
+
+}  // namespace xbarsim::apps

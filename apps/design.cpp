@@ -1,0 +1,220 @@
+#include "apps/design.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/cli.hpp"
+#include "common/error.hpp"
+#include "common/parallel.hpp"
+#include "mapping/programming.hpp"
+#include "models/cost/actions.hpp"
+#include "models/cost/inventory.hpp"
+#include "models/cost/table.hpp"
+#include "models/random.hpp"
+#include "sim/reference.hpp"
+#include "workloads/io.hpp"
+#include "workloads/json_reader.hpp"
+
+namespace xbarsim::apps {
+
+std::unique_ptr<sim::FunctionalEngine> build_engine(const workloads::Network& net, const mapping::HardwareConfig& hw,
+                                                    const mapping::MappedNetwork& m, const models::DeviceConfig& device,
+                                                    std::uint64_t seed, bool exact_adc, unsigned threads,
+                                                    const workloads::Dataset& train) {
+  mapping::ProgrammingOptions po;
+  po.write_verify_pulses = hw.write_verify_pulses;
+  po.write_verify_tolerance = hw.write_verify_tolerance;
+  po.threads = threads;
+  const auto programmed = mapping::program(m, device, seed, po);
+  sim::FunctionalOptions fo;
+  fo.exact_adc = exact_adc;
+  auto engine = std::make_unique<sim::FunctionalEngine>(net, m, programmed, fo);
+  if (hw.adc_range == mapping::AdcRange::Calibrated && !exact_adc) {
+    engine->calibrate_adc(sim::image_batch(train, net.dataset.normalization, 0,
+                                           std::min<std::int64_t>(hw.adc_calibration_images, train.count)));
+  }
+  return engine;
+}
+
+workloads::Dataset calibration_data(const workloads::Network& net, const mapping::HardwareConfig& hw,
+                                    const std::string& data_dir) {
+  if (hw.adc_range != mapping::AdcRange::Calibrated) return {};
+  return workloads::load_dataset(net.dataset.name, data_dir, workloads::Split::Train);
+}
+
+models::cost::CostReport cost_of_run(const sim::cycle::CycleResult& run, const mapping::MappedNetwork& m,
+                                     const sim::FunctionalEngine& engine, const std::string& table_spec) {
+  const auto table = models::cost::load_cost_table(table_spec.empty() ? m.hardware.cost_table : table_spec);
+  const auto actions = models::cost::measured_actions(run.stats, m, engine, run.images);
+  return models::cost::estimate(models::cost::mapped_inventory(m), actions, table, m.hardware,
+                                run.ns(run.period_cycles()), run.ns(run.latency_cycles()),
+                                models::cost::ops_per_inference(m, engine));
+}
+
+models::cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::MappedNetwork& m,
+                                         const sim::FunctionalEngine& engine, const workloads::Dataset& test,
+                                         const std::string& table_spec, unsigned threads) {
+  // Two images through the pipeline: the first one's latency is the sum of the stages, the
+  // second completes one slowest stage later (the steady-state period).
+  const std::int64_t n = std::min<std::int64_t>(2, test.count);
+  if (n < 1) throw Error("timing: the test split is empty");
+  const Eigen::MatrixXf x = sim::image_batch(test, net.dataset.normalization, 0, n);
+  sim::cycle::CycleOptions co;
+  co.pipelined = true;
+  sim::cycle::CycleSimulator simulator(net, m, engine, n, co);
+  const auto r = simulator.run(x, 64, threads);
+  return cost_of_run(r, m, engine, table_spec);
+}
+
+namespace {
+
+double mean(const std::vector<double>& v) {
+  double s = 0;
+  for (double x : v) s += x;
+  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
+}
+
+double stddev(const std::vector<double>& v) {
+  if (v.size() < 2) return 0.0;
+  const double m = mean(v);
+  double s = 0;
+  for (double x : v) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+
+}  // namespace
+
+nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
+  if (s.trials < 1) throw Error("design: trials must be at least 1, found " + std::to_string(s.trials));
+  if (s.images < 0) throw Error("design: images must be non-negative, found " + std::to_string(s.images));
+  workloads::Network net = workloads::load_network(s.workload);
+  const auto hw = mapping::load_hardware(s.hardware, s.sets);
+  PtqArgs ptq;
+  ptq.seed = s.seed;
+  ptq.data_dir = s.data_dir;
+  const auto quant = ensure_integer(net, ptq);
+  const auto table_spec = s.cost_table.empty() ? hw.cost_table : s.cost_table;
+  models::cost::load_cost_table(table_spec);  // bad tables fail before the long part
+  const auto test = workloads::load_dataset(net.dataset.name, s.data_dir, workloads::Split::Test);
+  const unsigned threads = resolve_threads(s.threads);
+  const auto m = mapping::compile(net, hw);
+  const auto train = calibration_data(net, hw, s.data_dir);
+
+  sim::EvalOptions eo;
+  eo.limit = s.images;
+  eo.threads = threads;
+  eo.batch = 64;
+  const sim::ReferenceEngine iref(net, sim::Precision::Int);
+  const auto int_result = sim::evaluate(iref, test, net.dataset.normalization, eo);
+  const int trials = hw.device.ideal() ? 1 : s.trials;
+  std::vector<double> acc;
+  std::unique_ptr<sim::FunctionalEngine> first;
+  double wall = 0;
+  for (int t = 0; t < trials; ++t) {
+    auto engine = build_engine(net, hw, m, hw.device, models::derive_seed(s.seed, {static_cast<std::uint64_t>(t)}),
+                               false, threads, train);
+    const auto r =
+        sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return engine->forward(x, c); },
+                              engine->input_size(), test, net.dataset.normalization, eo);
+    acc.push_back(r.accuracy());
+    wall += r.wall_time_s;
+    if (t == 0) first = std::move(engine);
+  }
+  const auto cost = timing_and_cost(net, m, *first, test, table_spec, threads);
+  const auto inv = models::cost::mapped_inventory(m);
+  std::int64_t dense = 0;
+  for (const auto& l : m.layers) dense += l.footprint.crossbars_dense;
+
+  nlohmann::ordered_json report;
+  report["version"] = 1;
+  report["command"] = "design";
+  report["workload"] = {{"path", s.workload}, {"name", net.name}, {"quantization", quant}};
+  report["hardware"] = mapping::to_json(hw);
+  report["settings"] = {
+      {"images", int_result.images}, {"trials", trials}, {"seed", s.seed}, {"cost_table", table_spec}};
+  report["mapping"] = {{"crossbars", m.crossbars.size()},
+                       {"crossbars_dense", dense},
+                       {"tiles", m.tiles},
+                       {"imas", inv.imas},
+                       {"adcs", inv.adcs}};
+  report["accuracy"] = {{"int_reference", int_result.accuracy()},
+                        {"trials", acc},
+                        {"mean", mean(acc)},
+                        {"std", stddev(acc)},
+                        {"wall_time_s", wall}};
+  report["timing"] = {{"schedule", "pipelined"},
+                      {"latency_ns", cost.latency_ns},
+                      {"period_ns", cost.time_per_inference_ns},
+                      {"throughput_per_s", 1e9 / cost.time_per_inference_ns}};
+  report["cost"] = models::cost::to_json(cost);
+  return report;
+}
+
+nlohmann::ordered_json evaluate_design_isolated(const DesignSettings& s) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path();
+  const std::string stem = (dir / ("xbarsim-design-" + std::to_string(::getpid()) + "-" +
+                                   std::to_string(reinterpret_cast<std::uintptr_t>(&s))))
+                               .string();
+  const std::string out = stem + ".json", err = stem + ".err";
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error("design: fork failed");
+  if (pid == 0) {
+    int code = 0;
+    try {
+      workloads::write_file_atomic(out, workloads::format_json(evaluate_design(s)));
+    } catch (const std::exception& e) {
+      try {
+        workloads::write_file_atomic(err, e.what());
+      } catch (...) {
+      }
+      code = dynamic_cast<const Error*>(&e) != nullptr ? 2 : 1;
+    }
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  const auto cleanup = [&] {
+    std::error_code ec;
+    fs::remove(out, ec);
+    fs::remove(err, ec);
+  };
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::string message = "design '" + s.workload + "' failed";
+    if (fs::exists(err)) message = workloads::read_file(err);
+    if (WIFSIGNALED(status)) message += " (killed by signal " + std::to_string(WTERMSIG(status)) + ")";
+    cleanup();
+    throw Error(message);
+  }
+  nlohmann::ordered_json report = nlohmann::ordered_json::parse(workloads::read_file(out));
+  cleanup();
+  return report;
+}
+
+nlohmann::ordered_json design_row(const nlohmann::ordered_json& r) {
+  const auto& c = r.at("cost");
+  const auto& m = r.at("mapping");
+  return {{"accuracy_mean", r.at("accuracy").at("mean")},
+          {"accuracy_std", r.at("accuracy").at("std")},
+          {"crossbars", m.at("crossbars")},
+          {"tiles", m.at("tiles")},
+          {"adcs", m.at("adcs")},
+          {"area_mm2", c.at("area_mm2")},
+          {"computing_area_mm2", c.at("computing_area_mm2")},
+          {"energy_per_inference_uj", c.at("energy_per_inference_pj").get<double>() / 1e6},
+          {"power_mw", c.at("power_mw")},
+          {"computing_power_mw", c.at("computing_power_mw")},
+          {"latency_us", r.at("timing").at("latency_ns").get<double>() / 1e3},
+          {"throughput_per_s", r.at("timing").at("throughput_per_s")},
+          {"tops_per_w", c.at("tops_per_w")},
+          {"tops_per_mm2", c.at("tops_per_mm2")}};
+}
+
+}  // namespace xbarsim::apps

@@ -1,0 +1,261 @@
+// The cost model: ISAAC's published tile and chip from its component table and an ISAAC-shaped
+// inventory; table loading and technology scaling; the estimator's arithmetic; the inventory of
+// a mapping (pruned crossbars cost nothing, IMAs and tiles are what the crossbars fill).
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "common/error.hpp"
+#include "mapping/mapped_network.hpp"
+#include "models/cost/estimate.hpp"
+#include "models/cost/inventory.hpp"
+#include "models/cost/table.hpp"
+#include "tests/support/quantized_toy.hpp"
+#include "tests/support/toy.hpp"
+
+namespace xbarsim::models::cost {
+namespace {
+
+/// ISAAC's tile: 12 IMAs x 8 crossbars of 128x128 2-bit cells, one 8-bit 1.28 GS/s ADC per
+/// crossbar (8 per IMA), 4 shift-and-add units per IMA, 100 ns reads, a router per 4 tiles.
+mapping::HardwareConfig isaac_tile() {
+  mapping::HardwareConfig hw;
+  hw.rows = 128;
+  hw.cols = 128;
+  hw.cell_bits = 2;
+  hw.adc_bits = 8;
+  hw.columns_per_adc = 128;
+  hw.crossbars_per_tile = 96;
+  hw.crossbars_per_ima = 8;
+  hw.shift_adds_per_ima = 4;
+  hw.tiles_per_router = 4;
+  hw.timing.xbar_read_ns = 100.0;
+  hw.timing.dac_ns = 0.0;
+  hw.timing.adc_conversion_ns = 1.0 / 1.28;
+  return hw;
+}
+
+double power_of(const CostReport& r, const std::vector<std::string>& names) {
+  double p = 0;
+  for (const auto& c : r.components) {
+    for (const auto& n : names) p += c.name == n ? c.peak_power_mw : 0.0;
+  }
+  return p;
+}
+
+TEST(IsaacCheck, OneTileIsThePublished330MilliwattsAnd0_372SquareMillimetres) {
+  const auto table = load_cost_table("isaac_32nm");
+  const auto hw = isaac_tile();
+  const auto inv = chip_inventory(hw, 1);
+  const auto c = inv.total();
+  EXPECT_EQ(c.at("crossbar"), 96);
+  EXPECT_EQ(c.at("adc"), 96);  // 8 per IMA
+  EXPECT_EQ(c.at("dac"), 96 * 128);
+  EXPECT_EQ(c.at("shift_add"), 48);
+  EXPECT_EQ(c.at("input_register"), 12);
+  EXPECT_EQ(c.at("router"), 0.25);
+  EXPECT_EQ(inv.imas, 12);
+  const auto r = estimate_peak(inv, table, hw);
+  // ISAAC Table 6: tile 330 mW, 0.372 mm2; the 12 IMAs 289 mW, 0.157 mm2 (rounded in the paper).
+  EXPECT_NEAR(r.peak_power_mw(), 330.0, 0.5);
+  EXPECT_NEAR(r.area_um2() / 1e6, 0.372, 0.0005);
+  const double ima =
+      power_of(r, {"crossbar", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register"});
+  EXPECT_NEAR(ima, 289.0, 0.05);
+  // Per IMA: ADCs 16 mW, DACs 4 mW, S+H 10 uW, crossbars 2.4 mW, S+A 0.2 mW (energy per action
+  // x the hardware's rates gives back the powers the table was derived from).
+  EXPECT_NEAR(power_of(r, {"adc"}) / 12, 16.0, 1e-9);
+  EXPECT_NEAR(power_of(r, {"dac"}) / 12, 4.0, 1e-9);
+  EXPECT_NEAR(power_of(r, {"sample_hold"}) / 12, 0.010, 1e-12);
+  EXPECT_NEAR(power_of(r, {"crossbar"}) / 12, 2.4, 1e-9);
+  EXPECT_NEAR(power_of(r, {"shift_add"}) / 12, 0.2, 1e-9);
+}
+
+TEST(IsaacCheck, OneHundredSixtyEightTilesAre55_4WattsAnd62_5SquareMillimetres) {
+  const auto table = load_cost_table("isaac_32nm");
+  const auto r = estimate_peak(chip_inventory(isaac_tile(), 168), table, isaac_tile());
+  EXPECT_NEAR(r.peak_power_mw() / 1e3, 55.4, 0.05);
+  EXPECT_NEAR(r.area_um2() / 1e6, 62.5, 0.05);
+}
+
+TEST(IsaacCheck, TheIsaacLikePresetIsThatChip) {
+  const auto hw = mapping::load_hardware("isaac_like");
+  const auto r = estimate_peak(chip_inventory(hw, 1), load_cost_table(hw.cost_table), hw);
+  EXPECT_NEAR(r.peak_power_mw(), 330.0, 0.5);
+  EXPECT_NEAR(r.area_um2() / 1e6, 0.372, 0.0005);
+}
+
+TEST(CostTable, EveryShippedTableLoadsWithASourcePerEntry) {
+  const auto names = cost_table_presets();
+  ASSERT_GE(names.size(), 2U);
+  for (const auto& n : names) {
+    const auto t = load_cost_table(n);
+    for (const auto& comp : component_names()) {
+      ASSERT_TRUE(t.has(comp)) << n << " lacks " << comp;
+      EXPECT_FALSE(t.at(comp).source.empty()) << n << "." << comp;
+      EXPECT_EQ(t.at(comp).technology_nm, t.technology_nm);
+    }
+  }
+}
+
+TEST(CostTable, TechnologyScalingFollowsTheDocumentedRules) {
+  ComponentCost c;
+  c.energy_pj = 10.0;
+  c.leakage_mw = 2.0;
+  c.area_um2 = 100.0;
+  c.technology_nm = 32;
+  const auto s = scale_component(c, 22);
+  const double l = 22.0 / 32.0, v = 0.85 / 0.9;
+  EXPECT_DOUBLE_EQ(s.area_um2, 100.0 * l * l);
+  EXPECT_DOUBLE_EQ(s.energy_pj, 10.0 * l * v * v);
+  EXPECT_DOUBLE_EQ(s.leakage_mw, 2.0 * l * v);
+  EXPECT_EQ(s.technology_nm, 22);
+  EXPECT_DOUBLE_EQ(node_vdd(32), 0.9);
+  EXPECT_THROW(node_vdd(3), Error);
+}
+
+class CostTableFile : public ::testing::Test {
+ protected:
+  std::string write(const std::string& text) {
+    const auto path = std::filesystem::temp_directory_path() / ("xbarsim_cost_" + std::to_string(::getpid()) + ".json");
+    std::ofstream(path) << text;
+    path_ = path.string();
+    return path_;
+  }
+  void TearDown() override { std::filesystem::remove(path_); }
+  std::string path_;
+};
+
+std::string error_of(const std::string& spec) {
+  try {
+    load_cost_table(spec);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST_F(CostTableFile, BadTablesNameTheFileAndKey) {
+  EXPECT_NE(error_of("no_such_table").find("isaac_32nm"), std::string::npos);
+  const auto p = write(R"({"version": 1, "name": "t", "technology_nm": 32,
+      "components": {"adc": {"energy_pj": 1, "area_um2": 1}}})");
+  const auto e = error_of(p);
+  EXPECT_NE(e.find(p), std::string::npos) << e;
+  EXPECT_NE(e.find("components.adc.source"), std::string::npos) << e;
+  write(R"({"version": 1, "name": "t", "technology_nm": 32,
+      "components": {"adc": {"energy_pj": 1, "area_um2": 1, "source": "x", "bits_scaling": "cubic"}}})");
+  EXPECT_NE(error_of(p).find("bits_scaling"), std::string::npos);
+  write(R"({"version": 1, "name": "t", "technology_nm": 32,
+      "components": {"adc": {"energy_pj": -1, "area_um2": 1, "source": "x"}}})");
+  EXPECT_NE(error_of(p).find("energy_pj"), std::string::npos);
+  write(R"({"version": 1, "name": "t", "technology_nm": 32, "colour": 1, "components": {}})");
+  EXPECT_NE(error_of(p).find("colour"), std::string::npos);
+}
+
+TEST(Estimator, EnergyIsActionsTimesEnergyPlusLeakageTimesTime) {
+  CostTable t;
+  t.name = "t";
+  ComponentCost adc;
+  adc.energy_pj = 2.0;
+  adc.leakage_mw = 0.5;
+  adc.area_um2 = 10.0;
+  adc.reference_bits = 8;
+  t.components["adc"] = adc;
+  ComponentCost xbar;
+  xbar.energy_pj = 3.0;
+  xbar.area_um2 = 4.0;
+  xbar.reference_rows = 128;
+  xbar.reference_cols = 128;
+  t.components["crossbar"] = xbar;
+  mapping::HardwareConfig hw;
+  hw.rows = 64;
+  hw.cols = 128;
+  hw.adc_bits = 6;
+  Inventory inv;
+  inv.groups = {"a", "b"};
+  inv.counts = {{{"adc", 2.0}, {"crossbar", 1.0}}, {{"adc", 1.0}}};
+  Actions a0, a1;
+  a0.adc_conversions = 100;
+  a0.crossbar_reads = 10;
+  a1.adc_conversions = 50;
+  const auto r = estimate(inv, {a0, a1}, t, hw, 1000.0, 1500.0, 4e6);
+  const double adc_f = 0.25, xbar_f = 0.5;  // 2^(6-8); 64x128 / 128x128
+  const double dyn = 150 * 2.0 * adc_f + 10 * 3.0 * xbar_f;
+  const double stat = 3 * 0.5 * adc_f * 1000.0;  // mW x ns = pJ
+  EXPECT_DOUBLE_EQ(r.dynamic_energy_pj(), dyn);
+  EXPECT_DOUBLE_EQ(r.static_energy_pj(), stat);
+  EXPECT_DOUBLE_EQ(r.area_um2(), 3 * 10.0 * adc_f + 4.0 * xbar_f);
+  EXPECT_DOUBLE_EQ(r.power_mw(), (dyn + stat) / 1000.0);
+  EXPECT_DOUBLE_EQ(r.tops(), 4e6 / 1000.0 / 1e3);
+  EXPECT_DOUBLE_EQ(r.tops_per_w(), 4e6 / (dyn + stat));
+  ASSERT_EQ(r.groups.size(), 2U);
+  EXPECT_DOUBLE_EQ(r.groups[1].dynamic_energy_pj, 50 * 2.0 * adc_f);
+  EXPECT_DOUBLE_EQ(r.energy_pj(Category::Computing), dyn + stat);
+  // Table without a component the inventory holds: an error naming it.
+  inv.counts[1]["router"] = 1.0;
+  EXPECT_THROW(estimate(inv, {a0, a1}, t, hw, 1000.0, 1500.0, 4e6), Error);
+}
+
+TEST(Estimator, NeuroSimSarScalingFollowsItsFit) {
+  ComponentCost adc;
+  adc.reference_bits = 8;
+  adc.bits_scaling = BitsScaling::NeuroSimSar;
+  mapping::HardwareConfig hw;
+  hw.adc_bits = 4;
+  const auto f = size_factors(adc, hw);
+  EXPECT_DOUBLE_EQ(f.energy, (0.538 * 4 + 4.3753) * 5 / ((0.538 * 8 + 4.3753) * 9));
+  EXPECT_DOUBLE_EQ(f.area, (296.0 + 182 * 4) / (296.0 + 182 * 8));
+}
+
+TEST(Inventory, PrunedCrossbarsCostNothingAndImasFollowTheTiles) {
+  auto net = testing_support::quantized_toy(testing_support::toy_cnn(3), 8);
+  mapping::HardwareConfig hw;
+  hw.rows = 16;
+  hw.cols = 16;
+  hw.columns_per_adc = 4;
+  hw.crossbars_per_tile = 6;
+  hw.crossbars_per_ima = 4;
+  hw.shift_adds_per_ima = 2;
+  const auto dense = mapping::compile(net, hw);
+  const auto inv = mapped_inventory(dense);
+  const auto t = inv.total();
+  EXPECT_EQ(t.at("crossbar"), static_cast<double>(dense.crossbars.size()));
+  EXPECT_EQ(t.at("adc"), 4.0 * dense.crossbars.size());
+  EXPECT_EQ(t.at("dac"), 16.0 * dense.crossbars.size());
+  EXPECT_EQ(t.at("edram_buffer"), dense.tiles);
+  double imas = 0;
+  std::map<int, int> per_tile;
+  for (const auto& c : dense.crossbars) ++per_tile[c.tile];
+  for (const auto& [tile, n] : per_tile) imas += (n + 3) / 4;
+  EXPECT_EQ(inv.imas, imas);
+  EXPECT_EQ(t.at("shift_add"), 2 * imas);
+  EXPECT_EQ(t.count("fp_scaling_unit"), 0U);
+  EXPECT_EQ(t.count("data_aligning_unit"), 0U);
+
+  // Zero a whole layer's kernel groups except one channel: fewer crossbars, fewer ADCs.
+  auto pruned = net;
+  for (const auto& L : pruned.layers) {
+    if (!L.has_weights()) continue;
+    auto& t = pruned.tensors.at(L.quantization->weight);
+    const auto v = t.to_double();
+    std::vector<std::int32_t> codes(v.begin(), v.end());
+    std::fill(codes.begin() + static_cast<std::ptrdiff_t>(codes.size() / 2), codes.end(), 0);
+    t = workloads::Tensor::from<std::int32_t>(t.shape(), codes);
+  }
+  const auto pm = mapping::compile(pruned, hw);
+  ASSERT_LT(pm.crossbars.size(), dense.crossbars.size());
+  EXPECT_EQ(mapped_inventory(pm).total().at("adc"), 4.0 * pm.crossbars.size());
+
+  hw.output_scaling = mapping::OutputScaling::Fp32;
+  hw.data_aligning = true;
+  const auto base = mapped_inventory(mapping::compile(net, hw)).total();
+  EXPECT_EQ(base.at("fp_scaling_unit"), 2 * imas);
+  EXPECT_EQ(base.at("data_aligning_unit"), static_cast<double>(dense.crossbars.size()));
+}
+
+}  // namespace
+}  // namespace xbarsim::models::cost
