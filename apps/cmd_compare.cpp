@@ -9,6 +9,9 @@
 #include "apps/cli.hpp"
 #include "apps/design.hpp"
 #include "common/error.hpp"
+#include "mapping/hardware.hpp"
+#include "models/cost/table.hpp"
+#include "workloads/network.hpp"
 
 namespace xbarsim::apps {
 
@@ -25,6 +28,7 @@ struct CompareArgs {
   std::uint64_t seed = 1;
   unsigned threads = 0;
   std::string data_dir;
+  std::int64_t calibration_images = 512;
   std::string output;
 };
 
@@ -92,6 +96,8 @@ int cmd_compare(const std::vector<std::string>& args) {
       "seed", po::value(&a.seed)->default_value(a.seed), "seed")("threads", po::value(&a.threads)->default_value(0),
                                                                  "worker threads (0 = all cores)")(
       "data-dir", po::value(&a.data_dir)->default_value(""), "Fashion-MNIST folder (default: the Debian package's)")(
+      "calibration-images", po::value(&a.calibration_images)->default_value(a.calibration_images),
+      "training images calibrating the post-training quantization of a float workload")(
       "output,o", po::value(&a.output)->default_value(""), "write both reports and the ratios as JSON");
   po::options_description hidden;
   hidden.add_options()("baseline", po::value(&a.a)->required(), "")("candidate", po::value(&a.b)->required(), "");
@@ -119,6 +125,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   base.seed = a.seed;
   base.threads = a.threads;
   base.data_dir = a.data_dir;
+  base.calibration_images = a.calibration_images;
   DesignSettings sa = base, sb = base;
   sa.workload = a.a;
   sb.workload = a.b;
@@ -128,6 +135,12 @@ int cmd_compare(const std::vector<std::string>& args) {
   sb.sets = a.sets;
   sb.sets.insert(sb.sets.end(), a.sets_b.begin(), a.sets_b.end());
 
+  // Inputs are checked here, before any child runs: one clear error, nothing written.
+  for (const auto* d : {&sa, &sb}) {
+    workloads::load_network(d->workload);
+    const auto hw = mapping::load_hardware(d->hardware, d->sets);
+    models::cost::load_cost_table(d->cost_table.empty() ? hw.cost_table : d->cost_table);
+  }
   std::fprintf(stderr, "xbarsim compare: evaluating the baseline %s\n", a.a.c_str());
   const auto ra = evaluate_design_isolated(sa);
   std::fprintf(stderr, "xbarsim compare: evaluating the candidate %s\n", a.b.c_str());

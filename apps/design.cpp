@@ -96,6 +96,7 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   PtqArgs ptq;
   ptq.seed = s.seed;
   ptq.data_dir = s.data_dir;
+  ptq.calibration_images = s.calibration_images;
   const auto quant = ensure_integer(net, ptq);
   const auto table_spec = s.cost_table.empty() ? hw.cost_table : s.cost_table;
   models::cost::load_cost_table(table_spec);  // bad tables fail before the long part

@@ -44,8 +44,9 @@ struct DesignSettings {
   std::int64_t images = 0;              ///< test images for accuracy (0 = the whole test split)
   int trials = 3;                       ///< device seeds (1 when the device is ideal)
   std::uint64_t seed = 1;
-  unsigned threads = 0;  ///< 0 = all cores; results do not depend on it
-  std::string data_dir;  ///< "" = the default Fashion-MNIST folder
+  unsigned threads = 0;                   ///< 0 = all cores; results do not depend on it
+  std::string data_dir;                   ///< "" = the default Fashion-MNIST folder
+  std::int64_t calibration_images = 512;  ///< post-training quantization of a float workload
 };
 
 /// The full report of one design (JSON; the keys are documented in docs/formats.md, "Design report").

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -273,6 +274,67 @@ TEST_F(Cli, RunCycleLevelRejectsBadOptions) {
   expect_bad(
       "run " + json_ + " --cycle-level --images 2 --calibration-images 64 --vcd " + dir_.file("no/such/dir/t.vcd"),
       {"no/such/dir/t.vcd: cannot create file"});
+}
+
+TEST_F(Cli, RunReportsEnergyAreaAndTimingFromTheCostModel) {
+  const CliRun r =
+      run_cli("run " + json_ + " --trials 1 --limit 100 --calibration-images 64 --error-images 8 -o " + report_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  const auto& c = rep["cost"];
+  EXPECT_EQ(c["table"], "isaac_32nm");
+  // linear 784 -> 10 on 7 crossbars, 8 one-bit phases, 80 converted columns each.
+  double energy = 0, area = 0;
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& k : c["components"]) {
+    by_name[k["name"].get<std::string>()] = k;
+    energy += k["energy_pj"].get<double>();
+    area += k["area_um2"].get<double>();
+  }
+  EXPECT_EQ(by_name.at("crossbar")["actions"].get<double>(), 8.0 * 7);
+  EXPECT_EQ(by_name.at("adc")["actions"].get<double>(), 8.0 * 7 * 80);
+  EXPECT_EQ(by_name.at("adc")["instances"].get<double>(), 7.0);
+  EXPECT_DOUBLE_EQ(by_name.at("adc")["dynamic_energy_pj"].get<double>(), 8.0 * 7 * 80 * 1.5625);
+  EXPECT_EQ(by_name.count("fp_scaling_unit"), 0U);
+  EXPECT_NEAR(c["energy_per_inference_pj"].get<double>(), energy, 1e-9 * energy);
+  EXPECT_NEAR(c["area_mm2"].get<double>(), area / 1e6, 1e-12);
+  EXPECT_NEAR(c["power_mw"].get<double>(), energy / c["time_per_inference_ns"].get<double>(), 1e-9);
+  EXPECT_GT(rep["timing"]["latency_ns"].get<double>(), 0.0);
+  EXPECT_NE(r.output.find("TOPS/W"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("edram_buffer"), std::string::npos) << r.output;
+}
+
+TEST_F(Cli, CompareChargesTheBaselineForItsFloatingPointScalingUnits) {
+  // The same design twice: only the baseline's FP scaling units differ, and the difference in
+  // energy per inference is exactly their energy.
+  const CliRun r =
+      run_cli("compare " + json_ + " " + json_ + " --images 100 --trials 1 --calibration-images 64 -o " + report_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  EXPECT_EQ(rep["command"], "compare");
+  const auto& m = rep["metrics"];
+  EXPECT_EQ(m["ratio_a_over_b"]["crossbars"].get<double>(), 1.0);
+  EXPECT_EQ(m["a"]["accuracy"], m["b"]["accuracy"]);
+  double fp = -1;
+  for (const auto& k : rep["components"]) {
+    if (k["name"] == "fp_scaling_unit") {
+      fp = k["energy_pj_a"].get<double>();
+      EXPECT_EQ(k["energy_pj_b"].get<double>(), 0.0);
+    }
+  }
+  ASSERT_GT(fp, 0.0);
+  const double ea = rep["a"]["cost"]["energy_per_inference_pj"].get<double>();
+  const double eb = rep["b"]["cost"]["energy_per_inference_pj"].get<double>();
+  EXPECT_NEAR(ea - eb, fp, 1e-9 * ea);
+  EXPECT_GT(m["ratio_a_over_b"]["computing_power_mw"].get<double>(), 1.0);
+  EXPECT_NE(r.output.find("fp_scaling_unit"), std::string::npos) << r.output;
+}
+
+TEST_F(Cli, CostInputsAreChecked) {
+  expect_bad("run " + json_ + " --set cost_table=nope", {"cost_table: unknown cost table 'nope'", "isaac_32nm"});
+  expect_bad("run " + json_ + " --set output_scaling=fp16", {"--set: output_scaling: expected \"shift\" or \"fp32\""});
+  expect_bad("compare " + json_ + " " + json_ + " --baseline-units gold", {"--baseline-units: expected"});
+  expect_bad("compare " + json_ + " " + dir_.file("none.json"), {"none.json"});
 }
 
 TEST_F(Cli, UnwritableReportLeavesNothingBehind) {
