@@ -22,4 +22,9 @@ echo
 ./build/release/apps/xbarsim run workloads/zoo/lenet5_int8.json --hw isaac_like --cycle-level --images 8 \
   --vcd out/lenet5.vcd --stats out/lenet5_stats.txt --output out/lenet5_cycle.json
 echo
-echo "reports: out/lenet5_float.json out/lenet5_int.json out/lenet5_run.json out/lenet5_cycle.json (+ lenet5.vcd, lenet5_stats.txt)"
+# What compression saves: the dense int8 LeNet-5 (baseline, with FP scaling units) against the
+# CRIMP-compressed one, side by side with the ratios and the per-component breakdown.
+./build/release/apps/xbarsim compare workloads/zoo/lenet5_int8.json workloads/zoo/lenet5_crimp.json --trials 3 \
+  --output out/lenet5_compare.json
+echo
+echo "reports: out/lenet5_float.json out/lenet5_int.json out/lenet5_run.json out/lenet5_cycle.json out/lenet5_compare.json (+ lenet5.vcd, lenet5_stats.txt)"
