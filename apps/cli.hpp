@@ -58,5 +58,6 @@ int cmd_convert(const std::vector<std::string>& args);
 int cmd_map(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
+int cmd_sweep(const std::vector<std::string>& args);
 
 }  // namespace xbarsim::apps

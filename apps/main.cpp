@@ -22,6 +22,8 @@ const std::vector<xbarsim::apps::Command>& commands() {
        xbarsim::apps::cmd_run},
       {"compare", "two designs side by side: accuracy, crossbars, ADCs, power, area, energy, latency and the ratios",
        xbarsim::apps::cmd_compare},
+      {"sweep", "run a parameter sweep (crossbar size, ADC bits, ...): CSV/JSON table and plots; resumable, shardable",
+       xbarsim::apps::cmd_sweep},
       {"convert", "validate a workload, fold batch norm, write it in canonical form", xbarsim::apps::cmd_convert},
   };
   return list;

@@ -15,6 +15,7 @@ packages=(
   libtorch-dev                           # training front-end (train/)
   libopenblas0-pthread                   # fast BLAS for LibTorch's CPU kernels (otherwise reference BLAS)
   dataset-fashion-mnist                  # /usr/share/datasets/fashion-mnist/*.gz
+  gnuplot-nox                            # sweep plots
 )
 
 missing=()

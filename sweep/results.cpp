@@ -1,0 +1,134 @@
+#include "sweep/results.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/error.hpp"
+#include "workloads/io.hpp"
+
+namespace xbarsim::sweep {
+
+nlohmann::ordered_json point_document(const SweepSpec& spec, const Point& point, const nlohmann::ordered_json& row,
+                                      const nlohmann::ordered_json& report) {
+  nlohmann::ordered_json axes = nlohmann::ordered_json::object();
+  for (std::size_t k = 0; k < spec.axes.size(); ++k) axes[spec.axes[k].key] = nlohmann::ordered_json(point.values[k]);
+  nlohmann::ordered_json doc;
+  doc["version"] = 1;
+  doc["sweep"] = spec.name;
+  doc["index"] = point.index;
+  doc["id"] = point.id;
+  doc["axes"] = axes;
+  doc["settings"] = {
+      {"workload", spec.workload}, {"hardware", spec.hardware}, {"set", point.sets}, {"cost_table", spec.cost_table},
+      {"images", spec.images},     {"trials", spec.trials},     {"seed", spec.seed}};
+  doc["row"] = row;
+  doc["report"] = report;
+  return doc;
+}
+
+nlohmann::ordered_json read_point_file(const std::string& path, const Point& point) {
+  nlohmann::ordered_json doc;
+  try {
+    doc = nlohmann::ordered_json::parse(workloads::read_file(path));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw make_error(path, std::string("not a valid point file (") + e.what() + "); delete it to recompute the point");
+  }
+  if (!doc.is_object()) throw make_error(path, "expected a point file (a JSON object)");
+  const auto expect = [&](const char* key, const nlohmann::ordered_json& want) {
+    if (!doc.contains(key) || doc[key] != want) {
+      throw make_error(path, std::string(key) + ": expected " + want.dump() + ", found " +
+                                 (doc.contains(key) ? doc[key].dump() : std::string("nothing")) +
+                                 " (a point file of another sweep?)");
+    }
+  };
+  expect("version", 1);
+  expect("id", point.id);
+  expect("index", point.index);
+  if (!doc.contains("row") || !doc["row"].is_object()) throw make_error(path, "row: expected an object of metrics");
+  return doc;
+}
+
+Table build_table(const SweepSpec& spec, const std::vector<Point>& points,
+                  const std::vector<nlohmann::ordered_json>& documents) {
+  Table t;
+  t.columns = {"index", "id"};
+  for (const auto& a : spec.axes) t.columns.push_back(a.key);
+  const auto has = [&](const std::string& c) {
+    return std::find(t.columns.begin(), t.columns.end(), c) != t.columns.end();
+  };
+  for (const auto& d : documents) {
+    for (const auto& [key, value] : d["row"].items()) {
+      (void)value;
+      if (!has(key)) t.columns.push_back(key);
+    }
+  }
+  for (std::size_t i = 0; i < documents.size(); ++i) {
+    const Point& p = points.at(i);
+    const auto& metrics = documents[i]["row"];
+    nlohmann::ordered_json row = nlohmann::ordered_json::object();
+    row["index"] = p.index;
+    row["id"] = p.id;
+    for (std::size_t k = 0; k < spec.axes.size(); ++k) row[spec.axes[k].key] = nlohmann::ordered_json(p.values[k]);
+    for (std::size_t c = 2 + spec.axes.size(); c < t.columns.size(); ++c) {
+      const auto it = metrics.find(t.columns[c]);
+      row[t.columns[c]] = it == metrics.end() ? nlohmann::ordered_json() : *it;
+    }
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+namespace {
+std::string csv_quote(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string csv_cell(const nlohmann::ordered_json& v) {
+  char buf[64];
+  if (v.is_null()) return "";
+  if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
+  if (v.is_number_unsigned()) {
+    std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(v.get<std::uint64_t>()));
+    return buf;
+  }
+  if (v.is_number_integer()) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v.get<std::int64_t>()));
+    return buf;
+  }
+  if (v.is_number_float()) {
+    std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
+    return buf;
+  }
+  if (v.is_string()) return csv_quote(v.get<std::string>());
+  return csv_quote(v.dump());
+}
+
+std::string format_csv(const Table& t) {
+  std::string out;
+  for (std::size_t c = 0; c < t.columns.size(); ++c) out += (c ? "," : "") + csv_quote(t.columns[c]);
+  out += "\n";
+  for (const auto& row : t.rows) {
+    for (std::size_t c = 0; c < t.columns.size(); ++c) out += (c ? "," : "") + csv_cell(row[t.columns[c]]);
+    out += "\n";
+  }
+  return out;
+}
+
+nlohmann::ordered_json results_json(const SweepSpec& spec, const Table& t) {
+  nlohmann::ordered_json j;
+  j["version"] = 1;
+  j["name"] = spec.name;
+  j["sweep"] = to_json(spec);
+  j["columns"] = t.columns;
+  j["rows"] = t.rows;
+  return j;
+}
+
+}  // namespace xbarsim::sweep
