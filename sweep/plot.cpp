@@ -81,6 +81,7 @@ std::vector<Figure> figures(const SweepSpec& spec) {
       f.y_index = j;
       f.x = p.x;
       f.y = p.y[j];
+      f.log_x = p.log_x;
       std::string stem = "plot_" + file_safe(f.y);
       if (y_count[f.y] > 1) stem += "_vs_" + file_safe(f.x);
       if (used[stem]++ > 0) stem += "_" + std::to_string(used[stem] - 1);
@@ -132,6 +133,7 @@ std::string gnuplot_script(const SweepSpec& spec, const Table& table) {
         const auto& xv = (*row)[f.x];
         const std::size_t pos = value_index(xaxis, xv);
         const double x = numeric ? xv.get<double>() : static_cast<double>(pos);
+        if (f.log_x && x <= 0) continue;  // not on a log axis (e.g. the fault-free point)
         std::string text = number(x) + " " + number(y.get<double>());
         if (!numeric) {
           std::string label = xv.is_string() ? xv.get<std::string>() : xv.dump();
@@ -163,18 +165,24 @@ std::string gnuplot_script(const SweepSpec& spec, const Table& table) {
     s += "set xlabel " + quote(f.x) + "\nset ylabel " + quote(f.y) + "\n";
     if (numeric && f.x == kCrossbarSize) {
       s += "set logscale x 2\n";
+    } else if (numeric && f.log_x) {
+      s += "set logscale x 10\n";
     } else {
       s += "unset logscale x\n";
     }
     if (numeric) {
       std::string tics;
-      for (const auto& v : xaxis.values) tics += (tics.empty() ? "" : ", ") + number(v.get<double>());
-      double lo = xaxis.values[0].get<double>(), hi = lo;
+      double lo = 0, hi = 0;
+      bool first = true;
       for (const auto& v : xaxis.values) {
-        lo = std::min(lo, v.get<double>());
-        hi = std::max(hi, v.get<double>());
+        const double x = v.get<double>();
+        if (f.log_x && x <= 0) continue;
+        tics += (tics.empty() ? "" : ", ") + number(x);
+        lo = first ? x : std::min(lo, x);
+        hi = first ? x : std::max(hi, x);
+        first = false;
       }
-      if (f.x == kCrossbarSize) {
+      if (f.x == kCrossbarSize || f.log_x) {
         lo /= 1.2;
         hi *= 1.2;
       } else {

@@ -17,6 +17,7 @@ struct Figure {
   std::size_t y_index = 0;
   std::string x;
   std::string y;
+  bool log_x = false;
   std::string file;  ///< plot_<y>.svg, or plot_<y>_vs_<x>.svg when several plots draw the same y
 };
 

@@ -122,6 +122,17 @@ PlotSpec parse_plot(const nlohmann::json& j, const std::string& file, const std:
     if (std::find(p.y.begin(), p.y.end(), s) != p.y.end()) fail(file, where, "a metric not already listed", &v);
     p.y.push_back(s);
   }
+  p.log_x = r.get_bool("log_x", false);
+  if (p.log_x) {
+    for (const auto& a : axes) {
+      if (a.key != p.x) continue;
+      const bool positive = std::any_of(a.values.begin(), a.values.end(),
+                                        [](const auto& v) { return v.is_number() && v.template get<double>() > 0; });
+      for (const auto& v : a.values) {
+        if (!v.is_number() || !positive) fail(file, path + ".log_x", "an x axis of numbers, some positive", &v);
+      }
+    }
+  }
   r.finish();
   return p;
 }
@@ -224,7 +235,11 @@ nlohmann::ordered_json identity_json(const SweepSpec& s) {
 nlohmann::ordered_json to_json(const SweepSpec& s) {
   nlohmann::ordered_json j = identity_json(s);
   nlohmann::ordered_json plots = nlohmann::ordered_json::array();
-  for (const auto& p : s.plots) plots.push_back({{"x", p.x}, {"y", p.y}});
+  for (const auto& p : s.plots) {
+    nlohmann::ordered_json j = {{"x", p.x}, {"y", p.y}};
+    if (p.log_x) j["log_x"] = true;
+    plots.push_back(j);
+  }
   j["plots"] = plots;
   return j;
 }

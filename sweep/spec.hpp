@@ -24,6 +24,7 @@ struct Axis {
 struct PlotSpec {
   std::string x;
   std::vector<std::string> y;
+  bool log_x = false;  ///< logarithmic x axis (base 10; crossbar_size is always log2)
 };
 
 struct SweepSpec {

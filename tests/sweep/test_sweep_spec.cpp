@@ -134,6 +134,9 @@ TEST(SweepSpec, EveryValidationErrorNamesTheFileAndKey) {
       {"plot y not strings", R"({"plots": [{"x": "adc_bits", "y": [1]}]})", "plots[0].y[0]"},
       {"plot y repeated", R"({"plots": [{"x": "adc_bits", "y": ["a", "a"]}]})", "plots[0].y[1]"},
       {"unknown plot key", R"({"plots": [{"x": "adc_bits", "y": ["a"], "z": 1}]})", "plots[0].z"},
+      {"log_x on a non-positive axis", R"({"axes": [{"key": "device.fault_rate", "values": [0, -1e-3]}],
+          "plots": [{"x": "device.fault_rate", "y": ["a"], "log_x": true}]})",
+       "plots[0].log_x"},
   };
   for (const auto& c : cases) {
     json doc = minimal();
@@ -285,6 +288,20 @@ TEST(SweepPlot, StringAxesBecomeTickLabels) {
   EXPECT_NE(g.find("xticlabels(3)"), std::string::npos);
   EXPECT_NE(g.find("notitle"), std::string::npos);
   EXPECT_EQ(g.find("set logscale x 2"), std::string::npos);
+}
+
+TEST(SweepPlot, LogXDrawsALogarithmicAxis) {
+  json doc = minimal();
+  doc["axes"] = json::parse(R"([{"key": "device.fault_rate", "values": [0, 1e-3, 1e-2]}])");
+  doc["plots"] = json::parse(R"([{"x": "device.fault_rate", "y": ["accuracy_mean"], "log_x": true}])");
+  const auto s = parse_spec(doc, "/d/s.json");
+  ASSERT_TRUE(s.plots[0].log_x);
+  const auto pts = enumerate_points(s);
+  std::vector<nlohmann::ordered_json> docs(3);
+  for (int i = 0; i < 3; ++i) docs[static_cast<std::size_t>(i)]["row"] = {{"accuracy_mean", 0.9 - 0.1 * i}};
+  const std::string g = gnuplot_script(s, build_table(s, pts, docs));
+  EXPECT_NE(g.find("set logscale x 10"), std::string::npos) << g;
+  EXPECT_NE(g.find("$d0 << EOD\n0.001 0.8\n0.01 0.7\nEOD"), std::string::npos) << "0 is left out: " << g;
 }
 
 }  // namespace
