@@ -33,6 +33,11 @@ std::function<void(std::int64_t, std::int64_t)> terminal_progress(const std::str
 /// Ends a progress line if one was drawn.
 void end_progress();
 
+/// Mean of `v` (0 when empty) and its sample standard deviation (0 below two values): the
+/// "mean +- std over device seeds" of every report.
+double mean(const std::vector<double>& v);
+double stddev(const std::vector<double>& v);
+
 /// Writes a report atomically (or not at all on error).
 void write_json_report(const std::string& path, const nlohmann::ordered_json& report);
 

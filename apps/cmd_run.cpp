@@ -81,19 +81,6 @@ std::vector<Scenario> scenarios(const mapping::HardwareConfig& hw, bool ladder) 
   return out;
 }
 
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-}
-double stddev(const std::vector<double>& v) {
-  if (v.size() < 2) return 0.0;
-  const double m = mean(v);
-  double s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
-
 void print_text(const nlohmann::ordered_json& r) {
   const auto& s = r["settings"];
   const auto& hw = r["hardware"];

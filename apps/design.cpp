@@ -70,24 +70,6 @@ models::cost::CostReport timing_and_cost(const workloads::Network& net, const ma
   return cost_of_run(r, m, engine, table_spec);
 }
 
-namespace {
-
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-}
-
-double stddev(const std::vector<double>& v) {
-  if (v.size() < 2) return 0.0;
-  const double m = mean(v);
-  double s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1));
-}
-
-}  // namespace
-
 nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   if (s.trials < 1) throw Error("design: trials must be at least 1, found " + std::to_string(s.trials));
   if (s.images < 0) throw Error("design: images must be non-negative, found " + std::to_string(s.images));
