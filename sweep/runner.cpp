@@ -187,7 +187,7 @@ RunSummary run_sweep(const SweepSpec& spec, const Evaluator& evaluate, const Run
   const auto points = enumerate_points(spec);
   RunSummary sum;
   sum.points = points.size();
-  std::vector<const Point*> todo, selected;
+  std::vector<const Point*> pending, selected;
   for (const auto& p : points) {
     if (!in_shard(p.index, o.shard, o.shards)) continue;
     ++sum.selected;
@@ -195,7 +195,7 @@ RunSummary run_sweep(const SweepSpec& spec, const Evaluator& evaluate, const Run
     if (exists(point_path(o.dir, p))) {
       ++sum.already_done;
     } else {
-      todo.push_back(&p);
+      pending.push_back(&p);
     }
   }
   clean_leftovers(o.dir, selected);
@@ -208,7 +208,7 @@ RunSummary run_sweep(const SweepSpec& spec, const Evaluator& evaluate, const Run
                               : o.threads == 1 ? "1 thread"
                                                : std::to_string(o.threads) + " threads";
   std::fprintf(o.output.out, "  %zu of %zu points%s already done; running %zu (%u at a time, %s each)\n",
-               sum.already_done, sum.selected, shard_text.c_str(), todo.size(), jobs, threads.c_str());
+               sum.already_done, sum.selected, shard_text.c_str(), pending.size(), jobs, threads.c_str());
 
   struct Running {
     const Point* point;
@@ -217,9 +217,9 @@ RunSummary run_sweep(const SweepSpec& spec, const Evaluator& evaluate, const Run
   std::map<pid_t, Running> running;
   std::size_t next = 0, finished = 0;
   const pid_t self = ::getpid();
-  while (next < todo.size() || !running.empty()) {
-    while (running.size() < jobs && next < todo.size()) {
-      const Point* p = todo[next++];
+  while (next < pending.size() || !running.empty()) {
+    while (running.size() < jobs && next < pending.size()) {
+      const Point* p = pending[next++];
       std::fflush(nullptr);
       const pid_t pid = ::fork();
       if (pid < 0) throw Error(std::string("sweep: cannot start a point process (fork: ") + std::strerror(errno) + ")");
@@ -242,7 +242,7 @@ RunSummary run_sweep(const SweepSpec& spec, const Evaluator& evaluate, const Run
     if (ok) {
       ++sum.computed;
       remove_file(log_path(o.dir, p));
-      std::fprintf(o.output.out, "  [%zu/%zu] %s  %.1f s\n", finished, todo.size(), p.id.c_str(), seconds);
+      std::fprintf(o.output.out, "  [%zu/%zu] %s  %.1f s\n", finished, pending.size(), p.id.c_str(), seconds);
       std::fflush(o.output.out);
       continue;
     }
