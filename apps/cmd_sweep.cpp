@@ -52,10 +52,10 @@ std::vector<std::string> design_sets(const sweep::SweepSpec& spec, const sweep::
 
 /// Every point's overrides must give a valid hardware configuration: checked before any child starts.
 void check_points(const sweep::SweepSpec& spec) {
-  if (!std::filesystem::exists(spec.workload)) {
-    throw Error(spec.file + ": workload: " + spec.workload + " does not exist; expected a network JSON file");
-  }
   for (const auto& p : sweep::enumerate_points(spec)) {
+    if (!std::filesystem::exists(p.workload)) {
+      throw Error(spec.file + ": workload: " + p.workload + " does not exist; expected a network JSON file");
+    }
     try {
       mapping::load_hardware(spec.hardware, design_sets(spec, p));
     } catch (const Error& e) {
@@ -122,7 +122,7 @@ int cmd_sweep(const std::vector<std::string>& args) {
 
   const sweep::Evaluator evaluate = [data_dir](const sweep::SweepSpec& s, const sweep::Point& p, unsigned t) {
     DesignSettings d;
-    d.workload = s.workload;
+    d.workload = p.workload;
     d.hardware = s.hardware;
     d.sets = design_sets(s, p);
     d.cost_table = s.cost_table;

@@ -136,7 +136,7 @@ std::string gnuplot_script(const SweepSpec& spec, const Table& table) {
         if (f.log_x && x <= 0) continue;  // not on a log axis (e.g. the fault-free point)
         std::string text = number(x) + " " + number(y.get<double>());
         if (!numeric) {
-          std::string label = xv.is_string() ? xv.get<std::string>() : xv.dump();
+          std::string label = value_label(f.x, xv);
           std::replace(label.begin(), label.end(), '"', '\'');
           text += " \"" + label + "\"";
         }
@@ -152,7 +152,7 @@ std::string gnuplot_script(const SweepSpec& spec, const Table& table) {
       for (std::size_t k = 0; k < spec.axes.size(); ++k) {
         if (k == xa) continue;
         const auto& v = spec.axes[k].values[key[other++]];
-        title += (title.empty() ? "" : ", ") + spec.axes[k].key + "=" + value_text(v);
+        title += (title.empty() ? "" : ", ") + spec.axes[k].key + "=" + value_label(spec.axes[k].key, v);
       }
       plot_cmd += (plot_cmd.empty() ? "plot " : ", \\\n     ") + name + " using 1:2" +
                   (numeric ? "" : ":xticlabels(3)") + " with linespoints pointtype " +

@@ -19,8 +19,8 @@ nlohmann::ordered_json point_document(const SweepSpec& spec, const Point& point,
   doc["id"] = point.id;
   doc["axes"] = axes;
   doc["settings"] = {
-      {"workload", spec.workload}, {"hardware", spec.hardware}, {"set", point.sets}, {"cost_table", spec.cost_table},
-      {"images", spec.images},     {"trials", spec.trials},     {"seed", spec.seed}};
+      {"workload", point.workload}, {"hardware", spec.hardware}, {"set", point.sets}, {"cost_table", spec.cost_table},
+      {"images", spec.images},      {"trials", spec.trials},     {"seed", spec.seed}};
   doc["row"] = row;
   doc["report"] = report;
   return doc;

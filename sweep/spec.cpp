@@ -80,10 +80,16 @@ Axis parse_axis(const nlohmann::json& j, const std::string& file, const std::str
     fail(file, path + ".values", "a non-empty array of numbers, strings or booleans", values);
   }
   for (std::size_t i = 0; i < values->size(); ++i) {
-    const auto& v = (*values)[i];
+    nlohmann::json v = (*values)[i];
     const std::string where = path + ".values[" + std::to_string(i) + "]";
     if (!(v.is_number() || v.is_string() || v.is_boolean())) fail(file, where, "a number, string or boolean", &v);
     if (v.is_string() && v.get<std::string>().empty()) fail(file, where, "a non-empty string", &v);
+    if (a.key == kWorkload) {
+      if (!v.is_string()) fail(file, where, "a network JSON path", &v);
+      v = fs::absolute(workloads::resolve_path(workloads::parent_dir(file), v.get<std::string>()))
+              .lexically_normal()
+              .string();
+    }
     if (a.key == kCrossbarSize &&
         (!v.is_number_integer() || v.get<std::int64_t>() < 1 || v.get<std::int64_t>() > 4096)) {
       fail(file, where, "an integer crossbar size 1..4096 (rows = cols)", &v);
@@ -144,6 +150,11 @@ std::string value_text(const nlohmann::json& value) {
   return value.dump();
 }
 
+std::string value_label(const std::string& key, const nlohmann::json& value) {
+  if (key == kWorkload && value.is_string()) return fs::path(value.get<std::string>()).stem().string();
+  return value_text(value);
+}
+
 SweepSpec parse_spec(const nlohmann::json& doc, const std::string& file) {
   workloads::ObjectReader r(doc, file, "");
   const std::string base = workloads::parent_dir(file);
@@ -156,9 +167,8 @@ SweepSpec parse_spec(const nlohmann::json& doc, const std::string& file) {
     const nlohmann::json n = s.name;
     fail(file, "name", "a name of letters, digits, '.', '_' or '-' (it names the output folder)", &n);
   }
-  const std::string workload = r.get_string("workload");
-  if (workload.empty()) fail(file, "workload", "a network JSON path", r.raw_optional("workload"));
-  s.workload = fs::absolute(workloads::resolve_path(base, workload)).lexically_normal().string();
+  const std::string workload = r.get_string("workload", "");
+  if (!workload.empty()) s.workload = fs::absolute(workloads::resolve_path(base, workload)).lexically_normal().string();
   s.hardware = r.get_string("hardware", s.hardware);
   if (s.hardware.empty()) fail(file, "hardware", "a hardware preset name or JSON path", r.raw_optional("hardware"));
   s.hardware = resolve_preset_or_path(base, s.hardware);
@@ -200,6 +210,13 @@ SweepSpec parse_spec(const nlohmann::json& doc, const std::string& file) {
     }
     s.axes.push_back(std::move(a));
   }
+  const bool workload_axis =
+      std::any_of(s.axes.begin(), s.axes.end(), [](const Axis& a) { return a.key == kWorkload; });
+  if (workload_axis == !s.workload.empty()) {
+    const nlohmann::json* w = r.raw_optional("workload");
+    if (workload_axis) fail(file, "workload", "no top-level workload when an axis has key \"workload\"", w);
+    fail(file, "workload", "a network JSON path (or an axis with key \"workload\")", w);
+  }
   if (const auto* plots = get_array(r, "plots", false)) {
     for (std::size_t i = 0; i < plots->size(); ++i) {
       s.plots.push_back(parse_plot((*plots)[i], file, "plots[" + std::to_string(i) + "]", s.axes));
@@ -215,7 +232,7 @@ nlohmann::ordered_json identity_json(const SweepSpec& s) {
   nlohmann::ordered_json j;
   j["version"] = 1;
   j["name"] = s.name;
-  j["workload"] = s.workload;
+  if (!s.workload.empty()) j["workload"] = s.workload;
   j["hardware"] = s.hardware;
   j["set"] = s.sets;
   j["cost_table"] = s.cost_table;
@@ -259,6 +276,7 @@ std::vector<Point> enumerate_points(const SweepSpec& s) {
     Point p;
     p.index = i;
     p.sets = s.sets;
+    p.workload = s.workload;
     // Mixed radix, last axis fastest.
     std::vector<std::size_t> digit(s.axes.size());
     std::size_t rest = i;
@@ -273,13 +291,15 @@ std::vector<Point> enumerate_points(const SweepSpec& s) {
       const auto& v = a.values[digit[k]];
       p.values.push_back(v);
       const std::string text = value_text(v);
-      if (a.key == kCrossbarSize) {
+      if (a.key == kWorkload) {
+        p.workload = text;
+      } else if (a.key == kCrossbarSize) {
         p.sets.push_back("rows=" + text);
         p.sets.push_back("cols=" + text);
       } else {
         p.sets.push_back(a.key + "=" + text);
       }
-      id += "_" + file_safe(a.key) + "-" + file_safe(text);
+      id += "_" + file_safe(a.key) + "-" + file_safe(value_label(a.key, v));
     }
     if (id.size() > kMaxIdLength) id.resize(kMaxIdLength);
     p.id = id;

@@ -13,6 +13,9 @@ namespace xbarsim::sweep {
 
 /// The pseudo-key that sets both `rows` and `cols`.
 inline constexpr const char* kCrossbarSize = "crossbar_size";
+/// The pseudo-key whose values are network JSON files: one sweep over several workloads (e.g. the
+/// rungs of a compression ladder). Its values are held as absolute paths.
+inline constexpr const char* kWorkload = "workload";
 
 /// One swept hardware key and its values (numbers, strings or booleans), in the order given.
 struct Axis {
@@ -29,7 +32,7 @@ struct PlotSpec {
 
 struct SweepSpec {
   std::string name;
-  std::string workload;                 ///< absolute path
+  std::string workload;                 ///< absolute path; empty when a `workload` axis gives it
   std::string hardware = "isaac_like";  ///< preset name or absolute path
   std::vector<std::string> sets;        ///< base "key=value" overrides
   std::string cost_table;               ///< "" = the hardware's; preset name or absolute path
@@ -46,7 +49,8 @@ struct Point {
   std::size_t index = 0;
   std::string id;                      ///< stable, file-name safe: p003_crossbar_size-128_adc_bits-8
   std::vector<nlohmann::json> values;  ///< one per axis
-  std::vector<std::string> sets;       ///< base overrides, then one (two for crossbar_size) per axis
+  std::vector<std::string> sets;       ///< base overrides, then one (two for crossbar_size) per hardware axis
+  std::string workload;                ///< absolute path: the spec's, or the point's `workload` axis value
 };
 
 /// Parses a sweep document; `file` names it in errors and its folder resolves relative paths.
@@ -60,6 +64,9 @@ nlohmann::ordered_json identity_json(const SweepSpec& spec);
 
 /// Text of an axis value as `--set` takes it: strings as they are, numbers in JSON form.
 std::string value_text(const nlohmann::json& value);
+/// Short text of an axis value for ids, plot labels and titles: value_text, except that a
+/// `workload` value is its file stem (lenet5_crimp for .../zoo/lenet5_crimp.json).
+std::string value_label(const std::string& key, const nlohmann::json& value);
 
 /// Number of points (product of the axis lengths).
 std::size_t point_count(const SweepSpec& spec);

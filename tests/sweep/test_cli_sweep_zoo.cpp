@@ -121,5 +121,39 @@ TEST(CliSweepZoo, LeNet5CrossbarSizesCompleteAndSurviveKillNine) {
   EXPECT_EQ(workloads::read_file(b + "/results.json"), workloads::read_file(a + "/results.json"));
 }
 
+// A workload axis: one sweep over the int8 and the CRIMP-compressed LeNet-5 (the compression
+// ladder's shape), each point mapped from its own network file.
+TEST(CliSweepZoo, WorkloadAxisMapsEachPointsOwnNetwork) {
+  TempDir tmp;
+  const std::string zoo = std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/";
+  const nlohmann::json doc = {
+      {"version", 1},
+      {"name", "ladder_test"},
+      {"hardware", "isaac_like"},
+      {"images", 50},
+      {"trials", 1},
+      {"axes",
+       {{{"key", "workload"}, {"values", {zoo + "lenet5_int8.json", zoo + "lenet5_crimp.json"}}},
+        {{"key", "device.write_sigma"}, {"values", {0}}}}}};
+  const std::string spec = tmp.file("ladder_test.json");
+  std::ofstream(spec) << doc.dump(2);
+  const std::string out = tmp.file("out");
+  const auto r = testing_support::run_cli(XBARSIM_CLI, "sweep " + spec + " -o " + out + " --jobs 2 --no-plot");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto csv = read_csv(out + "/results.csv");
+  ASSERT_EQ(csv.size(), 3U) << workloads::read_file(out + "/results.csv");
+  const auto& head = csv[0];
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(head.begin(), head.end(), name) - head.begin());
+  };
+  ASSERT_LT(col("crossbars"), head.size());
+  // The dense and the pruned LeNet-5 at 128x128 (docs/compression.md: 42 and 23 crossbars).
+  EXPECT_EQ(csv[1][col("crossbars")], "42");
+  EXPECT_EQ(csv[2][col("crossbars")], "23");
+  EXPECT_EQ(csv[1][1], "p000_workload-lenet5_int8_device.write_sigma-0");
+  const auto point = nlohmann::json::parse(workloads::read_file(out + "/points/" + csv[2][1] + ".json"));
+  EXPECT_EQ(point["settings"]["workload"], fs::weakly_canonical(zoo + "lenet5_crimp.json").string());
+}
+
 }  // namespace
 }  // namespace xbarsim::apps

@@ -134,6 +134,13 @@ TEST(SweepSpec, EveryValidationErrorNamesTheFileAndKey) {
       {"plot y not strings", R"({"plots": [{"x": "adc_bits", "y": [1]}]})", "plots[0].y[0]"},
       {"plot y repeated", R"({"plots": [{"x": "adc_bits", "y": ["a", "a"]}]})", "plots[0].y[1]"},
       {"unknown plot key", R"({"plots": [{"x": "adc_bits", "y": ["a"], "z": 1}]})", "plots[0].z"},
+      {"workload axis value not a string", R"({"workload": null, "axes": [{"key": "workload", "values": [3]}]})",
+       "axes[0].values[0]"},
+      {"workload axis and a top-level workload", R"({"axes": [{"key": "workload", "values": ["a.json"]}]})",
+       "workload"},
+      {"workload axis repeating a file", R"({"workload": null,
+          "axes": [{"key": "workload", "values": ["a.json", "../d/a.json"]}]})",
+       "axes[0].values[1]"},
       {"log_x on a non-positive axis", R"({"axes": [{"key": "device.fault_rate", "values": [0, -1e-3]}],
           "plots": [{"x": "device.fault_rate", "y": ["a"], "log_x": true}]})",
        "plots[0].log_x"},
@@ -272,6 +279,38 @@ TEST(SweepPlot, ScriptDrawsOneLinePerCombinationOfTheOtherAxes) {
     EXPECT_NE(std::string(e.what()).find("/d/s.json: plots[0].y[1]"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("crossbarz"), std::string::npos) << e.what();
   }
+}
+
+TEST(SweepSpec, WorkloadAxisGivesEachPointItsNetworkAndLabelsItByStem) {
+  json doc = minimal();
+  doc.erase("workload");
+  doc["axes"] = json::parse(R"([{"key": "workload", "values": ["zoo/lenet5_int8.json", "/abs/lenet5_crimp.json"]},
+                                {"key": "device.write_sigma", "values": [0, 0.1]}])");
+  doc["plots"] = json::parse(R"([{"x": "device.write_sigma", "y": ["accuracy_mean"]}])");
+  const auto s = parse_spec(doc, "/d/s.json");
+  EXPECT_EQ(s.workload, "");
+  EXPECT_EQ(s.axes[0].values[0], "/d/zoo/lenet5_int8.json");
+  const auto pts = enumerate_points(s);
+  ASSERT_EQ(pts.size(), 4U);
+  EXPECT_EQ(pts[0].id, "p000_workload-lenet5_int8_device.write_sigma-0");
+  EXPECT_EQ(pts[3].id, "p003_workload-lenet5_crimp_device.write_sigma-0.1");
+  EXPECT_EQ(pts[1].workload, "/d/zoo/lenet5_int8.json");
+  EXPECT_EQ(pts[2].workload, "/abs/lenet5_crimp.json");
+  // The workload is not a hardware override.
+  EXPECT_EQ(pts[3].sets, std::vector<std::string>{"device.write_sigma=0.1"});
+  // The resolved spec reads back unchanged (absolute paths, no top-level workload).
+  const auto back = parse_spec(json::parse(to_json(s).dump()), "/elsewhere/sweep.json");
+  EXPECT_EQ(to_json(back), to_json(s));
+  // Lines are titled with the workload's stem.
+  std::vector<nlohmann::ordered_json> docs(4);
+  for (std::size_t i = 0; i < 4; ++i) docs[i]["row"] = {{"accuracy_mean", 0.5 + 0.1 * static_cast<double>(i)}};
+  const std::string g = gnuplot_script(s, build_table(s, pts, docs));
+  EXPECT_NE(g.find("title 'workload=lenet5_crimp'"), std::string::npos) << g;
+  EXPECT_EQ(g.find("/abs/"), std::string::npos) << g;
+  // Without either a top-level workload or a workload axis the spec is rejected.
+  json none = minimal();
+  none.erase("workload");
+  EXPECT_NE(error_of(none).find("workload"), std::string::npos);
 }
 
 TEST(SweepPlot, StringAxesBecomeTickLabels) {
