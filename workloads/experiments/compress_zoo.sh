@@ -27,6 +27,11 @@ if [ "$which" = lenet5 ] || [ "$which" = all ]; then
   done
   $T --from $src "${common[@]}" --epochs 12 --prune unstructured --sparsity 0.6 \
      --schedule one-shot --prune-start 1 --freeze-epochs 11 --out "$out/lenet5_unstructured_s0.6.json"
+  # CRIMP's third technique on top of the shipped pruning recipe (s0.55): write-variation-aware
+  # training (lognormal sigma 0.1 sampled per weight in every forward pass; docs/validation.md).
+  $T --from $src "${common[@]}" --epochs 12 --prune crossbar+kernel-group --sparsity 0.55 --exclude conv1 \
+     --schedule zerorize-recover --prune-start 1 --prune-interval 2 --freeze-epochs 3 --variation-sigma 0.1 \
+     --out "$out/lenet5_crimp_nia.json"
 fi
 
 if [ "$which" = vgg8 ] || [ "$which" = all ]; then
@@ -41,4 +46,7 @@ if [ "$which" = vgg8 ] || [ "$which" = all ]; then
      --schedule one-shot --prune-start 0 --freeze-epochs 6 --out "$out/vgg8_oneshot_s0.3.json"
   $T --from $src "${common[@]}" "${v[@]}" --epochs 6 --prune unstructured --sparsity 0.6 \
      --schedule one-shot --prune-start 0 --freeze-epochs 6 --out "$out/vgg8_unstructured_s0.6.json"
+  $T --from $src "${common[@]}" "${v[@]}" --epochs 6 --prune crossbar+kernel-group --sparsity 0.3 --exclude conv1 \
+     --schedule zerorize-recover --prune-start 0 --prune-interval 1 --freeze-epochs 2 --variation-sigma 0.1 \
+     --out "$out/vgg8_crimp_nia.json"
 fi
