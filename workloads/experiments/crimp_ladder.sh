@@ -1,12 +1,33 @@
 #!/usr/bin/env bash
-# CRIMP's ladder from a ladder sweep (workloads/experiments/crimp_ladder_*.json): one row per
-# rung (workload) and self-compensation setting with the accuracy (mean ± std over the device
-# seeds) at each write-variation sigma, the crossbars, and the computing power and area with
-# their reduction against the first rung (the float model, post-training quantized onto the
-# same chip). Markdown on stdout.
-# Usage: workloads/experiments/crimp_ladder.sh <sweep folder>/results.csv
+# CRIMP's ladder for one model: runs (or resumes) the ladder sweep
+# workloads/experiments/crimp_ladder_<model>.json, then `xbarsim compare` of the float model
+# (+ the FP scaling units it needs) against the full CRIMP model, and prints (markdown) one row
+# per rung (workload) and self-compensation setting: accuracy (mean ± std over the device seeds)
+# at each write-variation sigma, crossbars, and computing power and area with their reduction
+# against the first rung (the float model post-training quantized onto the same chip).
+# Usage: workloads/experiments/crimp_ladder.sh <lenet5|vgg8> [output root, default out]
+#        workloads/experiments/crimp_ladder.sh --table <results.csv>   (the table only)
 set -euo pipefail
-csv=${1:?usage: crimp_ladder.sh results.csv}
+cd "$(dirname "$0")/../.."
+X=./build/release/apps/xbarsim
+if [ "${1:-}" = --table ]; then
+  csv=${2:?usage: crimp_ladder.sh --table results.csv}
+else
+  model=${1:?usage: crimp_ladder.sh <lenet5|vgg8> [output root]}
+  root=${2:-out}
+  spec=workloads/experiments/crimp_ladder_$model.json
+  [ -f "$spec" ] || { echo "crimp_ladder: $spec: no such file (models: lenet5, vgg8)" >&2; exit 2; }
+  dir=$root/crimp_ladder_$model
+  $X sweep "$spec" -o "$dir" >&2
+  # Power and area do not depend on the accuracy run: few images suffice for the comparison.
+  $X compare workloads/zoo/$model.json workloads/zoo/${model}_crimp_nia.json --images 100 --trials 1 \
+     -o "$dir/compare_float_vs_crimp_nia.json" > "$dir/compare_float_vs_crimp_nia.txt"
+  echo "float + FP scaling units vs ${model}_crimp_nia (xbarsim compare, $dir/compare_float_vs_crimp_nia.txt):"
+  grep -E "^  (crossbars|computing power|computing area|total power|total area|energy per inference) " \
+    "$dir/compare_float_vs_crimp_nia.txt"
+  echo
+  csv=$dir/results.csv
+fi
 [ -f "$csv" ] || { echo "crimp_ladder: $csv: no such file" >&2; exit 2; }
 awk -F, '
 NR == 1 {
