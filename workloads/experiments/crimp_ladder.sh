@@ -20,7 +20,7 @@ else
   dir=$root/crimp_ladder_$model
   $X sweep "$spec" -o "$dir" >&2
   # Power and area do not depend on the accuracy run: few images suffice for the comparison.
-  $X compare workloads/zoo/$model.json workloads/zoo/${model}_crimp_nia.json --images 100 --trials 1 \
+  $X compare workloads/zoo/$model.json workloads/zoo/${model}_crimp_nia.json --set adc_range=calibrated --images 100 --trials 1 \
      -o "$dir/compare_float_vs_crimp_nia.json" > "$dir/compare_float_vs_crimp_nia.txt"
   echo "float + FP scaling units vs ${model}_crimp_nia (xbarsim compare, $dir/compare_float_vs_crimp_nia.txt):"
   grep -E "^  (crossbars|computing power|computing area|total power|total area|energy per inference) " \
