@@ -41,6 +41,20 @@ std::vector<std::vector<std::string>> read_csv(const std::string& path) {
   return rows;
 }
 
+/// Runs `xbarsim sweep <spec> -o <out> <options>` and returns its results.csv (nothing when it failed).
+std::vector<std::vector<std::string>> run_sweep(const std::string& spec, const std::string& out,
+                                                const std::string& options) {
+  const auto r = testing_support::run_cli(XBARSIM_CLI, "sweep " + spec + " -o " + out + " " + options);
+  EXPECT_EQ(r.status, 0) << r.output;
+  if (r.status != 0) return {};
+  return read_csv(out + "/results.csv");
+}
+
+/// Index of the column `name` in a CSV header (head.size() when absent).
+std::size_t column(const std::vector<std::string>& head, const std::string& name) {
+  return static_cast<std::size_t>(std::find(head.begin(), head.end(), name) - head.begin());
+}
+
 std::size_t point_files(const std::string& dir) {
   std::size_t n = 0;
   std::error_code ec;
@@ -65,14 +79,10 @@ TEST(CliSweepZoo, LeNet5CrossbarSizesCompleteAndSurviveKillNine) {
 
   // Uninterrupted, two points at a time.
   const std::string a = tmp.file("a");
-  const auto r = testing_support::run_cli(XBARSIM_CLI, "sweep " + spec + " -o " + a + " --jobs 2");
-  ASSERT_EQ(r.status, 0) << r.output;
-  const auto csv = read_csv(a + "/results.csv");
+  const auto csv = run_sweep(spec, a, "--jobs 2");
   ASSERT_EQ(csv.size(), 6U) << workloads::read_file(a + "/results.csv");
   const auto& head = csv[0];
-  const auto col = [&](const std::string& name) {
-    return static_cast<std::size_t>(std::find(head.begin(), head.end(), name) - head.begin());
-  };
+  const auto col = [&](const std::string& name) { return column(head, name); };
   ASSERT_LT(col("crossbars"), head.size());
   ASSERT_LT(col("area_mm2"), head.size());
   ASSERT_LT(col("accuracy_mean"), head.size());
@@ -85,8 +95,8 @@ TEST(CliSweepZoo, LeNet5CrossbarSizesCompleteAndSurviveKillNine) {
   }
   EXPECT_TRUE(fs::exists(a + "/results.json"));
   EXPECT_TRUE(fs::exists(a + "/plot.gp"));
-  EXPECT_TRUE(fs::exists(a + "/plot_crossbars.svg")) << r.output;
-  EXPECT_TRUE(fs::exists(a + "/plot_area_mm2.svg")) << r.output;
+  EXPECT_TRUE(fs::exists(a + "/plot_crossbars.svg"));
+  EXPECT_TRUE(fs::exists(a + "/plot_area_mm2.svg"));
 
   // One point at a time, killed (kill -9 of the process group) after the first point file.
   const std::string b = tmp.file("b");
@@ -138,14 +148,10 @@ TEST(CliSweepZoo, WorkloadAxisMapsEachPointsOwnNetwork) {
   const std::string spec = tmp.file("ladder_test.json");
   std::ofstream(spec) << doc.dump(2);
   const std::string out = tmp.file("out");
-  const auto r = testing_support::run_cli(XBARSIM_CLI, "sweep " + spec + " -o " + out + " --jobs 2 --no-plot");
-  ASSERT_EQ(r.status, 0) << r.output;
-  const auto csv = read_csv(out + "/results.csv");
+  const auto csv = run_sweep(spec, out, "--jobs 2 --no-plot");
   ASSERT_EQ(csv.size(), 3U) << workloads::read_file(out + "/results.csv");
   const auto& head = csv[0];
-  const auto col = [&](const std::string& name) {
-    return static_cast<std::size_t>(std::find(head.begin(), head.end(), name) - head.begin());
-  };
+  const auto col = [&](const std::string& name) { return column(head, name); };
   ASSERT_LT(col("crossbars"), head.size());
   // The dense and the pruned LeNet-5 at 128x128 (docs/compression.md: 42 and 23 crossbars).
   EXPECT_EQ(csv[1][col("crossbars")], "42");
