@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "models/random.hpp"
 
@@ -93,8 +94,14 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
       stages.read(layer, xi, in, Y,
                   models::derive_seed(seed, {0x4EAD, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
       if (record != nullptr) {
-        const Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
+        // An even sample for the percentile (a stride coprime with the row length, so that it
+        // visits every column rather than aliasing onto a few), and the block's largest reading,
+        // so that the 100th percentile is the true maximum.
+        const Eigen::Index cols = std::max<Eigen::Index>(1, Y.cols());
+        Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
+        while (std::gcd(stride, cols) != 1) ++stride;
         for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
+        if (Y.size() > 0) record->push_back(Y.cwiseAbs().maxCoeff());
       } else {
         stages.convert(layer, xi, Y);
       }
