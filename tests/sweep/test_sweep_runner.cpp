@@ -273,7 +273,8 @@ TEST(SweepRun, AnotherSweepInTheSameFolderIsAnError) {
 }
 
 TEST(SweepRun, PlotsAreRenderedWithGnuplot) {
-  if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
+  // gnuplot is a required dependency (scripts/install-deps.sh installs gnuplot-nox).
+  ASSERT_EQ(std::system("command -v gnuplot > /dev/null 2>&1"), 0) << "gnuplot is not installed";
   TempDir tmp;
   const auto spec = load_spec(testing_support::write_test_spec(tmp.path().string()));
   const std::string dir = tmp.file("out");
