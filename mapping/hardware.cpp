@@ -115,9 +115,11 @@ void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
   hw.layers_span_tiles = r.get_bool("layers_span_tiles", hw.layers_span_tiles);
   hw.clock_ghz = r.get_number("clock_ghz", 1e-6, 1e3, hw.clock_ghz);
   auto& t = hw.timing;
-  t.xbar_read_ns = r.get_number("xbar_read_ns", 0.0, 1e9, t.xbar_read_ns);
+  if (r.has("xbar_read_ns")) t.xbar_read_ns = r.get_number("xbar_read_ns", 0.0, 1e9);
+  r.raw_optional("xbar_read_ns");
   t.dac_ns = r.get_number("dac_ns", 0.0, 1e9, t.dac_ns);
-  t.adc_conversion_ns = r.get_number("adc_conversion_ns", 1e-6, 1e9, t.adc_conversion_ns);
+  if (r.has("adc_conversion_ns")) t.adc_conversion_ns = r.get_number("adc_conversion_ns", 1e-6, 1e9);
+  r.raw_optional("adc_conversion_ns");
   t.shift_add_ns = r.get_number("shift_add_ns", 0.0, 1e9, t.shift_add_ns);
   t.buffer_access_ns = r.get_number("buffer_access_ns", 0.0, 1e9, t.buffer_access_ns);
   t.buffer_width_bytes = static_cast<int>(r.get_int("buffer_width_bytes", 1, 1 << 20, t.buffer_width_bytes));
@@ -263,9 +265,9 @@ nlohmann::ordered_json to_json(const HardwareConfig& hw) {
           {"max_tiles", hw.max_tiles},
           {"layers_span_tiles", hw.layers_span_tiles},
           {"clock_ghz", hw.clock_ghz},
-          {"xbar_read_ns", hw.timing.xbar_read_ns},
+          {"xbar_read_ns", hw.timing.read_ns(hw.rows, hw.cols, hw.adc_bits)},
           {"dac_ns", hw.timing.dac_ns},
-          {"adc_conversion_ns", hw.timing.adc_conversion_ns},
+          {"adc_conversion_ns", hw.timing.conversion_ns(hw.adc_bits)},
           {"shift_add_ns", hw.timing.shift_add_ns},
           {"buffer_access_ns", hw.timing.buffer_access_ns},
           {"buffer_width_bytes", hw.timing.buffer_width_bytes},

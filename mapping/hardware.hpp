@@ -3,6 +3,9 @@
 // key by key, from a file ("preset": "isaac_like") and from the command line (--set key=value).
 #pragma once
 
+#include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,17 +27,42 @@ enum class AdcRange { FullScale, Calibrated };
 /// FP scaling units, models/cost).
 enum class OutputScaling { Shift, Fp32 };
 
-/// Latencies and rates of the datapath, used by the cycle-level simulator (docs/formats.md).
+/// How one ADC conversion's duration follows from the resolution when adc_conversion_ns is not given:
+/// successive approximation (one comparator decision per bit) or flash (one decision for all bits).
+enum class AdcType { Sar, Flash };
+
+/// Latencies and rates of the datapath, used by the cycle-level simulator (docs/formats.md,
+/// docs/models.md "Timing"). The read and conversion times come from the design parameters
+/// (rows, columns, ADC bits and type) unless given explicitly.
 struct Timing {
-  double xbar_read_ns = 100.0;         ///< one crossbar read: one input phase on all rows, settled columns
+  std::optional<double> xbar_read_ns;  ///< explicit crossbar read time; unset: the RC model below
+  double xbar_sense_ns = 100.0;        ///< RC model: the sensing (integration) window of one read
+  double wire_r_ohm = 0.69;            ///< RC model: word/bit-line resistance of one cell pitch
+  double wire_c_ff = 0.0128;           ///< RC model: word/bit-line capacitance of one cell pitch
+  double cell_c_ff = 0.1;              ///< RC model: the capacitance one cell's access device adds to its lines
+  double driver_r_ohm = 1000.0;        ///< RC model: word-line driver output resistance
+  double sense_r_ohm = 1000.0;         ///< RC model: bit-line sense (virtual ground) input resistance
   double dac_ns = 0.0;                 ///< driving one input phase (0 = hidden under the read)
-  double adc_conversion_ns = 0.78125;  ///< one conversion of one ADC
-  double shift_add_ns = 0.78125;       ///< one shift-and-add operation
-  double buffer_access_ns = 0.78125;   ///< one buffer read or write of buffer_width_bytes
+  AdcType adc_type = AdcType::Sar;
+  double adc_bit_ns = 0.09765625;          ///< SAR: one bit decision (ISAAC: 8 bits at 1.28 GS/s)
+  double adc_flash_ns = 0.78125;           ///< flash: one conversion, any resolution
+  std::optional<double> adc_conversion_ns;  ///< explicit conversion time; unset: from adc_type and adc_bits
+  double shift_add_ns = 0.78125;            ///< one shift-and-add operation of one unit
+  double buffer_access_ns = 0.78125;        ///< one buffer read or write of buffer_width_bytes on one port
   int buffer_width_bytes = 32;
-  double link_latency_ns = 10.0;   ///< one hop between tiles
-  double link_bytes_per_ns = 4.0;  ///< link bandwidth
+  double link_latency_ns = 10.0;          ///< one router hop
+  double link_bytes_per_ns = 4.0;         ///< bandwidth of one mesh link
+  double host_link_bytes_per_ns = 6.4;    ///< the host link (ISAAC: HyperTransport, 6.4 GB/s)
+  int bus_width_bytes = 48;               ///< the tile bus: bytes per clock cycle (ISAAC: 384 bits)
+
+  /// The crossbar read time (ns) of a rows x cols array whose columns an adc_bits ADC reads.
+  double read_ns(int rows, int cols, int adc_bits) const;
+  /// One conversion (ns) of an ADC of `bits`.
+  double conversion_ns(int bits) const;
 };
+
+/// How many copies of each layer's crossbars the mapping makes (for throughput).
+enum class Replication { None, Auto };
 
 struct HardwareConfig {
   std::string name = "custom";
@@ -43,7 +71,7 @@ struct HardwareConfig {
   int cell_bits = 2;          ///< bits per cell
   int dac_bits = 1;           ///< input bits driven per cycle
   int adc_bits = 8;           ///< ADC resolution
-  int columns_per_adc = 128;  ///< columns multiplexed onto one ADC
+  int columns_per_adc = 128;  ///< columns multiplexed onto one ADC; 0 = all the crossbar's converted columns
   SignScheme sign = SignScheme::TwoColumn;
   Subtraction subtraction = Subtraction::Digital;  ///< column pair difference before or after the ADC
   int crossbars_per_tile = 8;
@@ -52,10 +80,21 @@ struct HardwareConfig {
   double clock_ghz = 1.0;         ///< digital clock
   Timing timing;
 
-  // Organisation of the periphery (models/cost's inventory; ISAAC's numbers as defaults)
+  // Organisation (one description for the SystemC chip and the cost inventory; ISAAC's numbers as defaults):
+  // chip > tiles (buffer, bus, a share of a router) > IMAs (registers, shift-and-add units, ADCs) > crossbars.
   int crossbars_per_ima = 8;   ///< crossbars sharing one input and one output register (ISAAC's IMA)
-  int shift_adds_per_ima = 4;  ///< shift-and-add units per IMA
-  int tiles_per_router = 4;    ///< tiles sharing one router
+  int adcs_per_ima = 0;        ///< 0: each crossbar owns its ADCs; > 0: a bank of this many ADCs per IMA, shared
+  int shift_adds_per_ima = 4;  ///< shift-and-add units per IMA, shared by its crossbars
+  int input_register_bytes = 2048;      ///< per IMA (ISAAC: 2 KB), double-buffered: sets the positions per request
+  int output_register_bytes = 256;      ///< per IMA (ISAAC: 256 B)
+  std::int64_t buffer_bytes = 65536;    ///< tile buffer capacity (ISAAC: 64 KB eDRAM); 0 = unbounded
+  int buffer_read_ports = 1;            ///< tile buffer read ports
+  int buffer_write_ports = 1;           ///< tile buffer write ports
+  int tiles_per_router = 4;             ///< tiles sharing one router (ISAAC: concentrated mesh, 4)
+  int positions_per_request = 0;        ///< output positions per unit of work; 0 = one output row
+  Replication replication = Replication::None;  ///< Auto: balance the pipeline within max_tiles
+  std::map<std::string, int> replicas;          ///< per layer: copies of its crossbars (at least these with Auto)
+  bool pack_layers = false;                     ///< layers start on a fresh IMA instead of a fresh tile
   OutputScaling output_scaling = OutputScaling::Shift;
   bool data_aligning = false;  ///< per-crossbar input aligning units (what unaligned fine-grained pruning needs)
   std::string cost_table = "isaac_32nm";  ///< cost table preset name or JSON path (models/cost)

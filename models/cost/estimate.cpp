@@ -62,7 +62,7 @@ SizeFactors size_factors(const ComponentCost& c, const mapping::HardwareConfig& 
 
 double peak_rate_per_ns(const std::string& component, const mapping::HardwareConfig& hw, const Counts& inventory) {
   const auto& t = hw.timing;
-  const double read_ns = t.xbar_read_ns + t.dac_ns;
+  const double read_ns = t.read_ns(hw.rows, hw.cols, hw.adc_bits) + t.dac_ns;
   const auto count = [&](const char* k) {
     const auto it = inventory.find(k);
     return it == inventory.end() ? 0.0 : it->second;
@@ -70,11 +70,11 @@ double peak_rate_per_ns(const std::string& component, const mapping::HardwareCon
   if (component == "crossbar" || component == "dac" || component == "sample_hold") {
     return read_ns > 0 ? 1.0 / read_ns : 0.0;  // one read (drive, sample) per read cycle
   }
-  if (component == "adc") return 1.0 / t.adc_conversion_ns;
+  if (component == "adc") return 1.0 / t.conversion_ns(hw.adc_bits);
   if (component == "shift_add" || component == "fp_scaling_unit") {
     // The units of a class share the ADCs' output stream.
     const double units = count(component.c_str());
-    return units > 0 ? count("adc") / t.adc_conversion_ns / units : 0.0;
+    return units > 0 ? count("adc") / t.conversion_ns(hw.adc_bits) / units : 0.0;
   }
   if (component == "data_aligning_unit") {
     // One input value per row per position; a position takes 8 / dac_bits reads (8-bit inputs).

@@ -116,7 +116,7 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
   const bool analog = hw.subtraction == mapping::Subtraction::Analog;
   const int capacity = analog ? std::max(1, hw.cols / 2) : hw.cols;
   const int adcs = (capacity + hw.columns_per_adc - 1) / hw.columns_per_adc;
-  const double per_value = std::max(t.adc_conversion_ns, t.shift_add_ns);
+  const double per_value = std::max(t.conversion_ns(hw.adc_bits), t.shift_add_ns);
   std::map<std::string, int> weighted;
   for (std::size_t l = 0; l < mapped.layers.size(); ++l) weighted[mapped.layers[l].name] = static_cast<int>(l);
   std::set<int> outputs;
@@ -159,8 +159,8 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
       c.layer = l;
       c.rows = hw.rows;
       c.cols = hw.cols;
-      c.read_cycles = I.clock.cycles(t.dac_ns + t.xbar_read_ns);
-      c.tail_cycles = I.clock.cycles(std::min(t.adc_conversion_ns, t.shift_add_ns));
+      c.read_cycles = I.clock.cycles(t.dac_ns + t.read_ns(hw.rows, hw.cols, hw.adc_bits));
+      c.tail_cycles = I.clock.cycles(std::min(t.conversion_ns(hw.adc_bits), t.shift_add_ns));
       const auto readouts = static_cast<std::int64_t>(xb.readouts.size());
       const std::int64_t per_adc = std::min<std::int64_t>(hw.columns_per_adc, readouts);
       c.dac = {static_cast<std::int64_t>(mc.rows.size()), I.clock.cycles(t.dac_ns)};

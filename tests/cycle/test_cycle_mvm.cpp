@@ -92,10 +92,10 @@ TEST_F(CycleMvm, ComputeTakesTheClosedFormCycles) {
   const auto& t = hw.timing;
   const double g = hw.clock_ghz;
   const int P = f_->mapped.layers[0].input_bits;  // 1-bit DAC
-  const std::uint64_t R = cyc(t.dac_ns + t.xbar_read_ns, g);
+  const std::uint64_t R = cyc(t.dac_ns + (*t.xbar_read_ns), g);
   const std::uint64_t per_adc = std::min(hw.columns_per_adc, 32);
-  const std::uint64_t C = cyc(static_cast<double>(per_adc) * std::max(t.adc_conversion_ns, t.shift_add_ns), g);
-  const std::uint64_t tail = cyc(std::min(t.adc_conversion_ns, t.shift_add_ns), g);
+  const std::uint64_t C = cyc(static_cast<double>(per_adc) * std::max((*t.adc_conversion_ns), t.shift_add_ns), g);
+  const std::uint64_t tail = cyc(std::min((*t.adc_conversion_ns), t.shift_add_ns), g);
 #if XBARSIM_MVM_CASE == 1
   ASSERT_GT(C, R);
 #else
@@ -115,10 +115,10 @@ TEST_F(CycleMvm, TheWholeInferenceTakesTheClosedFormCycles) {
   const double g = hw.clock_ghz;
   const auto& ml = f_->mapped.layers[0];
   const int P = ml.input_bits;
-  const std::uint64_t R = cyc(t.dac_ns + t.xbar_read_ns, g);
-  const std::uint64_t C = cyc(std::min(hw.columns_per_adc, 32) * std::max(t.adc_conversion_ns, t.shift_add_ns), g);
+  const std::uint64_t R = cyc(t.dac_ns + (*t.xbar_read_ns), g);
+  const std::uint64_t C = cyc(std::min(hw.columns_per_adc, 32) * std::max((*t.adc_conversion_ns), t.shift_add_ns), g);
   const std::uint64_t compute =
-      R + (P - 1) * std::max(R, C) + C + cyc(std::min(t.adc_conversion_ns, t.shift_add_ns), g);
+      R + (P - 1) * std::max(R, C) + C + cyc(std::min((*t.adc_conversion_ns), t.shift_add_ns), g);
   const auto accesses = [&](std::int64_t bytes) {
     return cyc(static_cast<double>((bytes + t.buffer_width_bytes - 1) / t.buffer_width_bytes) * t.buffer_access_ns, g);
   };

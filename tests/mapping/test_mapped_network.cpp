@@ -67,7 +67,7 @@ TEST(Hardware, PresetsOverridesAndErrors) {
   EXPECT_NE(msg("isaac_like", {"sign_scheme=ternary"}).find("unknown sign scheme"), std::string::npos);
   EXPECT_NE(msg("tpu_like", {}).find("unknown hardware preset 'tpu_like'"), std::string::npos);
   // Timing, device and programming keys.
-  EXPECT_DOUBLE_EQ(isaac.timing.xbar_read_ns, 100.0);
+  EXPECT_DOUBLE_EQ(isaac.timing.read_ns(isaac.rows, isaac.cols, isaac.adc_bits), 100.0);
   EXPECT_EQ(isaac.device.name, "rram_like");
   EXPECT_NEAR(isaac.device.on_off_ratio(), 17.0, 0.01);
   const auto pcm =
