@@ -64,5 +64,6 @@ int cmd_map(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);
+int cmd_keys(const std::vector<std::string>& args);
 
 }  // namespace xbarsim::apps

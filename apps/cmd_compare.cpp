@@ -83,7 +83,8 @@ int cmd_compare(const std::vector<std::string>& args) {
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("hw", po::value(&a.hw)->default_value(a.hw),
                                                  "hardware preset name or hardware JSON file (both designs)")(
-      "set", po::value(&a.sets)->composing(), "override a hardware key of both designs (repeatable)")(
+      "set", po::value(&a.sets)->composing(),
+      "override a hardware key of both designs (repeatable; xbarsim keys lists every key)")(
       "set-a", po::value(&a.sets_a)->composing(), "override a hardware key of the baseline only (repeatable)")(
       "set-b", po::value(&a.sets_b)->composing(), "override a hardware key of the candidate only (repeatable)")(
       "baseline-units", po::value(&a.baseline_units)->default_value(a.baseline_units),

@@ -17,12 +17,15 @@ int cmd_map(const std::vector<std::string>& args) {
       "workload", po::value(&workload)->required(),
       "network JSON (positional); a float one is post-training quantized first")(
       "hw", po::value(&hw_spec)->default_value("isaac_like"), "hardware preset name or hardware JSON file")(
-      "set", po::value(&sets)->composing(), "override a hardware key: --set rows=256 (repeatable)")(
+      "set", po::value(&sets)->composing(),
+      "override a hardware key: --set rows=256 (repeatable; xbarsim keys lists every key)")(
       "output,o", po::value(&output)->default_value(""), "write the mapping report as JSON to this file");
   add_ptq_options(opts, ptq);
   po::variables_map vm;
-  if (!parse_args(args, opts, "xbarsim map <workload.json> [--hw isaac_like|hw.json] [--set key=value]...", "workload",
-                  vm))
+  if (!parse_args(args, opts,
+                  "xbarsim map <workload.json> [--hw isaac_like|hw.json] [--set key=value]...\n"
+                  "(every hardware key, its type, range and default: xbarsim keys)",
+                  "workload", vm))
     return 0;
   auto net = workloads::load_network(workload);
   const auto hw = mapping::load_hardware(hw_spec, sets);

@@ -124,15 +124,23 @@ void print_text(const nlohmann::ordered_json& r) {
 nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const auto& l : r.layers) {
+    nlohmann::ordered_json waits = nlohmann::ordered_json::array();
+    for (const auto& [resource, cycles] : l.waits) waits.push_back({{"resource", resource}, {"cycles", cycles}});
     layers.push_back({{"name", l.name},
                       {"tiles", l.tiles},
                       {"crossbars", l.crossbars},
+                      {"copies", l.copies},
+                      {"replication_budget_bound", l.budget_bound},
                       {"positions", l.positions},
+                      {"positions_per_group", l.positions_per_group},
                       {"phases", l.phases},
                       {"stage_cycles", l.stage_cycles},
-                      {"input_cycles", l.input_cycles},
+                      {"stage_ns", r.ns(l.stage_cycles)},
+                      {"first_image_cycles", l.first_cycles},
                       {"compute_cycles", l.compute_cycles},
-                      {"stage_ns", r.ns(l.stage_cycles)}});
+                      {"input_wait_cycles", l.input_wait_cycles},
+                      {"register_wait_cycles", l.register_wait_cycles},
+                      {"waits", waits}});
   }
   const auto& s = r.stats;
   return {{"schedule", r.schedule},
@@ -149,11 +157,11 @@ nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
           {"layers", layers},
           {"totals",
            {{"crossbar_reads", s.total("Crossbar", "reads")},
-            {"dac_drives", s.total("DacArray", "drives")},
-            {"adc_conversions", s.total("Adc", "conversions")},
-            {"shift_add_operations", s.total("ShiftAdd", "operations")},
-            {"buffer_reads", s.total("Buffer", "reads")},
-            {"buffer_writes", s.total("Buffer", "writes")},
+            {"dac_drives", s.total("Crossbar", "dac_drives")},
+            {"adc_conversions", s.total("Crossbar", "conversions")},
+            {"shift_add_operations", s.total("Crossbar", "shift_adds")},
+            {"buffer_read_bytes", s.total("BufferPort", "bytes") - s.total("Layer", "buffer_write_bytes")},
+            {"buffer_write_bytes", s.total("Layer", "buffer_write_bytes")},
             {"link_transfers", s.total("Interconnect", "transfers")},
             {"link_bytes", s.total("Interconnect", "bytes")}}},
           {"wall_time_s", r.wall_time_s},
@@ -225,19 +233,29 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
               static_cast<unsigned long long>(r.latency_cycles()), r.ns(r.latency_cycles()) / 1e3);
   std::printf("  throughput    %.1f inferences/s (one every %llu cycles)\n", r.throughput_images_per_s(),
               static_cast<unsigned long long>(r.period_cycles()));
-  std::printf("  %-10s %5s %6s %9s %6s %12s %10s %12s\n", "layer", "tiles", "xbars", "positions", "phases", "stage cyc",
-              "input cyc", "compute cyc");
-  for (const auto& l : c["layers"]) {
-    std::printf("  %-10s %5d %6zu %9lld %6d %12llu %10llu %12llu\n", l["name"].get<std::string>().c_str(),
-                l["tiles"].get<int>(), l["crossbars"].get<std::size_t>(), l["positions"].get<long long>(),
-                l["phases"].get<int>(), l["stage_cycles"].get<unsigned long long>(),
-                l["input_cycles"].get<unsigned long long>(), l["compute_cycles"].get<unsigned long long>());
+  std::printf("  %-10s %5s %6s %6s %9s %6s %12s %12s  %s\n", "layer", "tiles", "xbars", "copies", "positions",
+              "group", "stage cyc", "first cyc", "waited most on");
+  for (std::size_t i = 0; i < r.layers.size(); ++i) {
+    const auto& l = r.layers[i];
+    std::string waited = "-";
+    const sim::cycle::Cycle span = r.total_cycles == 0 ? 1 : r.total_cycles;
+    if (!l.waits.empty()) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "%s (%.0f%% of the run)", l.waits.front().first.c_str(),
+                    100.0 * static_cast<double>(l.waits.front().second) / static_cast<double>(span));
+      waited = buf;
+    }
+    std::printf("  %-10s %5d %6zu %5d%s %9lld %6lld %12llu %12llu  %s\n", l.name.c_str(), l.tiles, l.crossbars, l.copies,
+                l.budget_bound ? "*" : " ", static_cast<long long>(l.positions),
+                static_cast<long long>(l.positions_per_group), static_cast<unsigned long long>(l.stage_cycles),
+                static_cast<unsigned long long>(l.first_cycles), waited.c_str());
   }
+  std::printf("  (stage cyc: busy cycles per image of the layer's busiest crossbar copy; * replication stopped at the tile budget)\n");
   std::printf(
       "  actions       %.0f crossbar reads, %.0f DAC drives, %.0f ADC conversions, %.0f shift-and-adds,\n"
-      "                %.0f buffer reads, %.0f buffer writes, %.0f link transfers (%.0f bytes)\n",
+      "                %.0f buffer bytes read, %.0f written, %.0f link transfers (%.0f bytes)\n",
       t["crossbar_reads"].get<double>(), t["dac_drives"].get<double>(), t["adc_conversions"].get<double>(),
-      t["shift_add_operations"].get<double>(), t["buffer_reads"].get<double>(), t["buffer_writes"].get<double>(),
+      t["shift_add_operations"].get<double>(), t["buffer_read_bytes"].get<double>(), t["buffer_write_bytes"].get<double>(),
       t["link_transfers"].get<double>(), t["link_bytes"].get<double>());
   std::printf("%s", models::cost::to_text(cost).c_str());
   std::printf("  wall time     %.2f s (SystemC timing %.2f s); %.2f ms per image\n", r.wall_time_s, r.timing_time_s,
@@ -258,8 +276,9 @@ int cmd_run(const std::vector<std::string>& args) {
                                                  "network JSON (positional); a float one is quantized first")(
       "hw", po::value(&a.hw_spec)->default_value(a.hw_spec), "hardware preset name or hardware JSON file")(
       "set", po::value(&a.sets)->composing(),
-      "override a hardware key: --set adc_bits=6, --set device.write_sigma=0.05 (repeatable)")(
-      "trials", po::value(&a.trials)->default_value(a.trials), "device seeds per non-ideal row")(
+      "override a hardware key: --set adc_bits=6, --set device.write_sigma=0.05 (repeatable; xbarsim keys lists "
+      "every key with its type, range and default)")("trials", po::value(&a.trials)->default_value(a.trials),
+                                                     "device seeds per non-ideal row")(
       "ladder", po::bool_switch(&a.ladder),
       "also run ideal, ADC only, + write variation 0.1, + stuck-at faults 1e-3, before the configured device")(
       "limit", po::value(&a.limit)->default_value(0), "first N test images (0 = all)")(
@@ -281,7 +300,9 @@ int cmd_run(const std::vector<std::string>& args) {
       "cost table preset or JSON file for energy, power and area (default: the hardware's cost_table)");
   add_ptq_options(opts, a.ptq);
   po::variables_map vm;
-  if (!parse_args(args, opts, "xbarsim run <workload.json> [--hw isaac_like|hw.json] [--set key=value]... [options]",
+  if (!parse_args(args, opts,
+                  "xbarsim run <workload.json> [--hw isaac_like|hw.json] [--set key=value]... [options]\n"
+                  "(every hardware key, its type, range and default: xbarsim keys)",
                   "workload", vm))
     return 0;
   if (a.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(a.trials));

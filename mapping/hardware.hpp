@@ -127,10 +127,12 @@ models::DeviceConfig load_device(const std::string& spec);
 nlohmann::ordered_json to_json(const models::DeviceConfig& device);
 
 /// `spec` is a preset name ("isaac_like") or a path to a hardware JSON file; `overrides`
-/// are "key=value" strings applied last. Errors name the file (or --set) and the key.
+/// are "key=value" strings applied last, each value typed by its key's declaration
+/// (mapping/hardware_params.hpp). Errors name the file (or --set) and the key.
 HardwareConfig load_hardware(const std::string& spec, const std::vector<std::string>& overrides = {});
 
-/// The configuration as hardware JSON (every key, resolved).
+/// The configuration as hardware JSON: every declared key, but unset optional values (which
+/// come from the model) left out.
 nlohmann::ordered_json to_json(const HardwareConfig& hw);
 
 }  // namespace xbarsim::mapping

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "common/error.hpp"
 
@@ -107,26 +108,31 @@ MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
         m.crossbars.push_back(std::move(xb));
       }
     }
-    // Tiles: every layer starts on a fresh tile.
-    ml.first_tile = m.tiles;
-    ml.tiles = static_cast<int>((ml.crossbars.size() + static_cast<std::size_t>(hw.crossbars_per_tile) - 1) /
-                                static_cast<std::size_t>(hw.crossbars_per_tile));
-    for (std::size_t i = 0; i < ml.crossbars.size(); ++i) {
-      m.crossbars[ml.crossbars[i]].tile =
-          ml.first_tile + static_cast<int>(i / static_cast<std::size_t>(hw.crossbars_per_tile));
+    const auto& oshape = L.output_shape;
+    ml.positions = oshape.size() == 3 ? oshape[1] * oshape[2] : 1;
+    m.layers.push_back(std::move(ml));
+  }
+  m.layout = place(m, hw);
+  m.tiles = m.layout.tiles;
+  for (std::size_t l = 0; l < m.layers.size(); ++l) {
+    auto& ml = m.layers[l];
+    const auto& ll = m.layout.layers[l];
+    ml.tiles = static_cast<int>(ll.tiles.size());
+    if (ll.copies.empty()) {
+      ml.first_tile = 0;
+      continue;
     }
-    if (!hw.layers_span_tiles && ml.tiles > 1) {
-      throw Error("hardware '" + hw.name + "': layer '" + L.name + "' needs " + std::to_string(ml.crossbars.size()) +
+    ml.first_tile = ll.copies.front().home_tile;
+    std::set<int> first_copy_tiles;
+    for (const auto& x : ll.copies.front().xbars) {
+      m.crossbars[x.crossbar].tile = x.tile;
+      first_copy_tiles.insert(x.tile);
+    }
+    if (!hw.layers_span_tiles && first_copy_tiles.size() > 1) {
+      throw Error("hardware '" + hw.name + "': layer '" + ml.name + "' needs " + std::to_string(ml.crossbars.size()) +
                   " crossbars but a tile holds " + std::to_string(hw.crossbars_per_tile) +
                   " and layers_span_tiles is false (raise crossbars_per_tile or allow layers to span tiles)");
     }
-    m.tiles += ml.tiles;
-    m.layers.push_back(std::move(ml));
-  }
-  if (hw.max_tiles > 0 && m.tiles > hw.max_tiles) {
-    throw Error("hardware '" + hw.name + "': max_tiles is " + std::to_string(hw.max_tiles) + " but network '" +
-                net.name + "' needs " + std::to_string(m.tiles) + " tiles of " + std::to_string(hw.crossbars_per_tile) +
-                " crossbars");
   }
   return m;
 }

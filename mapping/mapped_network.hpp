@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mapping/hardware.hpp"
+#include "mapping/layout.hpp"
 #include "mapping/pruning.hpp"
 #include "mapping/sign_scheme.hpp"
 #include "models/arithmetic.hpp"
@@ -32,9 +33,10 @@ struct MappedLayer {
   UnrolledShape shape;
   CrossbarGeometry geometry;           ///< with this layer's weight bits
   LayerFootprint footprint;            ///< counts (pruning.hpp)
-  std::vector<std::size_t> crossbars;  ///< indices into MappedNetwork::crossbars
-  int first_tile = 0;
-  int tiles = 0;
+  std::vector<std::size_t> crossbars;  ///< indices into MappedNetwork::crossbars (empty: bias only)
+  std::int64_t positions = 1;          ///< output positions per image (out_h x out_w; 1 for linear)
+  int first_tile = 0;                  ///< home tile of the first copy (layout.layers[l])
+  int tiles = 0;                       ///< tiles its copies use
   std::vector<std::int32_t> bias;  ///< at the accumulator scale
   std::vector<int> shift;          ///< per output channel: e_out - e_in - e_w (0 when raw)
   bool raw = false;                ///< emits accumulators (output layer)
@@ -47,16 +49,17 @@ struct MappedLayer {
 struct MappedNetwork {
   HardwareConfig hardware;
   std::vector<MappedLayer> layers;
-  std::vector<MappedCrossbar> crossbars;
-  int tiles = 0;
+  std::vector<MappedCrossbar> crossbars;  ///< one per distinct block of cells; copies are in `layout`
+  ChipLayout layout;                      ///< where every copy of every crossbar sits
+  int tiles = 0;                          ///< = layout.tiles
 
   /// The integer weight matrix (layout c * rows + r) rebuilt from the crossbars' cells.
   std::vector<std::int32_t> reconstruct(std::size_t layer) const;
 };
 
-/// Compiles a quantized network. Layers start on a fresh tile [ours]; throws xbarsim::Error
-/// when the network needs more than hardware.max_tiles tiles, when a layer needs more than one
-/// tile and hardware.layers_span_tiles is false, or when it is not quantized.
+/// Compiles a quantized network and places it (mapping::place: replicas, tiles, IMAs). Throws
+/// xbarsim::Error when the network needs more than hardware.max_tiles tiles, when a layer needs
+/// more than one tile and hardware.layers_span_tiles is false, or when it is not quantized.
 MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw);
 
 }  // namespace xbarsim::mapping

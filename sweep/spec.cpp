@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <set>
 
 #include "common/error.hpp"
+#include "mapping/hardware_params.hpp"
 #include "workloads/io.hpp"
 #include "workloads/json_reader.hpp"
 
@@ -79,11 +81,16 @@ Axis parse_axis(const nlohmann::json& j, const std::string& file, const std::str
   if (values == nullptr || !values->is_array() || values->empty()) {
     fail(file, path + ".values", "a non-empty array of numbers, strings or booleans", values);
   }
+  // A hardware axis is typed by the key's declaration (mapping/hardware_params.hpp).
+  const bool hardware_key = a.key != kWorkload && a.key != kCrossbarSize;
+  std::optional<mapping::ParamSpec> spec;
+  if (hardware_key) spec = mapping::override_spec(a.key, file + ": " + path + ".key");
   for (std::size_t i = 0; i < values->size(); ++i) {
     nlohmann::json v = (*values)[i];
     const std::string where = path + ".values[" + std::to_string(i) + "]";
     if (!(v.is_number() || v.is_string() || v.is_boolean())) fail(file, where, "a number, string or boolean", &v);
     if (v.is_string() && v.get<std::string>().empty()) fail(file, where, "a non-empty string", &v);
+    if (spec) mapping::check_value(*spec, v, file + ": " + where + ": " + a.key);
     if (a.key == kWorkload) {
       if (!v.is_string()) fail(file, where, "a network JSON path", &v);
       v = fs::absolute(workloads::resolve_path(workloads::parent_dir(file), v.get<std::string>()))
@@ -180,6 +187,11 @@ SweepSpec parse_spec(const nlohmann::json& doc, const std::string& file) {
       const std::string o = v.get<std::string>();
       const auto eq = o.find('=');
       if (eq == std::string::npos || eq == 0) fail(file, where, "a \"key=value\" string", &v);
+      // Typed as --set types it, and checked against the key's range now rather than at a point.
+      const std::string key = o.substr(0, eq);
+      const std::string at = file + ": " + where;
+      mapping::check_value(mapping::override_spec(key, at), mapping::parse_override_value(key, o.substr(eq + 1), at),
+                           at + ": " + key);
       s.sets.push_back(o);
     }
   }

@@ -1,5 +1,6 @@
 #include "models/cost/actions.hpp"
 
+#include <cmath>
 #include <map>
 #include <string>
 
@@ -38,33 +39,49 @@ std::vector<Actions> closed_form_actions(const mapping::MappedNetwork& mapped, c
   return out;
 }
 
+namespace {
+
+double stat_of(const sim::cycle::StatsNode& n, const std::string& name) {
+  for (const auto& s : n.stats) {
+    if (s.name == name) return s.value;
+  }
+  throw Error("cost: statistic '" + name + "' missing in module '" + n.name + "'");
+}
+
+/// Adds every crossbar copy's counters to its layer.
+void add_crossbars(const sim::cycle::StatsNode& n, std::vector<Actions>& out) {
+  if (n.kind == "Crossbar") {
+    const auto l = static_cast<std::size_t>(stat_of(n, "layer"));
+    if (l >= out.size()) throw Error("cost: crossbar '" + n.name + "' names layer " + std::to_string(l));
+    Actions& a = out[l];
+    a.crossbar_reads += stat_of(n, "reads");
+    a.dac_drives += stat_of(n, "dac_drives");
+    a.adc_conversions += stat_of(n, "conversions");
+    a.shift_add_operations += stat_of(n, "shift_adds");
+  }
+  for (const auto& c : n.children) add_crossbars(c, out);
+}
+
+}  // namespace
+
 std::vector<Actions> measured_actions(const sim::cycle::StatsNode& chip, const mapping::MappedNetwork& mapped,
                                       const sim::FunctionalEngine& engine, std::int64_t images) {
   if (images < 1) throw Error("cost: measured actions need at least one image");
   std::vector<Actions> out(mapped.layers.size());
-  std::map<int, std::size_t> layer_of_tile;
-  for (std::size_t i = 0; i < mapped.crossbars.size(); ++i) {
-    const auto& mc = mapped.crossbars[i];
-    layer_of_tile[mc.tile] = mc.layer;
-    const std::string path = "tile" + std::to_string(mc.tile) + ".xbar" + std::to_string(i);
-    Actions& a = out[mc.layer];
-    a.crossbar_reads += chip.at(path + ".reads");
-    a.dac_drives += chip.at(path + ".dac.drives");
-    a.adc_conversions += chip.at(path + ".adc.conversions");
-    a.shift_add_operations += chip.at(path + ".shift_add.operations");
+  add_crossbars(chip, out);
+  const double width = mapped.hardware.timing.buffer_width_bytes;
+  for (std::size_t l = 0; l < out.size(); ++l) {
+    // Traffic the layer caused: its input rows written into buffers and fetched from them, the
+    // bytes it moved over links (inputs, partial sums, gathered outputs).
+    const std::string p = "controller.layer" + std::to_string(l);
+    Actions& a = out[l];
+    const double read = chip.at(p + ".buffer_read_bytes"), written = chip.at(p + ".buffer_write_bytes");
+    a.buffer_bytes += read + written;
+    a.buffer_accesses += std::ceil(read / width) + std::ceil(written / width);
+    a.input_bytes += read;
+    a.output_bytes += written;
+    a.link_bytes += chip.at(p + ".link_bytes");
   }
-  for (const auto& [tile, layer] : layer_of_tile) {
-    const std::string t = "tile" + std::to_string(tile);
-    Actions& a = out[layer];
-    for (const char* buffer : {".input_buffer", ".output_buffer"}) {
-      a.buffer_accesses += chip.at(t + buffer + ".reads") + chip.at(t + buffer + ".writes");
-      a.buffer_bytes += chip.at(t + buffer + ".bytes_read") + chip.at(t + buffer + ".bytes_written");
-    }
-    a.input_bytes += chip.at(t + ".input_buffer.bytes_read");
-    a.output_bytes += chip.at(t + ".output_buffer.bytes_written");
-    a.link_bytes += chip.at("noc.bytes_from_" + t);
-  }
-  if (!out.empty()) out.front().link_bytes += chip.at("noc.bytes_from_host");
   const auto n = static_cast<double>(images);
   for (std::size_t l = 0; l < out.size(); ++l) {
     Actions& a = out[l];

@@ -29,7 +29,7 @@ void add_crossbar(const mapping::HardwareConfig& hw, double n, Counts& c) {
   c["crossbar"] += n;
   c["dac"] += n * hw.rows;
   c["sample_hold"] += n * hw.cols;
-  c["adc"] += n * adcs_per_crossbar(hw);
+  if (hw.adcs_per_ima == 0) c["adc"] += n * adcs_per_crossbar(hw);
   if (hw.data_aligning) c["data_aligning_unit"] += n;
 }
 
@@ -38,6 +38,7 @@ void add_ima(const mapping::HardwareConfig& hw, double n, Counts& c) {
   c["input_register"] += n;
   c["output_register"] += n;
   c["shift_add"] += n * hw.shift_adds_per_ima;
+  if (hw.adcs_per_ima > 0) c["adc"] += n * hw.adcs_per_ima;  // the IMA's shared bank
   if (hw.output_scaling == mapping::OutputScaling::Fp32) c["fp_scaling_unit"] += n * hw.shift_adds_per_ima;
 }
 
@@ -91,24 +92,38 @@ Counts Inventory::total() const {
 
 int adcs_per_crossbar(const mapping::HardwareConfig& hw) {
   const int capacity = hw.subtraction == mapping::Subtraction::Analog ? std::max(1, hw.cols / 2) : hw.cols;
-  return (capacity + hw.columns_per_adc - 1) / hw.columns_per_adc;
+  const int per = hw.columns_per_adc == 0 ? capacity : hw.columns_per_adc;
+  return (capacity + per - 1) / per;
 }
 
 Inventory mapped_inventory(const mapping::MappedNetwork& mapped) {
+  // The placed chip (mapping/layout.hpp): every copy of every crossbar; each IMA and tile is
+  // counted once, with the layer of the first crossbar placed on it.
   const auto& hw = mapped.hardware;
+  const auto& layout = mapped.layout;
   Inventory inv;
-  inv.tiles = mapped.tiles;
-  inv.crossbars = mapped.crossbars.size();
-  for (const auto& layer : mapped.layers) {
-    inv.groups.push_back(layer.name);
+  inv.tiles = layout.tiles;
+  inv.crossbars = layout.placed_crossbars();
+  std::map<int, std::size_t> ima_owner, tile_owner;
+  for (std::size_t l = 0; l < layout.layers.size(); ++l) {
+    for (const auto& copy : layout.layers[l].copies) {
+      for (const auto& x : copy.xbars) {
+        ima_owner.emplace(x.ima, l);
+        tile_owner.emplace(x.tile, l);
+      }
+    }
+  }
+  for (std::size_t l = 0; l < mapped.layers.size(); ++l) {
+    inv.groups.push_back(mapped.layers[l].name);
     Counts c;
-    std::map<int, int> per_tile;  // crossbars of this layer on each tile
-    for (auto x : layer.crossbars) ++per_tile[mapped.crossbars[x].tile];
-    add_crossbar(hw, static_cast<double>(layer.crossbars.size()), c);
-    double imas = 0;
-    for (const auto& [tile, n] : per_tile) imas += (n + hw.crossbars_per_ima - 1) / hw.crossbars_per_ima;
+    std::size_t placed = 0;
+    for (const auto& copy : layout.layers[l].copies) placed += copy.xbars.size();
+    add_crossbar(hw, static_cast<double>(placed), c);
+    double imas = 0, tiles = 0;
+    for (const auto& [ima, owner] : ima_owner) imas += owner == l ? 1 : 0;
+    for (const auto& [tile, owner] : tile_owner) tiles += owner == l ? 1 : 0;
     add_ima(hw, imas, c);
-    add_tile(hw, static_cast<double>(per_tile.size()), c);
+    add_tile(hw, tiles, c);
     inv.imas += imas;
     inv.adcs += c["adc"];
     inv.counts.push_back(std::move(c));

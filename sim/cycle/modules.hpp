@@ -1,22 +1,23 @@
-// The SystemC modules of the cycle-level simulator (docs/architecture.md, "Cycle-level
-// simulator"): Chip > Tile > Crossbar > {DacArray, Adc, ShiftAdd}, Tile > Buffer (input and
-// output), Chip > Interconnect, Chip > Controller. Each is an sc_core::sc_module built from
-// (name, const Config&). Timing is event-driven: a module computes when its work completes
-// (in whole clock cycles) and the controller's processes wait for that time; nothing wakes
-// on a clock edge. The arithmetic is the shared datapath (sim/datapath.hpp): the Crossbar,
-// Adc and ShiftAdd modules call crossbar_read, adc_convert and shift_add on their own plan.
+// The SystemC modules of the cycle-level chip (docs/architecture.md, "Cycle-level simulator"),
+// built from the chip layout (mapping/layout.hpp): Chip > Tile > {Buffer > {read_port,
+// write_port}, bus, Ima > {shift_add, adc_bank?, Crossbar > adc?}}, Chip > Interconnect >
+// {tile ports, router links, host link}, Chip > Controller. Every shared resource is a
+// Resource (sim/cycle/resource.hpp: request queue, arbitration, completion callbacks). The
+// arithmetic is the shared datapath (sim/datapath.hpp): the Crossbar module calls
+// crossbar_read, adc_convert and shift_add on its plan, so both engines compute the same outputs.
 #pragma once
 
 #include <systemc>
 
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "sim/cycle/resource.hpp"
 #include "sim/cycle/stats.hpp"
-#include "sim/cycle/vcd.hpp"
 #include "sim/datapath.hpp"
 
 namespace xbarsim::sim::cycle {
@@ -30,161 +31,125 @@ struct Clock {
   std::uint64_t period_fs() const { return static_cast<std::uint64_t>(std::llround(1e6 / ghz)); }
 };
 
-/// A module that reports statistics and busy signals; the chip walks the module tree for them.
-class Component : public sc_core::sc_module {
- public:
-  using sc_core::sc_module::sc_module;
-  virtual std::string kind_name() const = 0;
-  /// Adds this module's values to `node`; `total` is the simulated time in cycles.
-  virtual void collect(StatsNode& node, Cycle total) const = 0;
-  /// Appends this module's traced busy signals.
-  virtual void traces(std::vector<TraceSignal>& out) const { (void)out; }
-  /// Starts recording busy intervals (for the VCD).
-  virtual void enable_trace() {}
-};
-
-class DacArray final : public Component {
- public:
-  struct Config {
-    std::int64_t rows = 0;   ///< rows driven each phase
-    Cycle drive_cycles = 0;  ///< one phase's drive (0 = hidden under the read)
-  };
-  DacArray(const sc_core::sc_module_name& name, const Config& config);
-  void drive(Cycle begin);
-  std::string kind_name() const override { return "DacArray"; }
-  void collect(StatsNode& node, Cycle total) const override;
-  void traces(std::vector<TraceSignal>& out) const override;
-  void enable_trace() override { activity_.enable_trace(); }
-
- private:
-  Config config_;
-  std::int64_t drives_ = 0;
-  Activity activity_;
-};
-
-class Adc final : public Component {
- public:
-  struct Config {
-    int adcs = 1;               ///< converters of this crossbar (inventory)
-    std::int64_t readouts = 0;  ///< conversions per phase
-    std::int64_t per_adc = 0;   ///< conversions of the busiest converter per phase (column multiplexing)
-    Cycle phase_cycles = 0;     ///< one phase's conversions: ceil(per_adc x max(t_adc, t_sa) x f)
-    const LayerPlan* layer = nullptr;
-  };
-  Adc(const sc_core::sc_module_name& name, const Config& config);
-  /// Timing: one phase's readings converted over [begin, end).
-  void convert_phase(Cycle begin, Cycle end);
-  /// Data: the shared ADC transfer on a block of readings.
-  void convert(RowMajorF& y) const { adc_convert(*config_.layer, y); }
-  const Config& config() const { return config_; }
-  std::string kind_name() const override { return "Adc"; }
-  void collect(StatsNode& node, Cycle total) const override;
-  void traces(std::vector<TraceSignal>& out) const override;
-  void enable_trace() override { activity_.enable_trace(); }
-
- private:
-  Config config_;
-  std::int64_t conversions_ = 0;
-  Activity activity_;
-};
-
-class ShiftAdd final : public Component {
- public:
-  struct Config {
-    std::int64_t readouts = 0;  ///< operations per phase
-    Cycle phase_cycles = 0;     ///< one phase's operations on the busiest lane
-    const LayerPlan* layer = nullptr;
-    const XbarPlan* plan = nullptr;
-  };
-  ShiftAdd(const sc_core::sc_module_name& name, const Config& config);
-  void operate_phase(Cycle begin, Cycle end);
-  /// Data: compensation and shift-and-add of a converted block into the accumulators.
-  void accumulate(const InputBlock& in, RowMajorF& y, Eigen::Index mt, RowMajorD& acc, Eigen::Index m0) const {
-    shift_add(*config_.layer, *config_.plan, in, y, mt, acc, m0);
-  }
-  std::string kind_name() const override { return "ShiftAdd"; }
-  void collect(StatsNode& node, Cycle total) const override;
-  void traces(std::vector<TraceSignal>& out) const override;
-  void enable_trace() override { activity_.enable_trace(); }
-
- private:
-  Config config_;
-  std::int64_t operations_ = 0;
-  Activity activity_;
-};
-
+/// One crossbar copy with its DACs, sample-and-holds and (unless its IMA has a shared bank)
+/// its own ADCs. A request for n phases holds its converter for the read/convert pipeline:
+/// read R cycles, convert C; the sample-and-hold lets phase p+1 read while phase p converts:
+/// R + (n - 1) max(R, C) + C.
 class Crossbar final : public Component {
  public:
   struct Config {
     std::size_t index = 0;  ///< in MappedNetwork::crossbars
-    std::size_t layer = 0;  ///< weighted layer
+    std::size_t layer = 0;
+    int copy = 0;
     int rows = 0, cols = 0;
-    Cycle read_cycles = 0;  ///< DAC drive + array read of one phase
-    Cycle tail_cycles = 0;  ///< after the last conversion, its shift-and-add
-    DacArray::Config dac;
-    Adc::Config adc;
-    ShiftAdd::Config shift_add;
+    std::int64_t rows_used = 0;  ///< rows driven each phase
+    std::int64_t readouts = 0;   ///< conversions (and shift-and-adds) per phase
+    int adcs = 1;                ///< own ADCs (0: the IMA's bank)
+    Cycle read_cycles = 0;       ///< R: DAC drive + array read of one phase
+    Cycle convert_cycles = 0;    ///< C: one phase's conversions on the busiest converter
+    Cycle shift_add_cycles = 0;  ///< one phase's shift-and-adds on one unit
+    const LayerPlan* layer_plan = nullptr;
     const XbarPlan* plan = nullptr;
   };
-  struct Span {
-    Cycle first_start = 0;  ///< the first phase's read began
-    Cycle done = 0;         ///< the last value is shift-added
-  };
-  Crossbar(const sc_core::sc_module_name& name, const Config& config);
-  /// Timing of one MVM (all `phases` input phases of one position) whose input is ready at
-  /// `input_ready`. Reads and conversions overlap through the sample-and-hold: a phase's read
-  /// latches only when the previous phase's conversions are done.
-  Span run_position(Cycle input_ready, int phases);
-  /// Data: the analog read of a block of bit planes.
+  Crossbar(const sc_core::sc_module_name& name, const Config& config, EventQueue& events);
+  /// Cycles of the read/convert pipeline for `phases` phases.
+  Cycle pipeline_cycles(std::int64_t phases) const;
+  /// Counts the actions of `phases` phases (reads, DAC drives, conversions, shift-and-adds).
+  void count(std::int64_t phases);
+  Resource* own_adc() { return adc_.get(); }
+  /// Cycles of read/convert pipeline this crossbar asked for (its stage's busy time).
+  Cycle requested_cycles() const { return requested_; }
+
+  /// Data: the shared datapath's three stages on this crossbar's plan.
   void read(const InputBlock& in, RowMajorF& y, std::uint64_t noise_seed) const {
     crossbar_read(*config_.plan, in, y, noise_seed);
   }
-  const Adc& adc() const { return *adc_; }
-  const ShiftAdd& shift_adder() const { return *shift_add_; }
+  void convert(RowMajorF& y) const { adc_convert(*config_.layer_plan, y); }
+  void accumulate(const InputBlock& in, RowMajorF& y, Eigen::Index mt, RowMajorD& acc, Eigen::Index m0) const {
+    shift_add(*config_.layer_plan, *config_.plan, in, y, mt, acc, m0);
+  }
   const Config& config() const { return config_; }
   std::string kind_name() const override { return "Crossbar"; }
   void collect(StatsNode& node, Cycle total) const override;
-  void traces(std::vector<TraceSignal>& out) const override;
-  void enable_trace() override { activity_.enable_trace(); }
 
  private:
   Config config_;
-  std::unique_ptr<DacArray> dac_;
-  std::unique_ptr<Adc> adc_;
-  std::unique_ptr<ShiftAdd> shift_add_;
-  Cycle read_free_ = 0;  ///< the array can start the next read
-  Cycle conv_free_ = 0;  ///< the sample-and-hold is free (previous phase converted)
-  std::int64_t reads_ = 0;
-  Activity activity_;
+  std::unique_ptr<Resource> adc_;
+  std::int64_t reads_ = 0, drives_ = 0, conversions_ = 0, shift_adds_ = 0;
+  Cycle requested_ = 0;
 };
 
-/// eDRAM-like buffer with one read and one write port; an access moves width_bytes in access_ns.
+/// An IMA: crossbars sharing an input and an output register, a pool of shift-and-add units
+/// and, when configured, a bank of ADCs.
+class Ima final : public Component {
+ public:
+  struct Config {
+    int index = 0;
+    int shift_adds = 4;
+    int adc_bank = 0;  ///< 0: crossbars own their ADCs
+    int input_register_bytes = 2048;
+    int output_register_bytes = 256;
+    std::vector<Crossbar::Config> crossbars;
+  };
+  Ima(const sc_core::sc_module_name& name, const Config& config, EventQueue& events);
+  Resource& shift_add() { return *shift_add_; }
+  Resource* adc_bank() { return bank_.get(); }
+  std::vector<std::unique_ptr<Crossbar>>& crossbars() { return crossbars_; }
+  const Config& config() const { return config_; }
+  std::string kind_name() const override { return "Ima"; }
+  void collect(StatsNode& node, Cycle total) const override;
+
+ private:
+  Config config_;
+  std::unique_ptr<Resource> shift_add_, bank_;
+  std::vector<std::unique_ptr<Crossbar>> crossbars_;
+};
+
+/// The tile buffer (eDRAM): read and write ports (Resources), and a capacity in bytes given
+/// out as credits: a sender reserves space before it sends a row, waiting in FIFO order while
+/// the buffer is full; the space is returned when every consumer on the tile is done with the row.
 class Buffer final : public Component {
  public:
   struct Config {
+    std::int64_t capacity_bytes = 0;  ///< 0 = unbounded
+    int read_ports = 1, write_ports = 1;
     int width_bytes = 32;
-    double access_ns = 1.0;  ///< one access
-    Clock clock;
+    Cycle access_cycles = 1;  ///< per access of width_bytes (per port)
   };
-  Buffer(const sc_core::sc_module_name& name, const Config& config);
-  /// Reads (writes) `bytes` requested at `t`; returns when the last access completes.
-  Cycle read(Cycle t, std::int64_t bytes);
-  Cycle write(Cycle t, std::int64_t bytes);
+  Buffer(const sc_core::sc_module_name& name, const Config& config, EventQueue& events);
+  /// Cycles to move `bytes` through one port.
+  Cycle port_cycles(std::int64_t bytes) const;
+  void read(int requester, std::int64_t bytes, Callback done);
+  void write(int requester, std::int64_t bytes, Callback done);
+  /// Reserves `bytes`; `granted` runs once they are available (at once if they are).
+  void reserve(int requester, std::int64_t bytes, Callback granted);
+  void release(std::int64_t bytes);
+  std::int64_t occupancy() const { return used_; }
+  Cycle credit_wait_by(int requester) const;
   std::string kind_name() const override { return "Buffer"; }
   void collect(StatsNode& node, Cycle total) const override;
   void traces(std::vector<TraceSignal>& out) const override;
-  void enable_trace() override {
-    read_activity_.enable_trace();
-    write_activity_.enable_trace();
-  }
+  void enable_trace() override { occupancy_.enable_trace(); }
+  Resource& read_port() { return *read_port_; }
+  Resource& write_port() { return *write_port_; }
 
  private:
-  Cycle access(Cycle t, std::int64_t bytes, Cycle& port_free, Activity& activity, std::int64_t& count,
-               std::int64_t& total_bytes);
+  struct Waiter {
+    int requester;
+    std::int64_t bytes;
+    Cycle since;
+    Callback granted;
+  };
+  void grant_waiters();
   Config config_;
-  Cycle read_free_ = 0, write_free_ = 0;
-  std::int64_t reads_ = 0, writes_ = 0, bytes_read_ = 0, bytes_written_ = 0;
-  Activity read_activity_, write_activity_;
+  EventQueue& events_;
+  std::unique_ptr<Resource> read_port_, write_port_;
+  std::int64_t used_ = 0;
+  std::deque<Waiter> waiters_;
+  Level occupancy_;
+  Cycle credit_wait_ = 0;
+  std::vector<Cycle> credit_wait_by_;
+  std::int64_t reserved_bytes_ = 0;
 };
 
 class Tile final : public Component {
@@ -192,143 +157,67 @@ class Tile final : public Component {
   struct Config {
     int index = 0;
     Buffer::Config buffer;
-    std::vector<Crossbar::Config> crossbars;
+    int bus_width_bytes = 48;
+    std::vector<Ima::Config> imas;
   };
-  Tile(const sc_core::sc_module_name& name, const Config& config);
-  Buffer& input_buffer() { return *input_buffer_; }
-  Buffer& output_buffer() { return *output_buffer_; }
-  /// By index in MappedNetwork::crossbars.
-  Crossbar& crossbar(std::size_t index);
-  const std::vector<std::unique_ptr<Crossbar>>& crossbars() const { return crossbars_; }
-  void job(Cycle begin, Cycle end) { activity_.add(begin, end); }
+  Tile(const sc_core::sc_module_name& name, const Config& config, EventQueue& events);
+  Buffer& buffer() { return *buffer_; }
+  /// The tile bus: one transfer at a time, bus_width_bytes per cycle.
+  void bus(int requester, std::int64_t bytes, Callback done);
+  Resource& bus_resource() { return *bus_; }
+  std::vector<std::unique_ptr<Ima>>& imas() { return imas_; }
   std::string kind_name() const override { return "Tile"; }
   void collect(StatsNode& node, Cycle total) const override;
-  void traces(std::vector<TraceSignal>& out) const override;
-  void enable_trace() override { activity_.enable_trace(); }
 
  private:
   Config config_;
-  std::unique_ptr<Buffer> input_buffer_, output_buffer_;
-  std::vector<std::unique_ptr<Crossbar>> crossbars_;
-  Activity activity_;
+  std::unique_ptr<Buffer> buffer_;
+  std::unique_ptr<Resource> bus_;
+  std::vector<std::unique_ptr<Ima>> imas_;
 };
 
-/// Links between tiles on a 2-D mesh (tile t at (t mod w, t div w)), XY routing; the host
-/// attaches next to tile 0. A transfer serialises on its source port (bytes / bandwidth) and
-/// arrives hops x link latency later; multicasts pay the farthest destination's hops.
+/// A concentrated mesh: tiles_per_router tiles share a router; routers sit on a w x w mesh
+/// (router r at (r mod w, r div w)), XY routing; the host attaches to router 0 through the host
+/// link. A transfer serialises on its tile's port (bytes / link bandwidth), then on every link
+/// of its route, each requested one hop latency after the previous one started (cut-through),
+/// and arrives when the last link has delivered its last byte.
 class Interconnect final : public Component {
  public:
   static constexpr int kHost = -1;
   struct Config {
     int tiles = 1;
-    double link_latency_ns = 10.0;
-    double link_bytes_per_ns = 4.0;
-    Clock clock;
+    int tiles_per_router = 4;
+    Cycle hop_cycles = 0;
+    double link_bytes_per_cycle = 4.0;
+    double host_bytes_per_cycle = 6.4;
   };
-  Interconnect(const sc_core::sc_module_name& name, const Config& config);
-  /// Sends `bytes` from `src` (a tile or kHost) to every tile of `dst` (or kHost), requested at `t`;
-  /// returns the arrival time.
-  Cycle transfer(Cycle t, int src, const std::vector<int>& dst, std::int64_t bytes);
-  /// The same in two steps: send() occupies the source port and returns when the data left;
-  /// arrival() is when it reaches the farthest of `dst` (any subset of the multicast's tiles).
-  Cycle send(Cycle t, int src, std::int64_t bytes);
-  Cycle arrival(Cycle start, int src, const std::vector<int>& dst, std::int64_t bytes) const;
-  int hops(int a, int b) const;
+  Interconnect(const sc_core::sc_module_name& name, const Config& config, EventQueue& events);
+  /// Sends `bytes` from `src` to `dst` (tiles or kHost); `arrived` runs on delivery.
+  void transfer(int requester, int src, int dst, std::int64_t bytes, Callback arrived);
+  int router_of(int tile) const { return tile == kHost ? 0 : tile / config_.tiles_per_router; }
+  /// Router-to-router hops from `src` to `dst`.
+  int hops(int src, int dst) const;
+  std::int64_t bytes_from(int src) const;
   std::string kind_name() const override { return "Interconnect"; }
   void collect(StatsNode& node, Cycle total) const override;
-  void traces(std::vector<TraceSignal>& out) const override;
-  void enable_trace() override;
+  /// Cycles all requests of `requester` waited on the interconnect's resources.
+  Cycle waited_by(int requester) const;
+  std::vector<Resource*> resources() const;
 
  private:
+  Cycle serial(std::int64_t bytes, double per_cycle) const {
+    return static_cast<Cycle>(std::ceil(static_cast<double>(bytes) / per_cycle - 1e-9));
+  }
+  Resource& link(int from, int to);
+  void forward(int requester, const std::shared_ptr<std::vector<Resource*>>& path, std::size_t k, std::int64_t bytes,
+               const std::shared_ptr<Callback>& arrived);
   Config config_;
-  int width_ = 1;
-  std::vector<Cycle> port_free_;  ///< per tile, then the host's
-  std::vector<Activity> port_activity_;
-  std::vector<std::int64_t> port_bytes_;  ///< bytes sent from each port
+  EventQueue& events_;
+  int width_ = 1, routers_ = 1;
+  std::vector<std::unique_ptr<Resource>> ports_;  ///< per tile, then the host link
+  std::vector<std::unique_ptr<Resource>> links_;  ///< per router, 4 directions (E, W, N, S); null at the mesh edge
+  std::vector<std::int64_t> bytes_from_;          ///< per tile, then the host
   std::int64_t transfers_ = 0, bytes_ = 0;
-};
-
-enum class Schedule { LayerByLayer, Pipelined };
-std::string schedule_name(Schedule s);
-
-/// Sequences the work: per image and weighted layer, one job that fetches the layer's inputs,
-/// streams every output position through the layer's crossbars (all bit-serial phases, all
-/// slices and row blocks in parallel), merges partial sums across tiles and writes the outputs.
-class Controller final : public Component {
- public:
-  struct Layer {
-    std::string name;
-    std::vector<int> tiles;  ///< the first is the home tile (merges and holds the outputs)
-    std::int64_t positions = 1;
-    int phases = 8;
-    std::vector<std::vector<std::size_t>> tile_crossbars;  ///< per tile: MappedNetwork crossbar indices
-    std::vector<std::int64_t> tile_input_bytes;            ///< per tile, per position: its rows' input codes
-    std::vector<std::int64_t> tile_partial_bytes;          ///< per tile, per position: partial sums to merge
-    std::int64_t output_bytes = 0;                         ///< per position, written to the home tile
-    std::vector<int> producers;                            ///< weighted layers feeding it (-1 = the host)
-    std::vector<std::int64_t> producer_bytes;              ///< per image, from each producer
-    std::int64_t host_bytes = 0;                           ///< per image to the host (0: not an output)
-  };
-  struct Config {
-    Schedule schedule = Schedule::LayerByLayer;
-    std::int64_t images = 1;
-    Clock clock;
-    std::vector<Layer> layers;
-  };
-  /// Timing of one job (one layer, one image), in cycles.
-  struct Job {
-    Cycle start = 0, inputs_ready = 0, compute_begin = 0, compute_end = 0, end = 0;
-  };
-  Controller(const sc_core::sc_module_name& name, const Config& config, std::vector<Tile*> tiles, Interconnect& noc);
-  const std::vector<std::vector<Job>>& jobs() const { return jobs_; }  ///< [layer][image]
-  const std::vector<Cycle>& image_start() const { return image_start_; }
-  const std::vector<Cycle>& image_end() const { return image_end_; }
-  std::string kind_name() const override { return "Controller"; }
-  void collect(StatsNode& node, Cycle total) const override;
-
- private:
-  void layer_by_layer();
-  void layer_stage(std::size_t layer);
-  Cycle run_job(std::size_t layer, std::int64_t image, Cycle now);
-  Cycle now() const;
-  void wait_until(Cycle t);
-  void finish(std::size_t layer, std::int64_t image, Cycle end);
-
-  Config config_;
-  std::vector<Tile*> tiles_;
-  Interconnect& noc_;
-  std::vector<std::vector<Job>> jobs_;
-  std::vector<Cycle> image_start_, image_end_;
-  static constexpr Cycle kNever = ~Cycle{0};
-  std::vector<std::int64_t> done_;  ///< images each layer has finished
-  std::vector<Cycle> host_sent_;    ///< per image: its input multicast left the host (kNever: not yet)
-  std::vector<std::unique_ptr<sc_core::sc_event>> done_event_;
-};
-
-class Chip final : public Component {
- public:
-  struct Config {
-    Clock clock;
-    std::vector<Tile::Config> tiles;
-    Interconnect::Config noc;
-    Controller::Config controller;
-    bool trace = false;
-  };
-  Chip(const sc_core::sc_module_name& name, const Config& config);
-  Crossbar& crossbar(std::size_t index) { return *crossbars_.at(index); }
-  const Controller& controller() const { return *controller_; }
-  /// The statistics tree, walking the module hierarchy; `total` = simulated cycles.
-  StatsNode statistics(Cycle total) const;
-  std::vector<TraceSignal> trace_signals() const;
-  std::string kind_name() const override { return "Chip"; }
-  void collect(StatsNode& node, Cycle total) const override;
-
- private:
-  Config config_;
-  std::vector<std::unique_ptr<Tile>> tiles_;
-  std::unique_ptr<Interconnect> noc_;
-  std::unique_ptr<Controller> controller_;
-  std::vector<Crossbar*> crossbars_;  ///< by MappedNetwork index
 };
 
 }  // namespace xbarsim::sim::cycle

@@ -8,17 +8,11 @@
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
-#include "sim/cycle/modules.hpp"
+#include "sim/cycle/controller.hpp"
 
 namespace xbarsim::sim::cycle {
 
 namespace {
-
-std::int64_t numel(const workloads::Shape& s) {
-  std::int64_t n = 1;
-  for (auto d : s) n *= d;
-  return n;
-}
 
 std::int64_t bytes_of(std::int64_t values, int bits) { return (values * bits + 7) / 8; }
 
@@ -30,21 +24,30 @@ int output_bits(const mapping::MappedLayer& ml) {
   return std::max(bits, 1);
 }
 
-/// The weighted layers (indices) and/or the network input (-1) whose outputs reach `tensor`
-/// through non-weighted layers only.
-void producers_of(const workloads::Network& net, const std::string& tensor, const std::map<std::string, int>& weighted,
-                  std::set<int>& out) {
-  if (tensor == net.input_name) {
-    out.insert(-1);
-    return;
+/// How a tensor moves: its rows (per image), bytes per row, the node producing the rows it is
+/// made of, and per row how many of that node's rows it needs.
+struct TensorRows {
+  std::int64_t rows = 1, row_bytes = 0;
+  int base = -1;  ///< -1: the network input (from the host)
+  int bits = 8;
+  std::vector<std::int64_t> need;
+};
+
+TensorRows rows_of_shape(const workloads::Shape& shape, int bits, int base) {
+  TensorRows t;
+  t.bits = bits;
+  t.base = base;
+  if (shape.size() == 3) {
+    t.rows = shape[1];
+    t.row_bytes = bytes_of(shape[0] * shape[2], bits);
+  } else {
+    std::int64_t n = 1;
+    for (auto d : shape) n *= d;
+    t.rows = 1;
+    t.row_bytes = bytes_of(n, bits);
   }
-  if (auto it = weighted.find(tensor); it != weighted.end()) {
-    out.insert(it->second);
-    return;
-  }
-  const auto* layer = net.find_layer(tensor);
-  if (layer == nullptr) throw Error("cycle-level simulator: unknown tensor '" + tensor + "'");
-  for (const auto& in : layer->inputs) producers_of(net, in, weighted, out);
+  for (std::int64_t j = 0; j < t.rows; ++j) t.need.push_back(j + 1);
+  return t;
 }
 
 }  // namespace
@@ -55,8 +58,9 @@ struct CycleSimulator::Impl final : public CrossbarStages, public Accumulator {
   CycleOptions options;
   Clock clock;
   std::unique_ptr<Chip> chip;
-  std::vector<std::vector<Crossbar*>> by_layer;  ///< [layer][xbar in plan]
+  std::vector<std::vector<Crossbar*>> by_layer;  ///< [layer][xbar in plan]: the first copy (data)
   std::vector<LayerTiming> layer_info;
+  const mapping::MappedNetwork* mapped = nullptr;
   bool ran = false;
 
   explicit Impl(const FunctionalEngine& e) : engine(e) {}
@@ -65,12 +69,10 @@ struct CycleSimulator::Impl final : public CrossbarStages, public Accumulator {
             std::uint64_t noise_seed) const override {
     by_layer[layer][xbar]->read(in, y, noise_seed);
   }
-  void convert(std::size_t layer, std::size_t xbar, RowMajorF& y) const override {
-    by_layer[layer][xbar]->adc().convert(y);
-  }
+  void convert(std::size_t layer, std::size_t xbar, RowMajorF& y) const override { by_layer[layer][xbar]->convert(y); }
   void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
                  RowMajorD& acc, Eigen::Index m0) const override {
-    by_layer[layer][xbar]->shift_adder().accumulate(in, y, mt, acc, m0);
+    by_layer[layer][xbar]->accumulate(in, y, mt, acc, m0);
   }
   void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                   std::uint64_t stream) const override {
@@ -85,6 +87,7 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
   if (engine.layer_count() != mapped.layers.size()) {
     throw Error("cycle-level simulator: the functional engine does not belong to this mapping");
   }
+  if (!net.input_quantization) throw Error("cycle-level simulator: network '" + net.name + "' is not quantized");
   // The kernel's banner would land in the middle of reports.
   ::setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
   if (sc_core::sc_get_status() != sc_core::SC_ELABORATION || sc_core::sc_find_object("chip") != nullptr) {
@@ -95,120 +98,328 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
   auto& I = *impl_;
   I.images = images;
   I.options = options;
+  I.mapped = &mapped;
   const auto& hw = mapped.hardware;
   const auto& t = hw.timing;
+  const auto& layout = mapped.layout;
   I.clock = Clock{hw.clock_ghz};
   try {
     sc_core::sc_set_time_resolution(1, sc_core::SC_FS);
   } catch (const sc_core::sc_report& r) {
     throw Error(std::string("cycle-level simulator: SystemC: ") + r.what());
   }
+  const auto L = static_cast<int>(mapped.layers.size());
 
-  Chip::Config cc;
-  cc.clock = I.clock;
-  cc.trace = options.trace;
-  for (int k = 0; k < mapped.tiles; ++k) {
-    Tile::Config tc;
-    tc.index = k;
-    tc.buffer = {t.buffer_width_bytes, t.buffer_access_ns, I.clock};
-    cc.tiles.push_back(tc);
-  }
-  const bool analog = hw.subtraction == mapping::Subtraction::Analog;
-  const int capacity = analog ? std::max(1, hw.cols / 2) : hw.cols;
-  const int adcs = (capacity + hw.columns_per_adc - 1) / hw.columns_per_adc;
-  const double per_value = std::max(t.conversion_ns(hw.adc_bits), t.shift_add_ns);
-  std::map<std::string, int> weighted;
-  for (std::size_t l = 0; l < mapped.layers.size(); ++l) weighted[mapped.layers[l].name] = static_cast<int>(l);
-  std::set<int> outputs;
-  producers_of(net, net.output, weighted, outputs);
-  if (!net.input_quantization) throw Error("cycle-level simulator: network '" + net.name + "' is not quantized");
-
+  // 1. Nodes (weighted layers, then adds) and how every tensor moves.
+  std::map<std::string, int> weighted, adds;
+  for (int l = 0; l < L; ++l) weighted[mapped.layers[static_cast<std::size_t>(l)].name] = l;
   Controller::Config ctl;
   ctl.schedule = options.pipelined ? Schedule::Pipelined : Schedule::LayerByLayer;
   ctl.images = images;
-  ctl.clock = I.clock;
-  for (std::size_t l = 0; l < mapped.layers.size(); ++l) {
-    const auto& ml = mapped.layers[l];
-    const LayerPlan& plan = engine.plan(l);
-    Controller::Layer L;
-    L.name = ml.name;
-    L.positions = plan.positions;
-    L.phases = plan.phases;
-    std::map<int, std::size_t> tile_slot;
-    const auto slot = [&](int tile) {
-      auto it = tile_slot.find(tile);
-      if (it != tile_slot.end()) return it->second;
-      tile_slot[tile] = L.tiles.size();
-      L.tiles.push_back(tile);
-      L.tile_crossbars.emplace_back();
-      return L.tiles.size() - 1;
-    };
-    slot(ml.first_tile);  // home
-    std::vector<std::set<std::int64_t>> rows, channels;
-    for (const auto& xb : plan.xbars) {
-      const auto& mc = mapped.crossbars[xb.crossbar];
-      const std::size_t s = slot(mc.tile);
-      L.tile_crossbars[s].push_back(xb.crossbar);
-      rows.resize(L.tiles.size());
-      channels.resize(L.tiles.size());
-      rows[s].insert(mc.rows.begin(), mc.rows.end());
-      for (auto c = mc.channel_begin; c < mc.channel_end; ++c) channels[s].insert(c);
-
-      Crossbar::Config c;
-      c.index = xb.crossbar;
-      c.layer = l;
-      c.rows = hw.rows;
-      c.cols = hw.cols;
-      c.read_cycles = I.clock.cycles(t.dac_ns + t.read_ns(hw.rows, hw.cols, hw.adc_bits));
-      c.tail_cycles = I.clock.cycles(std::min(t.conversion_ns(hw.adc_bits), t.shift_add_ns));
-      const auto readouts = static_cast<std::int64_t>(xb.readouts.size());
-      const std::int64_t per_adc = std::min<std::int64_t>(hw.columns_per_adc, readouts);
-      c.dac = {static_cast<std::int64_t>(mc.rows.size()), I.clock.cycles(t.dac_ns)};
-      c.adc = {adcs, readouts, per_adc, I.clock.cycles(static_cast<double>(per_adc) * per_value), &plan};
-      c.shift_add = {readouts, I.clock.cycles(static_cast<double>(per_adc) * t.shift_add_ns), &plan, &xb};
-      c.plan = &xb;
-      cc.tiles.at(static_cast<std::size_t>(mc.tile)).crossbars.push_back(c);
-    }
-    rows.resize(L.tiles.size());
-    channels.resize(L.tiles.size());
-    for (std::size_t s = 0; s < L.tiles.size(); ++s) {
-      L.tile_input_bytes.push_back(bytes_of(static_cast<std::int64_t>(rows[s].size()), ml.input_bits));
-      L.tile_partial_bytes.push_back(s == 0 ? 0 : static_cast<std::int64_t>(channels[s].size()) * 4);
-    }
-    const int obits = output_bits(ml);
-    L.output_bytes = bytes_of(ml.shape.cout, obits);
-    const auto* layer = net.find_layer(ml.name);
-    std::set<int> from;
-    for (const auto& in : layer->inputs) producers_of(net, in, weighted, from);
-    for (int p : from) {
-      L.producers.push_back(p);
-      if (p < 0) {
-        L.producer_bytes.push_back(bytes_of(numel(net.input_shape), net.input_quantization->input_bits));
-      } else {
-        const auto& pl = mapped.layers[static_cast<std::size_t>(p)];
-        L.producer_bytes.push_back(bytes_of(numel(net.shape_of(pl.name)), output_bits(pl)));
+  std::map<std::string, TensorRows> tensor;
+  tensor[net.input_name] = rows_of_shape(net.input_shape, net.input_quantization->input_bits, -1);
+  for (const auto& layer : net.layers) {
+    const TensorRows& in = tensor.at(layer.inputs[0]);
+    TensorRows out;
+    switch (layer.kind) {
+      case workloads::LayerKind::Conv2d:
+      case workloads::LayerKind::Linear: {
+        const int l = weighted.at(layer.name);
+        out = rows_of_shape(layer.output_shape, output_bits(mapped.layers[static_cast<std::size_t>(l)]), l);
+        break;
       }
+      case workloads::LayerKind::Add: {
+        const int node = L + static_cast<int>(ctl.adds.size());
+        adds[layer.name] = node;
+        out = rows_of_shape(
+            layer.output_shape,
+            layer.quantization && layer.quantization->output_bits ? *layer.quantization->output_bits : in.bits, node);
+        AddDesc a;
+        a.name = layer.name;
+        a.rows = out.rows;
+        ctl.adds.push_back(a);
+        break;
+      }
+      case workloads::LayerKind::MaxPool2d:
+      case workloads::LayerKind::AvgPool2d: {
+        const auto& in_shape = net.shape_of(layer.inputs[0]);
+        out = rows_of_shape(layer.output_shape, in.bits, in.base);
+        const std::int64_t h_in = in_shape.size() == 3 ? in_shape[1] : 1;
+        for (std::int64_t j = 0; j < out.rows; ++j) {
+          const std::int64_t last = std::min(h_in, j * layer.stride[0] - layer.padding[0] + layer.kernel_size[0]) - 1;
+          out.need[static_cast<std::size_t>(j)] = in.need[static_cast<std::size_t>(std::max<std::int64_t>(0, last))];
+        }
+        break;
+      }
+      default:  // relu, flatten, batchnorm (folded): the same rows as their input
+        out = in;
+        break;
     }
-    if (outputs.count(static_cast<int>(l)) != 0) L.host_bytes = bytes_of(numel(net.shape_of(ml.name)), obits);
+    tensor[layer.name] = out;
+  }
+
+  // 2. Streams: one per tensor read by a layer, an add or the host.
+  std::map<std::string, int> stream_of;
+  const auto stream = [&](const std::string& name) {
+    auto it = stream_of.find(name);
+    if (it != stream_of.end()) return it->second;
+    const TensorRows& tr = tensor.at(name);
+    StreamDesc s;
+    s.tensor = name;
+    s.base = tr.base;
+    s.rows = tr.rows;
+    s.row_bytes = tr.row_bytes;
+    s.base_need = tr.need;
+    ctl.streams.push_back(s);
+    stream_of[name] = static_cast<int>(ctl.streams.size()) - 1;
+    return static_cast<int>(ctl.streams.size()) - 1;
+  };
+  std::vector<int> location(static_cast<std::size_t>(L) + ctl.adds.size(), 0);
+  const auto location_of_stream = [&](int s) {
+    const int base = ctl.streams[static_cast<std::size_t>(s)].base;
+    return base < 0 ? 0 : location[static_cast<std::size_t>(base)];
+  };
+  const auto requester_of_stream = [&](int s) {
+    int base = ctl.streams[static_cast<std::size_t>(s)].base;
+    if (base < 0) return 0;
+    return base < L ? base : ctl.adds[static_cast<std::size_t>(base - L)].requester;
+  };
+
+  // 3. Layers: groups, their input rows, copies, IMAs.
+  for (const auto& layer : net.layers) {
+    if (layer.kind == workloads::LayerKind::Add) {
+      auto& a = ctl.adds[static_cast<std::size_t>(adds.at(layer.name) - L)];
+      for (const auto& in : layer.inputs) {
+        const int s = stream(in);
+        ctl.streams[static_cast<std::size_t>(s)].adds.push_back(adds.at(layer.name));
+        a.inputs.push_back(s);
+      }
+      a.location = location_of_stream(a.inputs.front());
+      a.requester = requester_of_stream(a.inputs.front());
+      location[static_cast<std::size_t>(adds.at(layer.name))] = a.location;
+      continue;
+    }
+    if (!layer.has_weights()) continue;
+    const int l = weighted.at(layer.name);
+    const auto& ml = mapped.layers[static_cast<std::size_t>(l)];
+    const auto& ll = layout.layers[static_cast<std::size_t>(l)];
+    const LayerPlan& plan = engine.plan(static_cast<std::size_t>(l));
+    LayerDesc D;
+    D.name = ml.name;
+    D.positions = plan.positions;
+    D.phases = plan.phases;
+    D.input = stream(layer.inputs[0]);
+    ctl.streams[static_cast<std::size_t>(D.input)].layers.push_back(l);
+    const auto& oshape = layer.output_shape;
+    const bool conv = layer.kind == workloads::LayerKind::Conv2d;
+    D.width = conv ? oshape[2] : 1;
+    D.rows = conv ? oshape[1] : 1;
+    D.output_bytes_per_position = bytes_of(ml.shape.cout, output_bits(ml));
+    // Copies: crossbars grouped by IMA, the first crossbar's IMA first.
+    std::map<int, std::int64_t> ima_bytes;  // per IMA: input bytes per position over this layer's copies
+    for (std::size_t k = 0; k < ll.copies.size(); ++k) {
+      const auto& copy = ll.copies[k];
+      CopyWork cw;
+      cw.home_tile = copy.home_tile;
+      std::map<int, std::size_t> slot;
+      std::vector<std::set<std::int64_t>> rows, channels;
+      std::set<int> tiles;
+      for (std::size_t i = 0; i < copy.xbars.size(); ++i) {
+        const auto& px = copy.xbars[i];
+        auto it = slot.find(px.ima);
+        if (it == slot.end()) {
+          it = slot.emplace(px.ima, cw.imas.size()).first;
+          ImaWork w;
+          w.tile = px.tile;
+          cw.imas.push_back(w);
+          rows.emplace_back();
+          channels.emplace_back();
+        }
+        const auto& mc = mapped.crossbars[px.crossbar];
+        rows[it->second].insert(mc.rows.begin(), mc.rows.end());
+        for (auto c = mc.channel_begin; c < mc.channel_end; ++c) channels[it->second].insert(c);
+        tiles.insert(px.tile);
+      }
+      for (std::size_t w = 0; w < cw.imas.size(); ++w) {
+        cw.imas[w].input_bytes_per_position = bytes_of(static_cast<std::int64_t>(rows[w].size()), ml.input_bits);
+        cw.imas[w].partial_bytes_per_position = static_cast<std::int64_t>(channels[w].size()) * 4;
+      }
+      for (const auto& [ima, w] : slot) ima_bytes[ima] += cw.imas[w].input_bytes_per_position;
+      cw.tiles.assign(tiles.begin(), tiles.end());
+      D.copies.push_back(std::move(cw));
+    }
+    // Positions per group: one output row (or positions_per_request), as many as half the
+    // input register holds.
+    D.group = hw.positions_per_request > 0 ? hw.positions_per_request : D.width;
+    std::int64_t widest = 0;
+    for (const auto& [ima, b] : ima_bytes) widest = std::max(widest, b);
+    if (widest > 0) D.group = std::max<std::int64_t>(1, std::min(D.group, (hw.input_register_bytes / 2) / widest));
+    D.group = std::min(D.group, D.positions);
+    const auto& in_stream = ctl.streams[static_cast<std::size_t>(D.input)];
+    const std::int64_t groups = (D.positions + D.group - 1) / D.group;
+    for (std::int64_t g = 0; g < groups; ++g) {
+      const std::int64_t p0 = g * D.group, p1 = std::min(D.positions, p0 + D.group);
+      if (!conv) {
+        D.need.emplace_back(0, in_stream.rows);
+        continue;
+      }
+      const std::int64_t oy0 = p0 / D.width, oy1 = (p1 - 1) / D.width;
+      const std::int64_t lo = std::max<std::int64_t>(0, oy0 * layer.stride[0] - layer.padding[0]);
+      const std::int64_t hi = std::min(in_stream.rows, oy1 * layer.stride[0] - layer.padding[0] + layer.kernel_size[0]);
+      D.need.emplace_back(lo, std::max(lo + 1, hi));
+    }
+    D.location = ll.copies.empty() ? location_of_stream(D.input) : ll.copies.front().home_tile;
+    location[static_cast<std::size_t>(l)] = D.location;
     LayerTiming info;
     info.name = ml.name;
-    info.tiles = static_cast<int>(L.tiles.size());
+    info.tiles = static_cast<int>(ll.tiles.size());
     info.crossbars = plan.xbars.size();
+    info.copies = static_cast<int>(std::max<std::size_t>(1, ll.copies.size()));
+    info.budget_bound = ll.budget_bound;
     info.positions = plan.positions;
+    info.positions_per_group = D.group;
     info.phases = plan.phases;
     I.layer_info.push_back(info);
-    ctl.layers.push_back(std::move(L));
+    ctl.layers.push_back(std::move(D));
   }
+  const int out_stream = stream(net.output);
+  ctl.streams[static_cast<std::size_t>(out_stream)].to_host = true;
+
+  // 4. Tiles, IMAs, crossbars from the layout.
+  Chip::Config cc;
+  cc.clock = I.clock;
+  cc.trace = options.trace;
+  const int tiles = std::max(1, layout.tiles);
+  for (int k = 0; k < tiles; ++k) {
+    Tile::Config tc;
+    tc.index = k;
+    tc.buffer = {hw.buffer_bytes, hw.buffer_read_ports, hw.buffer_write_ports, t.buffer_width_bytes,
+                 std::max<Cycle>(1, I.clock.cycles(t.buffer_access_ns))};
+    tc.bus_width_bytes = t.bus_width_bytes;
+    cc.tiles.push_back(tc);
+  }
+  std::vector<int> ima_slot(static_cast<std::size_t>(layout.imas), -1);
+  for (int i = 0; i < layout.imas; ++i) {
+    auto& tc = cc.tiles[static_cast<std::size_t>(layout.ima_tile[static_cast<std::size_t>(i)])];
+    Ima::Config ic;
+    ic.index = i;
+    ic.shift_adds = hw.shift_adds_per_ima;
+    ic.adc_bank = hw.adcs_per_ima;
+    ic.input_register_bytes = hw.input_register_bytes;
+    ic.output_register_bytes = hw.output_register_bytes;
+    ima_slot[static_cast<std::size_t>(i)] = static_cast<int>(tc.imas.size());
+    tc.imas.push_back(ic);
+  }
+  const bool analog = hw.subtraction == mapping::Subtraction::Analog;
+  const int capacity = analog ? std::max(1, hw.cols / 2) : hw.cols;
+  const int per_adc_columns = hw.columns_per_adc == 0 ? capacity : hw.columns_per_adc;
+  const int own_adcs = hw.adcs_per_ima > 0 ? 0 : (capacity + per_adc_columns - 1) / per_adc_columns;
+  const double conv_ns = t.conversion_ns(hw.adc_bits);
+  const Cycle read_cycles = I.clock.cycles(t.dac_ns + t.read_ns(hw.rows, hw.cols, hw.adc_bits));
+  for (int l = 0; l < L; ++l) {
+    const auto& ll = layout.layers[static_cast<std::size_t>(l)];
+    const LayerPlan& plan = engine.plan(static_cast<std::size_t>(l));
+    for (std::size_t k = 0; k < ll.copies.size(); ++k) {
+      for (std::size_t i = 0; i < ll.copies[k].xbars.size(); ++i) {
+        const auto& px = ll.copies[k].xbars[i];
+        const XbarPlan& xp = plan.xbars.at(i);
+        const auto& mc = mapped.crossbars[px.crossbar];
+        Crossbar::Config c;
+        c.index = px.crossbar;
+        c.layer = static_cast<std::size_t>(l);
+        c.copy = static_cast<int>(k);
+        c.rows = hw.rows;
+        c.cols = hw.cols;
+        c.rows_used = static_cast<std::int64_t>(mc.rows.size());
+        c.readouts = static_cast<std::int64_t>(xp.readouts.size());
+        c.adcs = own_adcs;
+        c.read_cycles = read_cycles;
+        const std::int64_t per_adc = hw.adcs_per_ima > 0 ? (c.readouts + hw.adcs_per_ima - 1) / hw.adcs_per_ima
+                                                         : std::min<std::int64_t>(per_adc_columns, c.readouts);
+        c.convert_cycles = I.clock.cycles(static_cast<double>(per_adc) * conv_ns);
+        c.shift_add_cycles = I.clock.cycles(static_cast<double>(c.readouts) * t.shift_add_ns);
+        c.layer_plan = &plan;
+        c.plan = &xp;
+        auto& tc = cc.tiles[static_cast<std::size_t>(px.tile)];
+        tc.imas[static_cast<std::size_t>(ima_slot[static_cast<std::size_t>(px.ima)])].crossbars.push_back(c);
+      }
+    }
+  }
+  cc.noc.tiles = tiles;
+  cc.noc.tiles_per_router = hw.tiles_per_router;
+  cc.noc.hop_cycles = I.clock.cycles(t.link_latency_ns);
+  cc.noc.link_bytes_per_cycle = t.link_bytes_per_ns / hw.clock_ghz;
+  cc.noc.host_bytes_per_cycle = t.host_link_bytes_per_ns / hw.clock_ghz;
+
+  // 5. The working set: every consumer on a tile holds at least one group's input rows.
+  if (hw.buffer_bytes > 0) {
+    std::map<int, std::pair<std::int64_t, std::string>> need;  // tile -> bytes, who
+    for (const auto& D : ctl.layers) {
+      const auto& st = ctl.streams[static_cast<std::size_t>(D.input)];
+      std::int64_t window = 0;
+      for (const auto& nd : D.need) window = std::max(window, nd.second - nd.first);
+      const std::int64_t bytes = window * st.row_bytes;
+      std::set<int> ts;
+      if (D.copies.empty()) ts.insert(D.location);
+      for (const auto& c : D.copies) ts.insert(c.tiles.begin(), c.tiles.end());
+      for (int tile : ts) {
+        auto& n = need[tile];
+        n.first += bytes;
+        n.second += (n.second.empty() ? "" : ", ") + D.name + " " + std::to_string(bytes) + " bytes (" +
+                    std::to_string(window) + " input rows of " + std::to_string(st.row_bytes) + ")";
+      }
+    }
+    for (const auto& A : ctl.adds) {
+      for (int s : A.inputs) {
+        auto& n = need[A.location];
+        n.first += ctl.streams[static_cast<std::size_t>(s)].row_bytes;
+        n.second += (n.second.empty() ? "" : ", ") + A.name + " " +
+                    std::to_string(ctl.streams[static_cast<std::size_t>(s)].row_bytes) + " bytes";
+      }
+    }
+    for (const auto& [tile, n] : need) {
+      if (n.first > hw.buffer_bytes) {
+        throw Error("hardware '" + hw.name + "': buffer_bytes: tile " + std::to_string(tile) + " buffer of " +
+                    std::to_string(hw.buffer_bytes) + " bytes cannot hold the working set of " + n.second + ", " +
+                    std::to_string(n.first) + " bytes in all; expected buffer_bytes >= " + std::to_string(n.first));
+      }
+    }
+  }
+
   cc.controller = std::move(ctl);
-  cc.noc = {mapped.tiles, t.link_latency_ns, t.link_bytes_per_ns, I.clock};
+  const auto link = [&I](Chip& chip, Controller::Config& c) {
+    std::map<int, Ima*> imas;
+    for (auto& tile : chip.tiles()) {
+      for (auto& ima : tile->imas()) imas[ima->config().index] = ima.get();
+    }
+    I.by_layer.assign(I.mapped->layers.size(), {});
+    for (std::size_t l = 0; l < c.layers.size(); ++l) {
+      const auto& ll = I.mapped->layout.layers[l];
+      for (std::size_t k = 0; k < c.layers[l].copies.size(); ++k) {
+        auto& cw = c.layers[l].copies[k];
+        std::map<int, std::size_t> slot;
+        for (std::size_t i = 0; i < ll.copies[k].xbars.size(); ++i) {
+          const auto& px = ll.copies[k].xbars[i];
+          Ima* ima = imas.at(px.ima);
+          Crossbar* x = nullptr;
+          for (auto& cand : ima->crossbars()) {
+            if (cand->config().index == px.crossbar && cand->config().copy == static_cast<int>(k)) x = cand.get();
+          }
+          auto it = slot.find(px.ima);
+          if (it == slot.end()) {
+            it = slot.emplace(px.ima, slot.size()).first;
+            cw.imas[it->second].ima = ima;
+          }
+          cw.imas[it->second].crossbars.push_back(x);
+          if (k == 0) I.by_layer[l].push_back(x);
+        }
+      }
+    }
+  };
   try {
-    I.chip = std::make_unique<Chip>("chip", cc);
+    I.chip = std::make_unique<Chip>("chip", std::move(cc), link);
   } catch (const sc_core::sc_report& r) {
     throw Error(std::string("cycle-level simulator: SystemC: ") + r.what());
-  }
-  I.by_layer.resize(mapped.layers.size());
-  for (std::size_t l = 0; l < mapped.layers.size(); ++l) {
-    for (const auto& xb : engine.plan(l).xbars) I.by_layer[l].push_back(&I.chip->crossbar(xb.crossbar));
   }
 }
 
@@ -248,16 +459,34 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
   const auto t2 = std::chrono::steady_clock::now();
   r.total_cycles = static_cast<Cycle>(sc_core::sc_time_stamp().value() / I.clock.period_fs());
   const auto& ctl = I.chip->controller();
+  if (!ctl.finished()) {
+    throw Error("hardware '" + I.mapped->hardware.name + "': buffer_bytes: the chip stalled with every buffer full (" +
+                ctl.stall_report() + "); expected a larger buffer_bytes or fewer copies");
+  }
   r.image_start = ctl.image_start();
   r.image_end = ctl.image_end();
   r.layers = I.layer_info;
-  for (std::size_t l = 0; l < r.layers.size(); ++l) {
-    const auto& job = ctl.jobs()[l][0];
-    r.layers[l].stage_cycles = job.end - job.start;
-    r.layers[l].input_cycles = job.inputs_ready - job.start;
-    r.layers[l].compute_cycles = job.compute_end > job.compute_begin ? job.compute_end - job.compute_begin : 0;
-  }
   r.stats = I.chip->statistics(r.total_cycles);
+  for (std::size_t l = 0; l < r.layers.size(); ++l) {
+    const auto& times = ctl.layer_times()[l];
+    auto& info = r.layers[l];
+    info.first_cycles = times.first_end > times.first_start ? times.first_end - times.first_start : 0;
+    info.compute_cycles = times.compute_cycles;
+    Cycle busiest = 0;
+    for (auto& tile : I.chip->tiles()) {
+      for (auto& ima : tile->imas()) {
+        for (auto& x : ima->crossbars()) {
+          if (x->config().layer == l) busiest = std::max(busiest, x->requested_cycles());
+        }
+      }
+    }
+    info.stage_cycles = busiest / static_cast<Cycle>(I.images);
+    const auto& node = r.stats;
+    const std::string p = "controller.layer" + std::to_string(l);
+    info.input_wait_cycles = static_cast<Cycle>(node.at(p + ".input_wait_cycles"));
+    info.register_wait_cycles = static_cast<Cycle>(node.at(p + ".register_wait_cycles"));
+    info.waits = I.chip->waits_of(static_cast<int>(l));
+  }
   r.timing_time_s = std::chrono::duration<double>(t2 - t1).count();
   r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

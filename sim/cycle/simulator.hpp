@@ -24,16 +24,22 @@ struct CycleOptions {
   bool trace = false;      ///< record busy intervals for write_vcd
 };
 
-/// Timing of one weighted layer for the first image, in cycles.
+/// Timing of one weighted layer, in cycles.
 struct LayerTiming {
   std::string name;
   int tiles = 0;
-  std::size_t crossbars = 0;
+  std::size_t crossbars = 0;  ///< per copy
+  int copies = 1;
+  bool budget_bound = false;  ///< automatic replication stopped at this layer (the next copy did not fit)
   std::int64_t positions = 0;
+  std::int64_t positions_per_group = 1;
   int phases = 0;
-  Cycle stage_cycles = 0;    ///< job start to outputs written (and sent, for the output layer)
-  Cycle input_cycles = 0;    ///< job start to inputs in the input buffers
-  Cycle compute_cycles = 0;  ///< first crossbar read to last shift-and-add
+  Cycle stage_cycles = 0;          ///< steady state: busy cycles per image of the layer's busiest crossbar copy
+  Cycle first_cycles = 0;          ///< first image: first group issued to last output row done
+  Cycle compute_cycles = 0;        ///< first image: first conversion request to last shift-and-add
+  Cycle input_wait_cycles = 0;     ///< all images: its groups waited for input rows
+  Cycle register_wait_cycles = 0;  ///< all images: its groups waited for a free input-register half
+  std::vector<std::pair<std::string, Cycle>> waits;  ///< cycles its requests queued, per resource, largest first
 };
 
 struct CycleResult {

@@ -12,14 +12,21 @@
 
 namespace xbarsim::sim::cycle {
 
-struct TraceSignal {
-  std::string path;  ///< hierarchical name, e.g. "chip.tile0.xbar3.adc.busy"
-  const std::vector<Activity::Interval>* intervals = nullptr;
+/// One change of an integer-valued signal (a queue depth, a buffer occupancy).
+struct LevelChange {
+  Cycle t = 0;
+  std::int64_t value = 0;
 };
 
-/// Writes `signals` (1 = busy) to `path` with a 1 fs timescale, one clock cycle being
-/// `period_fs`. Scopes follow the dotted names. Written atomically (a temporary file renamed);
-/// throws xbarsim::Error naming the file if it cannot write.
+struct TraceSignal {
+  std::string path;                                            ///< hierarchical name, e.g. "chip.tile0.xbar3.adc.busy"
+  const std::vector<Activity::Interval>* intervals = nullptr;  ///< a 1-bit busy signal, or
+  const std::vector<LevelChange>* levels = nullptr;            ///< a 32-bit integer signal
+};
+
+/// Writes `signals` (busy signals as 1-bit wires, levels as 32-bit vectors) to `path` with a 1 fs timescale, one clock
+/// cycle being `period_fs`. Scopes follow the dotted names. Written atomically (a temporary file renamed); throws
+/// xbarsim::Error naming the file if it cannot write.
 void write_vcd(const std::string& path, const std::vector<TraceSignal>& signals, std::uint64_t period_fs,
                const std::string& comment);
 

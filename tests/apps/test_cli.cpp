@@ -93,6 +93,23 @@ TEST_F(Cli, HelpAndVersion) {
   EXPECT_NE(h.output.find("--precision"), std::string::npos);
   EXPECT_EQ(run_cli("--version").status, 0);
   EXPECT_EQ(run_cli("").status, 2);
+  // The hardware keys: every declared key by level, and run/map point to them.
+  const CliRun k = run_cli("keys");
+  EXPECT_EQ(k.status, 0) << k.output;
+  for (const char* s : {"\ncrossbar\n", "\ntiming\n", "\ndevice\n", "  rows ", "integer 1..4096; default 128",
+                        "xbar_read_ns", "optional number 0..1e9; default unset; ns", "adc_type",
+                        "one of sar, flash; default sar", "replicas", "device.write_sigma ", "device.read_voltage_v"}) {
+    EXPECT_NE(k.output.find(s), std::string::npos) << "missing '" << s << "' in: " << k.output;
+  }
+  const CliRun md = run_cli("keys --markdown");
+  EXPECT_EQ(md.status, 0);
+  EXPECT_NE(md.output.find("| `rows` | integer 1..4096 | `128` | - |"), std::string::npos) << md.output;
+  EXPECT_EQ(run_cli("keys extra").status, 2);
+  for (const char* c : {"run --help", "map --help"}) {
+    const CliRun h2 = run_cli(c);
+    EXPECT_EQ(h2.status, 0);
+    EXPECT_NE(h2.output.find("xbarsim keys"), std::string::npos) << c << ": " << h2.output;
+  }
 }
 
 TEST_F(Cli, EvalWritesAReportThatStatesWorkloadSettingsAndResults) {
@@ -239,6 +256,8 @@ TEST_F(Cli, RunRejectsBadHardwareAndOptions) {
   expect_bad("run " + json_ + " --hw " + dir_.file("missing.json"), {"missing.json"});
   expect_bad("run " + json_ + " --trials 0", {"--trials: expected at least 1"});
   expect_bad("run " + json_ + " --set rows=0", {"--set: rows: expected an integer in [1, 4096]"});
+  expect_bad("run " + json_ + " --set rows=abc", {"--set: rows: expected an integer 1..4096, found 'abc'"});
+  expect_bad("run " + json_ + " --set self_compensation=yes", {"--set: self_compensation: expected true or false"});
 }
 
 TEST_F(Cli, RunCycleLevelMatchesTheFunctionalEngineAndWritesVcdAndStats) {
@@ -257,12 +276,12 @@ TEST_F(Cli, RunCycleLevelMatchesTheFunctionalEngineAndWritesVcdAndStats) {
   EXPECT_EQ(c["totals"]["adc_conversions"].get<double>(), 5.0 * 8 * 7 * 80);  // 10 channels x 8 columns
   EXPECT_EQ(c["schedule"], "layer-by-layer");
   EXPECT_EQ(c["total_cycles"].get<double>(), 5.0 * c["latency_cycles"].get<double>());
-  EXPECT_EQ(c["stats"]["chip"]["tile0"]["xbar0"]["adc"]["conversions"]["unit"], "actions");
+  EXPECT_EQ(c["stats"]["chip"]["tile0"]["ima0"]["xbar0"]["conversions"]["unit"], "actions");
   const std::string v = slurp(vcd);
   EXPECT_EQ(v.rfind("$date", 0), 0U);
   EXPECT_NE(v.find("$scope module chip $end"), std::string::npos);
   EXPECT_NE(v.find("$enddefinitions $end"), std::string::npos);
-  EXPECT_NE(slurp(stats).find("chip.tile0.xbar0.adc.conversions  3200  actions"), std::string::npos);
+  EXPECT_NE(slurp(stats).find("chip.tile0.ima0.xbar0.conversions  3200  actions"), std::string::npos);
   EXPECT_NE(r.output.find("5 of 5 images identical to the functional engine"), std::string::npos) << r.output;
 }
 

@@ -49,17 +49,27 @@ TEST(CliSweep, BadSpecNamesTheFileAndKey) {
 
 TEST(CliSweep, BadHardwareKeyOnAnAxisIsCaughtBeforeAnyPointRuns) {
   TempDir tmp;
+  // Keys and values are typed by the hardware parameter declarations when the sweep file is read.
   const std::string spec = write_spec(tmp, {{"axes", {{{"key", "adc_bitz"}, {"values", {6, 8}}}}}});
   const auto r = run_cli("sweep " + spec + " -o " + tmp.file("out"));
   EXPECT_EQ(r.status, 2) << r.output;
-  EXPECT_NE(r.output.find("point p000_adc_bitz-6"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("adc_bitz"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(spec + ": axes[0].key: adc_bitz: unknown key"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(tmp.file("out")));
 
   const std::string spec2 = write_spec(tmp, {{"axes", {{{"key", "adc_bits"}, {"values", {6, 99}}}}}});
   const auto r2 = run_cli("sweep " + spec2 + " -o " + tmp.file("out"));
   EXPECT_EQ(r2.status, 2) << r2.output;
-  EXPECT_NE(r2.output.find("point p001_adc_bits-99"), std::string::npos) << r2.output;
+  EXPECT_NE(r2.output.find(spec2 + ": axes[0].values[1]: adc_bits: expected an integer in [1, 32], found integer 99"),
+            std::string::npos)
+      << r2.output;
+
+  // Each value valid for its key, the combination not: caught per point before any runs.
+  const std::string spec4 = write_spec(tmp, {{"axes", {{{"key", "columns_per_adc"}, {"values", {64, 256}}}}}});
+  const auto r4 = run_cli("sweep " + spec4 + " -o " + tmp.file("out"));
+  EXPECT_EQ(r4.status, 2) << r4.output;
+  EXPECT_NE(r4.output.find("point p001_columns_per_adc-256"), std::string::npos) << r4.output;
+  EXPECT_NE(r4.output.find("exceeds cols"), std::string::npos) << r4.output;
+  EXPECT_FALSE(fs::exists(tmp.file("out")));
 
   const std::string spec3 = write_spec(tmp, {{"workload", "missing.json"}});
   const auto r3 = run_cli("sweep " + spec3 + " -o " + tmp.file("out"));

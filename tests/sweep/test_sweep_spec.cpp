@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "common/error.hpp"
@@ -46,6 +47,17 @@ TEST(SweepSpec, ShippedExampleParsesAndResolvesPathsAgainstItsFolder) {
   EXPECT_EQ(point_count(s), 10U);
   ASSERT_EQ(s.plots.size(), 1U);
   EXPECT_EQ(s.plots[0].x, "crossbar_size");
+}
+
+TEST(SweepSpec, EveryShippedSweepPassesTheTypedAxisChecks) {
+  int sweeps = 0;
+  for (const auto& e : fs::directory_iterator(std::string(XBARSIM_SOURCE_DIR) + "/workloads/experiments")) {
+    if (e.path().extension() != ".json") continue;
+    if (!json::parse(std::ifstream(e.path())).contains("axes")) continue;
+    EXPECT_NO_THROW(load_spec(e.path().string())) << e.path();
+    ++sweeps;
+  }
+  EXPECT_GT(sweeps, 1);
 }
 
 TEST(SweepSpec, DefaultsAndRoundTrip) {
@@ -141,9 +153,30 @@ TEST(SweepSpec, EveryValidationErrorNamesTheFileAndKey) {
       {"workload axis repeating a file", R"({"workload": null,
           "axes": [{"key": "workload", "values": ["a.json", "../d/a.json"]}]})",
        "axes[0].values[1]"},
-      {"log_x on a non-positive axis", R"({"axes": [{"key": "device.fault_rate", "values": [0, -1e-3]}],
+      {"log_x on a non-positive axis", R"({"axes": [{"key": "device.fault_rate", "values": [0]}],
           "plots": [{"x": "device.fault_rate", "y": ["a"], "log_x": true}]})",
        "plots[0].log_x"},
+      // Hardware axes and base overrides are typed by the key's declaration (mapping/hardware_params.hpp).
+      {"unknown axis key", R"({"axes": [{"key": "adc_bitz", "values": [6]}]})", "axes[0].key: adc_bitz: unknown key"},
+      {"unknown device key on an axis", R"({"axes": [{"key": "device.colour", "values": [1]}]})",
+       "axes[0].key: device.colour: unknown key"},
+      {"axis value out of range", R"({"axes": [{"key": "adc_bits", "values": [6, 99]}]})",
+       "axes[0].values[1]: adc_bits: expected an integer in [1, 32], found integer 99"},
+      {"axis value not an integer", R"({"axes": [{"key": "adc_bits", "values": [6.5]}]})",
+       "axes[0].values[0]: adc_bits: expected an integer in [1, 32], found number 6.5"},
+      {"axis value not an enum name", R"({"axes": [{"key": "sign_scheme", "values": ["two-column", "ternary"]}]})",
+       "axes[0].values[1]: sign_scheme: expected \"two-column\", \"differential\" or \"offset\""},
+      {"axis value not a boolean", R"({"axes": [{"key": "self_compensation", "values": [1]}]})",
+       "axes[0].values[0]: self_compensation: expected true or false, found integer 1"},
+      {"device axis value out of range", R"({"axes": [{"key": "device.fault_rate", "values": [0.5, 2]}]})",
+       "axes[0].values[1]: device.fault_rate: expected a number in [0.0, 1.0], found integer 2"},
+      {"replicas axis value out of range", R"({"axes": [{"key": "replicas.conv1", "values": [0]}]})",
+       "axes[0].values[0]: replicas.conv1: expected an integer in [1, 65536]"},
+      {"set with an unknown key", R"({"set": ["adc_bitz=6"]})", "set[0]: adc_bitz: unknown key"},
+      {"set with a value of the wrong type", R"({"set": ["adc_bits=abc"]})",
+       "set[0]: adc_bits: expected an integer 1..32, found 'abc'"},
+      {"set with a value out of range", R"({"set": ["device.fault_rate=2"]})",
+       "set[0]: device.fault_rate: expected a number in [0.0, 1.0]"},
   };
   for (const auto& c : cases) {
     json doc = minimal();
@@ -159,8 +192,8 @@ TEST(SweepSpec, EveryValidationErrorNamesTheFileAndKey) {
   json big = minimal();
   json values = json::array();
   for (int i = 0; i < 1001; ++i) values.push_back(i);
-  big["axes"] = {{{"key", "a"}, {"values", values}}, {{"key", "b"}, {"values", values}}};
-  EXPECT_NE(error_of(big).find("axes"), std::string::npos);
+  big["axes"] = {{{"key", "positions_per_request"}, {"values", values}}, {{"key", "max_tiles"}, {"values", values}}};
+  EXPECT_NE(error_of(big).find("axes: more than 1000000 points"), std::string::npos) << error_of(big);
 }
 
 TEST(SweepSpec, PointsAreTheProductFirstAxisSlowestWithStableIds) {
@@ -186,23 +219,23 @@ TEST(SweepSpec, PointsAreTheProductFirstAxisSlowestWithStableIds) {
 TEST(SweepSpec, StringAndNumberValuesAndFileSafeIds) {
   json doc = minimal();
   doc["axes"] = json::parse(R"([{"key": "device.write_sigma", "values": [0.05, 1e-3]},
-                                {"key": "sign_scheme", "values": ["two-column", "a b/c"]},
+                                {"key": "cost_table", "values": ["isaac_32nm", "a b/c"]},
                                 {"key": "self_compensation", "values": [true]}])");
   const auto pts = enumerate_points(parse_spec(doc, "/d/s.json"));
   ASSERT_EQ(pts.size(), 4U);
-  EXPECT_EQ(pts[0].id, "p000_device.write_sigma-0.05_sign_scheme-two-column_self_compensation-true");
-  EXPECT_EQ(pts[1].id, "p001_device.write_sigma-0.05_sign_scheme-a_b_c_self_compensation-true");
+  EXPECT_EQ(pts[0].id, "p000_device.write_sigma-0.05_cost_table-isaac_32nm_self_compensation-true");
+  EXPECT_EQ(pts[1].id, "p001_device.write_sigma-0.05_cost_table-a_b_c_self_compensation-true");
   EXPECT_EQ(pts[2].sets,
-            (std::vector<std::string>{"device.write_sigma=0.001", "sign_scheme=two-column", "self_compensation=true"}));
-  EXPECT_EQ(pts[3].sets[1], "sign_scheme=a b/c");
+            (std::vector<std::string>{"device.write_sigma=0.001", "cost_table=isaac_32nm", "self_compensation=true"}));
+  EXPECT_EQ(pts[3].sets[1], "cost_table=a b/c");
   // Index width grows with the number of points.
   json many = minimal();
   json values = json::array();
   for (int i = 0; i < 1001; ++i) values.push_back(i);
-  many["axes"] = {{{"key", "a"}, {"values", values}}};
+  many["axes"] = {{{"key", "max_tiles"}, {"values", values}}};
   const auto mp = enumerate_points(parse_spec(many, "/d/s.json"));
-  EXPECT_EQ(mp[7].id, "p0007_a-7");
-  EXPECT_EQ(mp[1000].id, "p1000_a-1000");
+  EXPECT_EQ(mp[7].id, "p0007_max_tiles-7");
+  EXPECT_EQ(mp[1000].id, "p1000_max_tiles-1000");
 }
 
 TEST(SweepSpec, ShardsPartitionThePoints) {
