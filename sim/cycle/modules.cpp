@@ -174,7 +174,7 @@ Interconnect::Interconnect(const sc_core::sc_module_name& name, const Config& co
   // Every mesh link, both directions (modules exist before the simulation starts).
   links_.resize(static_cast<std::size_t>(routers_) * 4);
   for (int r = 0; r < routers_; ++r) {
-    const int x = r % width_, y = r / width_;
+    const int x = r % width_;
     const int next[4] = {x + 1 < width_ ? r + 1 : -1, x > 0 ? r - 1 : -1, r + width_, r - width_};
     for (int d = 0; d < 4; ++d) {
       if (next[d] < 0 || next[d] >= routers_) continue;
