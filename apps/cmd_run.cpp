@@ -233,8 +233,8 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
               static_cast<unsigned long long>(r.latency_cycles()), r.ns(r.latency_cycles()) / 1e3);
   std::printf("  throughput    %.1f inferences/s (one every %llu cycles)\n", r.throughput_images_per_s(),
               static_cast<unsigned long long>(r.period_cycles()));
-  std::printf("  %-10s %5s %6s %6s %9s %6s %12s %12s  %s\n", "layer", "tiles", "xbars", "copies", "positions",
-              "group", "stage cyc", "first cyc", "waited most on");
+  std::printf("  %-10s %5s %6s %6s %9s %6s %12s %12s  %s\n", "layer", "tiles", "xbars", "copies", "positions", "group",
+              "stage cyc", "first cyc", "waited most on");
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
     std::string waited = "-";
@@ -245,18 +245,20 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
                     100.0 * static_cast<double>(l.waits.front().second) / static_cast<double>(span));
       waited = buf;
     }
-    std::printf("  %-10s %5d %6zu %5d%s %9lld %6lld %12llu %12llu  %s\n", l.name.c_str(), l.tiles, l.crossbars, l.copies,
-                l.budget_bound ? "*" : " ", static_cast<long long>(l.positions),
+    std::printf("  %-10s %5d %6zu %5d%s %9lld %6lld %12llu %12llu  %s\n", l.name.c_str(), l.tiles, l.crossbars,
+                l.copies, l.budget_bound ? "*" : " ", static_cast<long long>(l.positions),
                 static_cast<long long>(l.positions_per_group), static_cast<unsigned long long>(l.stage_cycles),
                 static_cast<unsigned long long>(l.first_cycles), waited.c_str());
   }
-  std::printf("  (stage cyc: busy cycles per image of the layer's busiest crossbar copy; * replication stopped at the tile budget)\n");
+  std::printf(
+      "  (stage cyc: busy cycles per image of the layer's busiest crossbar copy; * replication stopped at the tile "
+      "budget)\n");
   std::printf(
       "  actions       %.0f crossbar reads, %.0f DAC drives, %.0f ADC conversions, %.0f shift-and-adds,\n"
       "                %.0f buffer bytes read, %.0f written, %.0f link transfers (%.0f bytes)\n",
       t["crossbar_reads"].get<double>(), t["dac_drives"].get<double>(), t["adc_conversions"].get<double>(),
-      t["shift_add_operations"].get<double>(), t["buffer_read_bytes"].get<double>(), t["buffer_write_bytes"].get<double>(),
-      t["link_transfers"].get<double>(), t["link_bytes"].get<double>());
+      t["shift_add_operations"].get<double>(), t["buffer_read_bytes"].get<double>(),
+      t["buffer_write_bytes"].get<double>(), t["link_transfers"].get<double>(), t["link_bytes"].get<double>());
   std::printf("%s", models::cost::to_text(cost).c_str());
   std::printf("  wall time     %.2f s (SystemC timing %.2f s); %.2f ms per image\n", r.wall_time_s, r.timing_time_s,
               1e3 * r.wall_time_s / static_cast<double>(n));

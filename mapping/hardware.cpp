@@ -52,8 +52,7 @@ void apply_params(workloads::ObjectReader& r, Config& cfg, const std::vector<Par
     const nlohmann::json* v = r.raw_optional(p.key);
     if (v == nullptr) {
       const bool optional = p.type == ParamType::OptionalNumber || p.type == ParamType::NumberArray;
-      if (optional && std::find(keys.begin(), keys.end(), p.key) != keys.end())
-        p.set(cfg, nullptr);
+      if (optional && std::find(keys.begin(), keys.end(), p.key) != keys.end()) p.set(cfg, nullptr);
       continue;
     }
     check_value(p, *v, r.where(p.key));

@@ -44,16 +44,16 @@ struct Timing {
   double sense_r_ohm = 1000.0;         ///< RC model: bit-line sense (virtual ground) input resistance
   double dac_ns = 0.0;                 ///< driving one input phase (0 = hidden under the read)
   AdcType adc_type = AdcType::Sar;
-  double adc_bit_ns = 0.09765625;          ///< SAR: one bit decision (ISAAC: 8 bits at 1.28 GS/s)
-  double adc_flash_ns = 0.78125;           ///< flash: one conversion, any resolution
+  double adc_bit_ns = 0.09765625;           ///< SAR: one bit decision (ISAAC: 8 bits at 1.28 GS/s)
+  double adc_flash_ns = 0.78125;            ///< flash: one conversion, any resolution
   std::optional<double> adc_conversion_ns;  ///< explicit conversion time; unset: from adc_type and adc_bits
   double shift_add_ns = 0.78125;            ///< one shift-and-add operation of one unit
   double buffer_access_ns = 0.78125;        ///< one buffer read or write of buffer_width_bytes on one port
   int buffer_width_bytes = 32;
-  double link_latency_ns = 10.0;          ///< one router hop
-  double link_bytes_per_ns = 4.0;         ///< bandwidth of one mesh link
-  double host_link_bytes_per_ns = 6.4;    ///< the host link (ISAAC: HyperTransport, 6.4 GB/s)
-  int bus_width_bytes = 48;               ///< the tile bus: bytes per clock cycle (ISAAC: 384 bits)
+  double link_latency_ns = 10.0;        ///< one router hop
+  double link_bytes_per_ns = 4.0;       ///< bandwidth of one mesh link
+  double host_link_bytes_per_ns = 6.4;  ///< the host link (ISAAC: HyperTransport, 6.4 GB/s)
+  int bus_width_bytes = 48;             ///< the tile bus: bytes per clock cycle (ISAAC: 384 bits)
 
   /// The crossbar read time (ns) of a rows x cols array whose columns an adc_bits ADC reads.
   double read_ns(int rows, int cols, int adc_bits) const;
@@ -82,16 +82,16 @@ struct HardwareConfig {
 
   // Organisation (one description for the SystemC chip and the cost inventory; ISAAC's numbers as defaults):
   // chip > tiles (buffer, bus, a share of a router) > IMAs (registers, shift-and-add units, ADCs) > crossbars.
-  int crossbars_per_ima = 8;   ///< crossbars sharing one input and one output register (ISAAC's IMA)
-  int adcs_per_ima = 0;        ///< 0: each crossbar owns its ADCs; > 0: a bank of this many ADCs per IMA, shared
-  int shift_adds_per_ima = 4;  ///< shift-and-add units per IMA, shared by its crossbars
-  int input_register_bytes = 2048;      ///< per IMA (ISAAC: 2 KB), double-buffered: sets the positions per request
-  int output_register_bytes = 256;      ///< per IMA (ISAAC: 256 B)
-  std::int64_t buffer_bytes = 65536;    ///< tile buffer capacity (ISAAC: 64 KB eDRAM); 0 = unbounded
-  int buffer_read_ports = 1;            ///< tile buffer read ports
-  int buffer_write_ports = 1;           ///< tile buffer write ports
-  int tiles_per_router = 4;             ///< tiles sharing one router (ISAAC: concentrated mesh, 4)
-  int positions_per_request = 0;        ///< output positions per unit of work; 0 = one output row
+  int crossbars_per_ima = 8;          ///< crossbars sharing one input and one output register (ISAAC's IMA)
+  int adcs_per_ima = 0;               ///< 0: each crossbar owns its ADCs; > 0: a bank of this many ADCs per IMA, shared
+  int shift_adds_per_ima = 4;         ///< shift-and-add units per IMA, shared by its crossbars
+  int input_register_bytes = 2048;    ///< per IMA (ISAAC: 2 KB), double-buffered: sets the positions per request
+  int output_register_bytes = 256;    ///< per IMA (ISAAC: 256 B)
+  std::int64_t buffer_bytes = 65536;  ///< tile buffer capacity (ISAAC: 64 KB eDRAM); 0 = unbounded
+  int buffer_read_ports = 1;          ///< tile buffer read ports
+  int buffer_write_ports = 1;         ///< tile buffer write ports
+  int tiles_per_router = 4;           ///< tiles sharing one router (ISAAC: concentrated mesh, 4)
+  int positions_per_request = 0;      ///< output positions per unit of work; 0 = one output row
   Replication replication = Replication::None;  ///< Auto: balance the pipeline within max_tiles
   std::map<std::string, int> replicas;          ///< per layer: copies of its crossbars (at least these with Auto)
   bool pack_layers = false;                     ///< layers start on a fresh IMA instead of a fresh tile

@@ -37,12 +37,12 @@ struct MappedLayer {
   std::int64_t positions = 1;          ///< output positions per image (out_h x out_w; 1 for linear)
   int first_tile = 0;                  ///< home tile of the first copy (layout.layers[l])
   int tiles = 0;                       ///< tiles its copies use
-  std::vector<std::int32_t> bias;  ///< at the accumulator scale
-  std::vector<int> shift;          ///< per output channel: e_out - e_in - e_w (0 when raw)
-  bool raw = false;                ///< emits accumulators (output layer)
-  models::IntRange range;          ///< output clip range
-  models::IntRange input_range;    ///< codes the layer reads (drive the DACs bit-serially)
-  int input_bits = 8;              ///< bits of input_range (two's complement when signed)
+  std::vector<std::int32_t> bias;      ///< at the accumulator scale
+  std::vector<int> shift;              ///< per output channel: e_out - e_in - e_w (0 when raw)
+  bool raw = false;                    ///< emits accumulators (output layer)
+  models::IntRange range;              ///< output clip range
+  models::IntRange input_range;        ///< codes the layer reads (drive the DACs bit-serially)
+  int input_bits = 8;                  ///< bits of input_range (two's complement when signed)
   bool input_signed() const { return input_range.lo < 0; }
 };
 
