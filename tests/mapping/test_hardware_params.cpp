@@ -211,7 +211,7 @@ TEST(HardwareParams, SetValuesAreTypedByTheDeclaration) {
       {{"adcs_per_ima=4097"}, "--set: adcs_per_ima: expected an integer in [0, 4096]"},
       {{"input_register_bytes=0"}, "--set: input_register_bytes: expected an integer in [1, "},
       {{"columns_per_adc=256"}, "columns_per_adc (256) exceeds cols (128)"},
-      {{"replication=auto"}, "replication \"auto\" needs a tile budget: set max_tiles"},
+      {{"max_tiles=0", "replication=auto"}, "replication \"auto\" needs a tile budget: set max_tiles"},
   };
   for (const auto& [sets, expected] : bad) {
     const std::string msg = error_of(sets);

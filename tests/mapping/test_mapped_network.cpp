@@ -67,7 +67,13 @@ TEST(Hardware, PresetsOverridesAndErrors) {
   EXPECT_NE(msg("isaac_like", {"sign_scheme=ternary"}).find("unknown sign scheme"), std::string::npos);
   EXPECT_NE(msg("tpu_like", {}).find("unknown hardware preset 'tpu_like'"), std::string::npos);
   // Timing, device and programming keys.
-  EXPECT_DOUBLE_EQ(isaac.timing.read_ns(isaac.rows, isaac.cols, isaac.adc_bits), 100.0);
+  // The read time from the RC model, worked by hand: per cell 0.0128 + 0.1 fF and 0.69 ohm; a
+  // 128-cell line has C = 14.438 fF, R = 88.32 ohm, tau = 1000 C + R C / 2 = 15.076 ps; word and
+  // bit line alike; settling to half an LSB of 8 bits takes 9 ln 2 = 6.238 tau each: 0.188 ns
+  // after ISAAC's 100 ns sensing window. The 8-bit SAR converts in 8 x 0.0977 = 0.78125 ns.
+  EXPECT_NEAR(isaac.timing.read_ns(isaac.rows, isaac.cols, isaac.adc_bits), 100.188, 0.001);
+  EXPECT_DOUBLE_EQ(isaac.timing.conversion_ns(isaac.adc_bits), 0.78125);
+  EXPECT_EQ(isaac.max_tiles, 168);
   EXPECT_EQ(isaac.device.name, "rram_like");
   EXPECT_NEAR(isaac.device.on_off_ratio(), 17.0, 0.01);
   const auto pcm =
