@@ -4,6 +4,7 @@
 
 #include <zlib.h>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -293,6 +294,81 @@ TEST_F(Cli, RunCycleLevelRejectsBadOptions) {
   expect_bad(
       "run " + json_ + " --cycle-level --images 2 --calibration-images 64 --vcd " + dir_.file("no/such/dir/t.vcd"),
       {"no/such/dir/t.vcd: cannot create file"});
+}
+
+/// docs/models.md, "Timing from the design parameters", worked in the test: the RC settling of a
+/// rows x cols array to half an LSB of b bits (per cell 0.0128 + 0.1 fF and 0.69 ohm, 1 kohm
+/// driver and sense resistance) and the cycles of t ns at f GHz.
+double settle_ns(int rows, int cols, int bits) {
+  const auto tau_ps = [](int n) {
+    const double c_fF = n * 0.1128, r_ohm = n * 0.69;
+    return (1000.0 * c_fF + 0.5 * r_ohm * c_fF) * 1e-3;
+  };
+  return (bits + 1) * std::log(2.0) * (tau_ps(rows) + tau_ps(cols)) * 1e-3;
+}
+double cycles_of(double ns, double ghz) { return std::ceil(ns * ghz - 1e-9); }
+
+TEST_F(Cli, CrossbarSizeAndAdcBitsSweepsMoveLatencyAsTheTimingEquationsPredict) {
+  // flatten -> linear 784 -> 64 -> relu -> linear 64 -> 10, 8-bit weights on 2-bit cells,
+  // two-column: 8 columns per output channel. The chip is the ISAAC-like one with a 10 ns
+  // sensing window (the ADC, not the read, bounds a phase), every crossbar on one IMA with
+  // enough shift-and-add units that nothing contends, and a bus and buffer wide enough that
+  // moving inputs takes one cycle at any size. For one image, what is left on the path that
+  // depends on the design is, per layer, its slowest crossbar: the read/convert pipeline over the
+  // 8 one-bit input phases, R + 7 max(R, C) + C, then 8 shift-and-adds of SA cycles each, with
+  // R = cycles(10 ns + settling), C = cycles(readouts x b x 0.0977 ns), SA = cycles(readouts x
+  // 0.390625 ns), readouts = the columns of the widest channel group a crossbar holds.
+  std::mt19937_64 rng(5);
+  workloads::Network net;
+  net.name = "wide";
+  net.input_shape = {1, 28, 28};
+  net.weights_file = "wide.safetensors";
+  testing_support::add_simple(net, "flatten", workloads::LayerKind::Flatten, "input");
+  testing_support::add_linear(net, "fc1", "flatten", 784, 64, rng);
+  testing_support::add_simple(net, "relu", workloads::LayerKind::Relu, "fc1");
+  testing_support::add_linear(net, "fc2", "relu", 64, 10, rng);
+  workloads::validate_and_infer(net, "wide");
+  const std::string wide = dir_.file("wide.json");
+  workloads::save_network(net, wide);
+
+  const std::string base =
+      " --cycle-level --images 1 --calibration-images 64 --set xbar_sense_ns=10 --set crossbars_per_ima=4096"
+      " --set crossbars_per_tile=4096 --set shift_adds_per_ima=4096 --set max_tiles=0 --set bus_width_bytes=65536"
+      " --set buffer_width_bytes=65536 --set device=ideal";
+  const double f = 1.28;
+  const auto layer_path = [&](int size, int bits, int channels) {
+    const int readouts = 8 * std::min(channels, size / 8);
+    const double R = cycles_of(10.0 + settle_ns(size, size, bits), f);
+    const double C = cycles_of(readouts * bits * 0.09765625, f);
+    const double SA = cycles_of(readouts * 0.390625, f);
+    return R + 7 * std::max(R, C) + C + 8 * SA;
+  };
+  const auto predicted = [&](int size, int bits) { return layer_path(size, bits, 64) + layer_path(size, bits, 10); };
+  const auto latency = [&](int size, int bits) {
+    const std::string rep = dir_.file("sweep_" + std::to_string(size) + "_" + std::to_string(bits) + ".json");
+    const CliRun r = run_cli("run " + wide + base + " --set rows=" + std::to_string(size) +
+                             " --set cols=" + std::to_string(size) + " --set adc_bits=" + std::to_string(bits) +
+                             " -o " + rep);
+    EXPECT_EQ(r.status, 0) << r.output;
+    return nlohmann::json::parse(slurp(rep))["cycle_level"]["latency_cycles"].get<double>();
+  };
+  // Differences from the 128 x 128, 8-bit point cancel the design-independent rest (host link,
+  // one-cycle moves, activation).
+  const double l0 = latency(128, 8), p0 = predicted(128, 8);
+  double previous = -1e9;
+  for (int size : {32, 64, 256, 512}) {
+    const double moved = latency(size, 8) - l0;
+    EXPECT_EQ(moved, predicted(size, 8) - p0) << "crossbar size " << size;
+    EXPECT_GT(moved, previous) << "wider crossbars share one ADC among more columns";
+    previous = moved;
+  }
+  previous = -1e9;
+  for (int bits : {4, 5, 6, 7, 9, 10}) {
+    const double moved = latency(128, bits) - l0;
+    EXPECT_EQ(moved, predicted(128, bits) - p0) << "adc_bits " << bits;
+    EXPECT_GT(moved, previous) << "a SAR ADC takes one decision per bit";
+    previous = moved;
+  }
 }
 
 TEST_F(Cli, RunReportsEnergyAreaAndTimingFromTheCostModel) {
