@@ -219,10 +219,9 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
   const std::string adc_share = hw.adcs_per_ima > 0 ? "s, a bank of " + std::to_string(hw.adcs_per_ima) + " per IMA"
                                 : hw.columns_per_adc == 0 ? " per crossbar"
                                                           : " per " + std::to_string(hw.columns_per_adc) + " columns";
-  std::printf(
-      "xbarsim run --cycle-level: %s on %s (%dx%d, %d-bit cells, %d-bit DAC, %d-bit ADC%s, device %s), %s\n",
-      net.name.c_str(), hw.name.c_str(), hw.rows, hw.cols, hw.cell_bits, hw.dac_bits, hw.adc_bits, adc_share.c_str(),
-      hw.device.name.c_str(), a.schedule.c_str());
+  std::printf("xbarsim run --cycle-level: %s on %s (%dx%d, %d-bit cells, %d-bit DAC, %d-bit ADC%s, device %s), %s\n",
+              net.name.c_str(), hw.name.c_str(), hw.rows, hw.cols, hw.cell_bits, hw.dac_bits, hw.adc_bits,
+              adc_share.c_str(), hw.device.name.c_str(), a.schedule.c_str());
   std::printf("  mapping       %zu crossbars on %d tiles\n", m.crossbars.size(), m.tiles);
   std::printf("  outputs       %lld of %lld images identical to the functional engine (every output code)\n",
               static_cast<long long>(same_images), static_cast<long long>(n));

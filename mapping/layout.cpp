@@ -155,6 +155,9 @@ ChipLayout place(const MappedNetwork& m, const HardwareConfig& hw) {
     }
     ll.tiles.assign(t.begin(), t.end());
   }
+  out.tiles = std::max(1, out.tiles);
+  out.tiles_per_router = hw.tiles_per_router;
+  out.routers = (out.tiles + hw.tiles_per_router - 1) / hw.tiles_per_router;
   if (hw.max_tiles > 0 && out.tiles > hw.max_tiles) {
     throw Error("hardware '" + hw.name + "': max_tiles is " + std::to_string(hw.max_tiles) + " but the mapping needs " +
                 std::to_string(out.tiles) + " tiles of " + std::to_string(hw.crossbars_per_tile) +

@@ -36,11 +36,14 @@ struct LayerLayout {
 };
 
 struct ChipLayout {
-  int tiles = 0;
+  int tiles = 0;  ///< at least 1: layers without crossbars still run their biases on a tile
   int imas = 0;
+  int tiles_per_router = 1;
+  int routers = 0;  ///< ceil(tiles / tiles_per_router): the concentrated mesh (tile t on router t / tiles_per_router)
   std::vector<int> ima_tile;  ///< per IMA: its tile
   std::vector<LayerLayout> layers;
   std::size_t placed_crossbars() const;
+  int router_of(int tile) const { return tile / tiles_per_router; }
 };
 
 /// Positions-per-image cost of one layer in the analytic balance used by Auto replication:

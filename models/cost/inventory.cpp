@@ -43,15 +43,14 @@ void add_ima(const mapping::HardwareConfig& hw, double n, Counts& c) {
 }
 
 /// Per tile: ISAAC's tile periphery (one eDRAM buffer, bus, tile S+A, max-pool unit and output
-/// register, two activation units) and its share of a router.
-void add_tile(const mapping::HardwareConfig& hw, double n, Counts& c) {
+/// register, two activation units).
+void add_tile(double n, Counts& c) {
   c["edram_buffer"] += n;
   c["bus"] += n;
   c["activation"] += 2 * n;
   c["tile_shift_add"] += n;
   c["max_pool"] += n;
   c["tile_output_register"] += n;
-  c["router"] += n / hw.tiles_per_router;
 }
 
 }  // namespace
@@ -104,7 +103,7 @@ Inventory mapped_inventory(const mapping::MappedNetwork& mapped) {
   Inventory inv;
   inv.tiles = layout.tiles;
   inv.crossbars = layout.placed_crossbars();
-  std::map<int, std::size_t> ima_owner, tile_owner;
+  std::map<int, std::size_t> ima_owner, tile_owner, router_owner;
   for (std::size_t l = 0; l < layout.layers.size(); ++l) {
     for (const auto& copy : layout.layers[l].copies) {
       for (const auto& x : copy.xbars) {
@@ -113,17 +112,23 @@ Inventory mapped_inventory(const mapping::MappedNetwork& mapped) {
       }
     }
   }
+  // A tile without crossbars (a network of bias-only layers) belongs to the first layer; a
+  // router to the layer of its first tile.
+  for (int t = 0; t < layout.tiles; ++t) tile_owner.emplace(t, 0);
+  for (int t = 0; t < layout.tiles; ++t) router_owner.emplace(layout.router_of(t), tile_owner.at(t));
   for (std::size_t l = 0; l < mapped.layers.size(); ++l) {
     inv.groups.push_back(mapped.layers[l].name);
     Counts c;
     std::size_t placed = 0;
     for (const auto& copy : layout.layers[l].copies) placed += copy.xbars.size();
     add_crossbar(hw, static_cast<double>(placed), c);
-    double imas = 0, tiles = 0;
+    double imas = 0, tiles = 0, routers = 0;
     for (const auto& [ima, owner] : ima_owner) imas += owner == l ? 1 : 0;
     for (const auto& [tile, owner] : tile_owner) tiles += owner == l ? 1 : 0;
+    for (const auto& [router, owner] : router_owner) routers += owner == l ? 1 : 0;
     add_ima(hw, imas, c);
-    add_tile(hw, tiles, c);
+    add_tile(tiles, c);
+    c["router"] += routers;
     inv.imas += imas;
     inv.adcs += c["adc"];
     inv.counts.push_back(std::move(c));
@@ -141,7 +146,8 @@ Inventory chip_inventory(const mapping::HardwareConfig& hw, int tiles) {
   Counts c;
   add_crossbar(hw, static_cast<double>(inv.crossbars), c);
   add_ima(hw, imas_per_tile * tiles, c);
-  add_tile(hw, tiles, c);
+  add_tile(tiles, c);
+  c["router"] += (tiles + hw.tiles_per_router - 1) / hw.tiles_per_router;
   inv.imas = imas_per_tile * tiles;
   inv.adcs = c["adc"];
   inv.counts.push_back(std::move(c));

@@ -27,7 +27,7 @@ using Counts = std::map<std::string, double>;
 
 struct Inventory {
   std::vector<std::string> groups;  ///< layer names (or "chip" for chip_inventory)
-  std::vector<Counts> counts;       ///< per group: instances (fractional for shared routers)
+  std::vector<Counts> counts;       ///< per group: instances
   int tiles = 0;
   double imas = 0;
   std::size_t crossbars = 0;
@@ -42,7 +42,8 @@ int adcs_per_crossbar(const mapping::HardwareConfig& hw);
 /// The allocated chip of a mapping: per layer, its crossbars (and their DACs per row,
 /// sample-and-holds per column, ADCs, aligning units when hw.data_aligning), the IMAs its
 /// crossbars fill on each tile (registers, shift-and-add units, FP scaling units when
-/// hw.output_scaling is fp32), its tiles (buffer, bus, digital units, a share of a router).
+/// hw.output_scaling is fp32), its tiles (buffer, bus, digital units) and the routers of its tiles (each router counted
+/// with the layer of its first tile).
 Inventory mapped_inventory(const mapping::MappedNetwork& mapped);
 /// A fully populated chip of `tiles` tiles of hw.crossbars_per_tile crossbars each (one group, "chip").
 Inventory chip_inventory(const mapping::HardwareConfig& hw, int tiles);

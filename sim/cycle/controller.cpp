@@ -474,6 +474,34 @@ Chip::Chip(const sc_core::sc_module_name& name, Config config, const Link& link)
   }
 }
 
+std::map<std::string, double> Chip::instances() const {
+  std::map<std::string, double> n;
+  std::vector<const sc_core::sc_object*> stack(get_child_objects().begin(), get_child_objects().end());
+  while (!stack.empty()) {
+    const auto* o = stack.back();
+    stack.pop_back();
+    if (const auto* x = dynamic_cast<const Crossbar*>(o)) {
+      n["crossbar"] += 1;
+      n["dac"] += x->config().rows;
+      n["sample_hold"] += x->config().cols;
+      n["adc"] += x->config().adcs;
+    } else if (const auto* ima = dynamic_cast<const Ima*>(o)) {
+      n["input_register"] += 1;
+      n["output_register"] += 1;
+      n["shift_add"] += ima->config().shift_adds;
+      n["adc"] += ima->config().adc_bank;
+    } else if (dynamic_cast<const Buffer*>(o) != nullptr) {
+      n["edram_buffer"] += 1;
+    } else if (dynamic_cast<const Tile*>(o) != nullptr) {
+      n["bus"] += 1;
+    } else if (const auto* noc = dynamic_cast<const Interconnect*>(o)) {
+      n["router"] += noc->routers();
+    }
+    for (const auto* child : o->get_child_objects()) stack.push_back(child);
+  }
+  return n;
+}
+
 namespace {
 
 StatsNode node_of(const sc_core::sc_object& obj, Cycle total) {

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -166,6 +167,11 @@ class Chip final : public Component {
   std::vector<TraceSignal> trace_signals() const;
   std::string kind_name() const override { return "Chip"; }
   void collect(StatsNode& node, Cycle total) const override;
+  /// The instantiated hardware, walking the module hierarchy: per component class of the cost
+  /// inventory (models/cost/inventory.hpp) that the chip times, how many instances it holds
+  /// (crossbar, dac, sample_hold, adc, shift_add, input_register, output_register,
+  /// edram_buffer, bus, router).
+  std::map<std::string, double> instances() const;
   /// Cycles requests of `requester` waited on every resource, by resource name, largest first.
   std::vector<std::pair<std::string, Cycle>> waits_of(int requester) const;
 

@@ -163,9 +163,11 @@ void Tile::collect(StatsNode& node, Cycle /*total*/) const {
 
 Interconnect::Interconnect(const sc_core::sc_module_name& name, const Config& config, EventQueue& events)
     : Component(name), config_(config), events_(events) {
-  routers_ = std::max(1, (config.tiles + config.tiles_per_router - 1) / config.tiles_per_router);
+  routers_ = std::max(1, config.routers);
+  if (routers_ * config.tiles_per_router < config.tiles)
+    throw Error("cycle-level simulator: " + std::to_string(routers_) + " routers cannot serve " +
+                std::to_string(config.tiles) + " tiles");
   while (width_ * width_ < routers_) ++width_;
-  routers_ = width_ * width_;  // a full mesh: XY routes never leave it
   for (int t = 0; t < config.tiles; ++t) {
     ports_.push_back(std::make_unique<Resource>(("port_tile" + std::to_string(t)).c_str(),
                                                 Resource::Config{1, "Port", "bytes"}, events));
@@ -215,7 +217,9 @@ void Interconnect::transfer(int requester, int src, int dst, std::int64_t bytes,
   const int target = router_of(dst);
   while (r != target) {
     const int x = r % width_, y = r / width_, tx = target % width_, ty = target / width_;
-    const int next = x != tx ? r + (tx > x ? 1 : -1) : r + (ty > y ? width_ : -width_);
+    // X first; from the partial top row towards a column it lacks, Y first (the rows below are full).
+    const bool x_step = x != tx && (tx < x || r + 1 < routers_);
+    const int next = x_step ? r + (tx > x ? 1 : -1) : r + (ty > y ? width_ : -width_);
     path.push_back(&link(r, next));
     r = next;
   }

@@ -176,9 +176,10 @@ class Tile final : public Component {
   std::vector<std::unique_ptr<Ima>> imas_;
 };
 
-/// A concentrated mesh: tiles_per_router tiles share a router; routers sit on a w x w mesh
-/// (router r at (r mod w, r div w)), XY routing; the host attaches to router 0 through the host
-/// link. A transfer serialises on its tile's port (bytes / link bandwidth), then on every link
+/// A concentrated mesh: tiles_per_router tiles share a router; the R routers sit on a mesh w
+/// wide, w = ceil(sqrt(R)) (router r at (r mod w, r div w); the top row may be partial), XY
+/// routing, Y first where the X leg would leave a partial top row; the host attaches to router
+/// 0 through the host link. A transfer serialises on its tile's port (bytes / link bandwidth), then on every link
 /// of its route, each requested one hop latency after the previous one started (cut-through),
 /// and arrives when the last link has delivered its last byte.
 class Interconnect final : public Component {
@@ -187,6 +188,7 @@ class Interconnect final : public Component {
   struct Config {
     int tiles = 1;
     int tiles_per_router = 4;
+    int routers = 1;  ///< the layout's: ceil(tiles / tiles_per_router)
     Cycle hop_cycles = 0;
     double link_bytes_per_cycle = 4.0;
     double host_bytes_per_cycle = 6.4;
@@ -195,6 +197,7 @@ class Interconnect final : public Component {
   /// Sends `bytes` from `src` to `dst` (tiles or kHost); `arrived` runs on delivery.
   void transfer(int requester, int src, int dst, std::int64_t bytes, Callback arrived);
   int router_of(int tile) const { return tile == kHost ? 0 : tile / config_.tiles_per_router; }
+  int routers() const { return routers_; }
   /// Router-to-router hops from `src` to `dst`.
   int hops(int src, int dst) const;
   std::int64_t bytes_from(int src) const;

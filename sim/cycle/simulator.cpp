@@ -347,6 +347,7 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
   }
   cc.noc.tiles = tiles;
   cc.noc.tiles_per_router = hw.tiles_per_router;
+  cc.noc.routers = layout.routers;
   cc.noc.hop_cycles = I.clock.cycles(t.link_latency_ns);
   cc.noc.link_bytes_per_cycle = t.link_bytes_per_ns / hw.clock_ghz;
   cc.noc.host_bytes_per_cycle = t.host_link_bytes_per_ns / hw.clock_ghz;
@@ -467,6 +468,7 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
   r.image_end = ctl.image_end();
   r.layers = I.layer_info;
   r.stats = I.chip->statistics(r.total_cycles);
+  r.instances = I.chip->instances();
   for (std::size_t l = 0; l < r.layers.size(); ++l) {
     const auto& times = ctl.layer_times()[l];
     auto& info = r.layers[l];

@@ -8,6 +8,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,8 +52,9 @@ struct CycleResult {
   std::vector<Cycle> image_start, image_end;
   std::vector<LayerTiming> layers;
   StatsNode stats;
-  double wall_time_s = 0.0;    ///< whole run (data and timing)
-  double timing_time_s = 0.0;  ///< the SystemC simulation alone
+  std::map<std::string, double> instances;  ///< the chip's modules per cost component class (Chip::instances)
+  double wall_time_s = 0.0;                 ///< whole run (data and timing)
+  double timing_time_s = 0.0;               ///< the SystemC simulation alone
 
   Cycle latency_cycles() const;  ///< first image: end - start
   /// Cycles between consecutive image completions in steady state (the last two; latency if one image).

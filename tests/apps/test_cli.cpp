@@ -346,9 +346,9 @@ TEST_F(Cli, CrossbarSizeAndAdcBitsSweepsMoveLatencyAsTheTimingEquationsPredict) 
   const auto predicted = [&](int size, int bits) { return layer_path(size, bits, 64) + layer_path(size, bits, 10); };
   const auto latency = [&](int size, int bits) {
     const std::string rep = dir_.file("sweep_" + std::to_string(size) + "_" + std::to_string(bits) + ".json");
-    const CliRun r = run_cli("run " + wide + base + " --set rows=" + std::to_string(size) +
-                             " --set cols=" + std::to_string(size) + " --set adc_bits=" + std::to_string(bits) +
-                             " -o " + rep);
+    const CliRun r =
+        run_cli("run " + wide + base + " --set rows=" + std::to_string(size) + " --set cols=" + std::to_string(size) +
+                " --set adc_bits=" + std::to_string(bits) + " -o " + rep);
     EXPECT_EQ(r.status, 0) << r.output;
     return nlohmann::json::parse(slurp(rep))["cycle_level"]["latency_cycles"].get<double>();
   };

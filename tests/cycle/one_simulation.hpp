@@ -31,10 +31,19 @@ class OneSimulation : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     f_ = std::make_unique<Simulation>();
-    Suite::simulate(*f_);
+    try {
+      Suite::simulate(*f_);
+    } catch (const std::exception& e) {
+      error_ = e.what();
+    }
   }
   static void TearDownTestSuite() { f_.reset(); }
+  /// A simulation that threw fails every test of the suite (gtest would only skip them).
+  void SetUp() override {
+    if (!error_.empty()) FAIL() << "the suite's simulation failed: " << error_;
+  }
   static inline std::unique_ptr<Simulation> f_;
+  static inline std::string error_;
 };
 
 /// The cycle-level outputs equal the functional engine's, code for code.

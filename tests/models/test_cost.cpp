@@ -48,31 +48,34 @@ double power_of(const CostReport& r, const std::vector<std::string>& names) {
 }
 
 TEST(IsaacCheck, OneTileIsThePublished330MilliwattsAnd0_372SquareMillimetres) {
+  // ISAAC's tile figures are the 168-tile chip's per tile: 42 routers, one per 4 tiles.
   const auto table = load_cost_table("isaac_32nm");
   const auto hw = isaac_tile();
-  const auto inv = chip_inventory(hw, 1);
+  constexpr double kTiles = 168;
+  const auto inv = chip_inventory(hw, static_cast<int>(kTiles));
   const auto c = inv.total();
-  EXPECT_EQ(c.at("crossbar"), 96);
-  EXPECT_EQ(c.at("adc"), 96);  // 8 per IMA
-  EXPECT_EQ(c.at("dac"), 96 * 128);
-  EXPECT_EQ(c.at("shift_add"), 48);
-  EXPECT_EQ(c.at("input_register"), 12);
-  EXPECT_EQ(c.at("router"), 0.25);
-  EXPECT_EQ(inv.imas, 12);
+  EXPECT_EQ(c.at("crossbar"), 96 * kTiles);
+  EXPECT_EQ(c.at("adc"), 96 * kTiles);  // 8 per IMA
+  EXPECT_EQ(c.at("dac"), 96 * 128 * kTiles);
+  EXPECT_EQ(c.at("shift_add"), 48 * kTiles);
+  EXPECT_EQ(c.at("input_register"), 12 * kTiles);
+  EXPECT_EQ(c.at("router"), 42);
+  EXPECT_EQ(inv.imas, 12 * kTiles);
   const auto r = estimate_peak(inv, table, hw);
   // ISAAC Table 6: tile 330 mW, 0.372 mm2; the 12 IMAs 289 mW, 0.157 mm2 (rounded in the paper).
-  EXPECT_NEAR(r.peak_power_mw(), 330.0, 0.5);
-  EXPECT_NEAR(r.area_um2() / 1e6, 0.372, 0.0005);
+  EXPECT_NEAR(r.peak_power_mw() / kTiles, 330.0, 0.5);
+  EXPECT_NEAR(r.area_um2() / 1e6 / kTiles, 0.372, 0.0005);
   const double ima =
       power_of(r, {"crossbar", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register"});
-  EXPECT_NEAR(ima, 289.0, 0.05);
+  EXPECT_NEAR(ima / kTiles, 289.0, 0.05);
   // Per IMA: ADCs 16 mW, DACs 4 mW, S+H 10 uW, crossbars 2.4 mW, S+A 0.2 mW (energy per action
   // x the hardware's rates gives back the powers the table was derived from).
-  EXPECT_NEAR(power_of(r, {"adc"}) / 12, 16.0, 1e-9);
-  EXPECT_NEAR(power_of(r, {"dac"}) / 12, 4.0, 1e-9);
-  EXPECT_NEAR(power_of(r, {"sample_hold"}) / 12, 0.010, 1e-12);
-  EXPECT_NEAR(power_of(r, {"crossbar"}) / 12, 2.4, 1e-9);
-  EXPECT_NEAR(power_of(r, {"shift_add"}) / 12, 0.2, 1e-9);
+  const double imas = 12 * kTiles;
+  EXPECT_NEAR(power_of(r, {"adc"}) / imas, 16.0, 1e-9);
+  EXPECT_NEAR(power_of(r, {"dac"}) / imas, 4.0, 1e-9);
+  EXPECT_NEAR(power_of(r, {"sample_hold"}) / imas, 0.010, 1e-12);
+  EXPECT_NEAR(power_of(r, {"crossbar"}) / imas, 2.4, 1e-9);
+  EXPECT_NEAR(power_of(r, {"shift_add"}) / imas, 0.2, 1e-9);
 }
 
 TEST(IsaacCheck, OneHundredSixtyEightTilesAre55_4WattsAnd62_5SquareMillimetres) {
@@ -84,9 +87,10 @@ TEST(IsaacCheck, OneHundredSixtyEightTilesAre55_4WattsAnd62_5SquareMillimetres) 
 
 TEST(IsaacCheck, TheIsaacLikePresetIsThatChip) {
   const auto hw = mapping::load_hardware("isaac_like");
-  const auto r = estimate_peak(chip_inventory(hw, 1), load_cost_table(hw.cost_table), hw);
-  EXPECT_NEAR(r.peak_power_mw(), 330.0, 0.5);
-  EXPECT_NEAR(r.area_um2() / 1e6, 0.372, 0.0005);
+  const auto r = estimate_peak(chip_inventory(hw, hw.max_tiles), load_cost_table(hw.cost_table), hw);
+  EXPECT_EQ(hw.max_tiles, 168);
+  EXPECT_NEAR(r.peak_power_mw() / hw.max_tiles, 330.0, 0.5);
+  EXPECT_NEAR(r.area_um2() / 1e6 / hw.max_tiles, 0.372, 0.0005);
 }
 
 TEST(CostTable, EveryShippedTableLoadsWithASourcePerEntry) {
