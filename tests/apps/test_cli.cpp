@@ -371,6 +371,44 @@ TEST_F(Cli, CrossbarSizeAndAdcBitsSweepsMoveLatencyAsTheTimingEquationsPredict) 
   }
 }
 
+TEST_F(Cli, ALayerWhoseWeightsAreAllZeroRunsInEveryEngine) {
+  // flatten -> linear 784 -> 16 -> relu -> linear 16 -> 10 with fc2's weights all zero: fc2
+  // maps to no crossbar and outputs its biases; every command handles it as bias-only work.
+  std::mt19937_64 rng(6);
+  workloads::Network net;
+  net.name = "zero";
+  net.input_shape = {1, 28, 28};
+  net.weights_file = "zero.safetensors";
+  testing_support::add_simple(net, "flatten", workloads::LayerKind::Flatten, "input");
+  testing_support::add_linear(net, "fc1", "flatten", 784, 16, rng);
+  testing_support::add_simple(net, "relu", workloads::LayerKind::Relu, "fc1");
+  testing_support::add_linear(net, "fc2", "relu", 16, 10, rng);
+  auto& w = net.tensors.at("fc2.weight");
+  std::fill(w.data<float>(), w.data<float>() + w.numel(), 0.0F);
+  workloads::validate_and_infer(net, "zero");
+  const std::string zero = dir_.file("zero.json");
+  workloads::save_network(net, zero);
+
+  const CliRun e = run_cli("eval " + zero + " --limit 50 -o " + report_);
+  ASSERT_EQ(e.status, 0) << e.output;
+  const CliRun r = run_cli("run " + zero + " --trials 1 --limit 50 --calibration-images 64 --error-images 8 -o " +
+                           report_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  EXPECT_GT(rep["timing"]["latency_ns"].get<double>(), 0.0);
+  const CliRun c = run_cli("run " + zero + " --cycle-level --images 3 --calibration-images 64 --schedule pipelined -o " +
+                           report_);
+  ASSERT_EQ(c.status, 0) << c.output;
+  const auto crep = nlohmann::json::parse(slurp(report_));
+  EXPECT_TRUE(crep["check"]["all_identical"].get<bool>()) << c.output;
+  const auto& layers = crep["cycle_level"]["layers"];
+  ASSERT_EQ(layers.size(), 2U);
+  EXPECT_EQ(layers[1]["crossbars"], 0);
+  const CliRun k = run_cli("compare " + json_ + " " + zero + " --images 50 --trials 1 --calibration-images 64 -o " +
+                           report_);
+  ASSERT_EQ(k.status, 0) << k.output;
+}
+
 TEST_F(Cli, RunReportsEnergyAreaAndTimingFromTheCostModel) {
   const CliRun r =
       run_cli("run " + json_ + " --trials 1 --limit 100 --calibration-images 64 --error-images 8 -o " + report_);
