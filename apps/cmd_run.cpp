@@ -140,6 +140,7 @@ nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
                       {"compute_cycles", l.compute_cycles},
                       {"input_wait_cycles", l.input_wait_cycles},
                       {"register_wait_cycles", l.register_wait_cycles},
+                      {"request_cycles", l.request_cycles},
                       {"waits", waits}});
   }
   const auto& s = r.stats;
@@ -152,6 +153,11 @@ nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
           {"latency_ns", r.ns(r.latency_cycles())},
           {"period_cycles", r.period_cycles()},
           {"throughput_inferences_per_s", r.throughput_images_per_s()},
+          {"busiest_resource",
+           {{"name", r.busiest_resource},
+            {"busy_cycles_per_server", r.busiest_busy_cycles},
+            {"busy_cycles_per_image",
+             r.busiest_busy_cycles / static_cast<sim::cycle::Cycle>(std::max<std::int64_t>(1, r.images))}}},
           {"image_start_cycles", r.image_start},
           {"image_end_cycles", r.image_end},
           {"layers", layers},
@@ -234,16 +240,19 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
               static_cast<unsigned long long>(r.latency_cycles()), r.ns(r.latency_cycles()) / 1e3);
   std::printf("  throughput    %.1f inferences/s (one every %llu cycles)\n", r.throughput_images_per_s(),
               static_cast<unsigned long long>(r.period_cycles()));
+  std::printf("  busiest       %s: busy %llu cycles per image per server (a lower bound on the period)\n",
+              r.busiest_resource.c_str(),
+              static_cast<unsigned long long>(r.busiest_busy_cycles /
+                                              static_cast<sim::cycle::Cycle>(std::max<std::int64_t>(1, r.images))));
   std::printf("  %-10s %5s %6s %6s %9s %6s %12s %12s  %s\n", "layer", "tiles", "xbars", "copies", "positions", "group",
               "stage cyc", "first cyc", "waited most on");
   for (std::size_t i = 0; i < r.layers.size(); ++i) {
     const auto& l = r.layers[i];
     std::string waited = "-";
-    const sim::cycle::Cycle span = r.total_cycles == 0 ? 1 : r.total_cycles;
-    if (!l.waits.empty()) {
+    if (!l.waits.empty() && l.request_cycles > 0) {
       char buf[160];
-      std::snprintf(buf, sizeof buf, "%s (%.0f%% of the run)", l.waits.front().first.c_str(),
-                    100.0 * static_cast<double>(l.waits.front().second) / static_cast<double>(span));
+      std::snprintf(buf, sizeof buf, "%s (%.0f%% of its request time)", l.waits.front().first.c_str(),
+                    100.0 * static_cast<double>(l.waits.front().second) / static_cast<double>(l.request_cycles));
       waited = buf;
     }
     std::printf("  %-10s %5d %6zu %5d%s %9lld %6lld %12llu %12llu  %s\n", l.name.c_str(), l.tiles, l.crossbars,

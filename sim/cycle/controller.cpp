@@ -553,6 +553,26 @@ std::vector<std::pair<std::string, Cycle>> Chip::waits_of(int requester) const {
   return out;
 }
 
+Cycle Chip::request_cycles_of(int requester) const {
+  std::vector<const Resource*> all;
+  resources_of(*this, all);
+  Cycle c = 0;
+  for (const auto* r : all) c += r->waited_by(requester) + r->served_by(requester);
+  for (const auto& t : tiles_) c += t->buffer().credit_wait_by(requester);
+  return c;
+}
+
+std::pair<std::string, Cycle> Chip::busiest_resource() const {
+  std::vector<const Resource*> all;
+  resources_of(*this, all);
+  std::pair<std::string, Cycle> best{"-", 0};
+  for (const auto* r : all) {
+    const Cycle per_server = r->busy() / static_cast<Cycle>(std::max(1, r->config().servers));
+    if (per_server > best.second) best = {std::string(r->name()).substr(std::string(name()).size() + 1), per_server};
+  }
+  return best;
+}
+
 void Chip::collect(StatsNode& node, Cycle total) const {
   node.add("cycles", static_cast<double>(total), "cycles");
   node.add("clock", config_.clock.ghz, "GHz");

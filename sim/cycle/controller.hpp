@@ -174,6 +174,11 @@ class Chip final : public Component {
   std::map<std::string, double> instances() const;
   /// Cycles requests of `requester` waited on every resource, by resource name, largest first.
   std::vector<std::pair<std::string, Cycle>> waits_of(int requester) const;
+  /// Cycles requests of `requester` spent at resources, queued or served, and waiting for
+  /// buffer credits: the whole of its request time, against which its waits are shares.
+  Cycle request_cycles_of(int requester) const;
+  /// The resource with the most busy cycles per server, and those cycles.
+  std::pair<std::string, Cycle> busiest_resource() const;
 
  private:
   Config config_;

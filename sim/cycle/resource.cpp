@@ -105,8 +105,12 @@ void Resource::arbitrate() {
     const Cycle waited = n - p.arrival;
     wait_total_ += waited;
     if (p.requester >= 0) {
-      if (wait_by_.size() <= static_cast<std::size_t>(p.requester)) wait_by_.resize(p.requester + 1, 0);
+      if (wait_by_.size() <= static_cast<std::size_t>(p.requester)) {
+        wait_by_.resize(p.requester + 1, 0);
+        served_by_.resize(p.requester + 1, 0);
+      }
       wait_by_[static_cast<std::size_t>(p.requester)] += waited;
+      served_by_[static_cast<std::size_t>(p.requester)] += p.service;
     }
     if (p.started) events_.at(n, std::move(p.started));
     // The server frees at `end`: complete, then serve the next waiting request.
@@ -121,6 +125,12 @@ void Resource::arbitrate() {
   }
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(started));
   depth_.set(n, static_cast<std::int64_t>(queue_.size()));
+}
+
+Cycle Resource::served_by(int requester) const {
+  return requester >= 0 && static_cast<std::size_t>(requester) < served_by_.size()
+             ? served_by_[static_cast<std::size_t>(requester)]
+             : 0;
 }
 
 Cycle Resource::waited_by(int requester) const {

@@ -110,6 +110,8 @@ class Resource final : public Component {
   void enable_trace() override;
   /// Cycles requests of `requester` waited here (queued, not served).
   Cycle waited_by(int requester) const;
+  /// Cycles requests of `requester` were served here.
+  Cycle served_by(int requester) const;
   Cycle busy() const { return busy_.busy(); }
   std::int64_t requests() const { return requests_; }
 
@@ -131,9 +133,10 @@ class Resource final : public Component {
   std::uint64_t seq_ = 0;
   std::int64_t requests_ = 0, amount_ = 0;
   Cycle wait_total_ = 0;
-  std::vector<Cycle> wait_by_;  ///< per requester
-  Activity busy_;               ///< server-cycles (summed over servers); traced: any server busy
-  Level depth_;                 ///< requests waiting
+  std::vector<Cycle> wait_by_;    ///< per requester
+  std::vector<Cycle> served_by_;  ///< per requester
+  Activity busy_;                 ///< server-cycles (summed over servers); traced: any server busy
+  Level depth_;                   ///< requests waiting
 };
 
 }  // namespace xbarsim::sim::cycle

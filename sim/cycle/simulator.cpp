@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
@@ -254,7 +255,9 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
     std::int64_t widest = 0;
     for (const auto& [ima, b] : ima_bytes) widest = std::max(widest, b);
     if (widest > 0) D.group = std::max<std::int64_t>(1, std::min(D.group, (hw.input_register_bytes / 2) / widest));
-    D.group = std::min(D.group, D.positions);
+    // Every copy gets work: at most ceil(positions / copies) positions per group.
+    const auto copies = static_cast<std::int64_t>(std::max<std::size_t>(1, D.copies.size()));
+    D.group = std::min({D.group, D.positions, (D.positions + copies - 1) / copies});
     const auto& in_stream = ctl.streams[static_cast<std::size_t>(D.input)];
     const std::int64_t groups = (D.positions + D.group - 1) / D.group;
     for (std::int64_t g = 0; g < groups; ++g) {
@@ -469,6 +472,7 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
   r.layers = I.layer_info;
   r.stats = I.chip->statistics(r.total_cycles);
   r.instances = I.chip->instances();
+  std::tie(r.busiest_resource, r.busiest_busy_cycles) = I.chip->busiest_resource();
   for (std::size_t l = 0; l < r.layers.size(); ++l) {
     const auto& times = ctl.layer_times()[l];
     auto& info = r.layers[l];
@@ -488,6 +492,7 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
     info.input_wait_cycles = static_cast<Cycle>(node.at(p + ".input_wait_cycles"));
     info.register_wait_cycles = static_cast<Cycle>(node.at(p + ".register_wait_cycles"));
     info.waits = I.chip->waits_of(static_cast<int>(l));
+    info.request_cycles = I.chip->request_cycles_of(static_cast<int>(l));
   }
   r.timing_time_s = std::chrono::duration<double>(t2 - t1).count();
   r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

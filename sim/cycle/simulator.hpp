@@ -41,6 +41,7 @@ struct LayerTiming {
   Cycle input_wait_cycles = 0;     ///< all images: its groups waited for input rows
   Cycle register_wait_cycles = 0;  ///< all images: its groups waited for a free input-register half
   std::vector<std::pair<std::string, Cycle>> waits;  ///< cycles its requests queued, per resource, largest first
+  Cycle request_cycles = 0;  ///< all images: cycles its requests spent queued or served, and waiting for credits
 };
 
 struct CycleResult {
@@ -52,6 +53,8 @@ struct CycleResult {
   std::vector<Cycle> image_start, image_end;
   std::vector<LayerTiming> layers;
   StatsNode stats;
+  std::string busiest_resource;             ///< the resource with the most busy cycles per server (bounds the period)
+  Cycle busiest_busy_cycles = 0;            ///< its busy cycles per server, all images
   std::map<std::string, double> instances;  ///< the chip's modules per cost component class (Chip::instances)
   double wall_time_s = 0.0;                 ///< whole run (data and timing)
   double timing_time_s = 0.0;               ///< the SystemC simulation alone
