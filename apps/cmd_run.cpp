@@ -240,7 +240,7 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
               static_cast<unsigned long long>(r.latency_cycles()), r.ns(r.latency_cycles()) / 1e3);
   std::printf("  throughput    %.1f inferences/s (one every %llu cycles)\n", r.throughput_images_per_s(),
               static_cast<unsigned long long>(r.period_cycles()));
-  std::printf("  busiest       %s: busy %llu cycles per image per server (a lower bound on the period)\n",
+  std::printf("  busiest       %s: busy %llu cycles per image per server (the period, when it is the bottleneck)\n",
               r.busiest_resource.c_str(),
               static_cast<unsigned long long>(r.busiest_busy_cycles /
                                               static_cast<sim::cycle::Cycle>(std::max<std::int64_t>(1, r.images))));

@@ -286,6 +286,34 @@ TEST_F(Cli, RunCycleLevelMatchesTheFunctionalEngineAndWritesVcdAndStats) {
   EXPECT_NE(r.output.find("5 of 5 images identical to the functional engine"), std::string::npos) << r.output;
 }
 
+TEST_F(Cli, ATileBufferTooSmallIsRejectedAndATightOneStalls) {
+  // linear 784 -> 10: the layer needs its whole 784-byte input in tile 0's buffer.
+  const CliRun bad = run_cli(
+      "run " + json_ + " --cycle-level --images 2 --calibration-images 64 --set buffer_bytes=700" + " -o " + report_);
+  EXPECT_EQ(bad.status, 2) << bad.output;
+  EXPECT_NE(bad.output.find("buffer_bytes: tile 0 buffer of 700 bytes cannot hold the working set of fc 784 bytes"),
+            std::string::npos)
+      << bad.output;
+  EXPECT_FALSE(fs::exists(report_));
+  // 1000 bytes hold one image, not two: the host waits for credits before each next image,
+  // and the outputs do not change.
+  const auto credit_wait = [&](const std::string& buffer) {
+    const CliRun r = run_cli("run " + json_ + " --cycle-level --images 4 --calibration-images 64 --schedule pipelined" +
+                             " --set buffer_bytes=" + buffer + " -o " + report_);
+    EXPECT_EQ(r.status, 0) << r.output;
+    const auto rep = nlohmann::json::parse(slurp(report_));
+    EXPECT_TRUE(rep["check"]["all_identical"].get<bool>());
+    return std::make_pair(
+        rep["cycle_level"]["stats"]["chip"]["tile0"]["buffer"]["credit_wait_cycles"]["value"].get<double>(),
+        rep["cycle_level"]["total_cycles"].get<double>());
+  };
+  const auto [tight_wait, tight_total] = credit_wait("1000");
+  const auto [free_wait, free_total] = credit_wait("0");
+  EXPECT_GT(tight_wait, 0.0);
+  EXPECT_EQ(free_wait, 0.0);
+  EXPECT_GE(tight_total, free_total);
+}
+
 TEST_F(Cli, RunCycleLevelRejectsBadOptions) {
   expect_bad("run " + json_ + " --cycle-level --images 0", {"--images: expected at least 1, found 0"});
   expect_bad("run " + json_ + " --cycle-level --schedule fast",
@@ -391,21 +419,21 @@ TEST_F(Cli, ALayerWhoseWeightsAreAllZeroRunsInEveryEngine) {
 
   const CliRun e = run_cli("eval " + zero + " --limit 50 -o " + report_);
   ASSERT_EQ(e.status, 0) << e.output;
-  const CliRun r = run_cli("run " + zero + " --trials 1 --limit 50 --calibration-images 64 --error-images 8 -o " +
-                           report_);
+  const CliRun r =
+      run_cli("run " + zero + " --trials 1 --limit 50 --calibration-images 64 --error-images 8 -o " + report_);
   ASSERT_EQ(r.status, 0) << r.output;
   const auto rep = nlohmann::json::parse(slurp(report_));
   EXPECT_GT(rep["timing"]["latency_ns"].get<double>(), 0.0);
-  const CliRun c = run_cli("run " + zero + " --cycle-level --images 3 --calibration-images 64 --schedule pipelined -o " +
-                           report_);
+  const CliRun c =
+      run_cli("run " + zero + " --cycle-level --images 3 --calibration-images 64 --schedule pipelined -o " + report_);
   ASSERT_EQ(c.status, 0) << c.output;
   const auto crep = nlohmann::json::parse(slurp(report_));
   EXPECT_TRUE(crep["check"]["all_identical"].get<bool>()) << c.output;
   const auto& layers = crep["cycle_level"]["layers"];
   ASSERT_EQ(layers.size(), 2U);
   EXPECT_EQ(layers[1]["crossbars"], 0);
-  const CliRun k = run_cli("compare " + json_ + " " + zero + " --images 50 --trials 1 --calibration-images 64 -o " +
-                           report_);
+  const CliRun k =
+      run_cli("compare " + json_ + " " + zero + " --images 50 --trials 1 --calibration-images 64 -o " + report_);
   ASSERT_EQ(k.status, 0) << k.output;
 }
 
