@@ -2,7 +2,8 @@
 // inference (data through the modules plus the SystemC timing), simulated cycles per wall
 // second, and the ratio to the functional engine's time per image on the same images,
 // hardware (ISAAC-like, write variation 0.1, faults 1e-3) and threads.
-// Usage: xbarsim-bench-cycle [workload.json ...] [--images N] [--threads T] [--pipelined]
+// Usage: xbarsim-bench-cycle [workload.json ...] [--images N] [--threads T] [--pipelined] [--replicated]
+// (--replicated: replication=auto within the 168-tile budget, the pipelined chip of many copies)
 // SystemC elaborates once per process, so every workload runs in a child process.
 // Not a test: numbers go to docs/benchmarks.md.
 #include <sys/wait.h>
@@ -30,9 +31,11 @@ using bench::seconds_since;
 
 namespace {
 
-void run_one(const std::string& path, std::int64_t images, unsigned threads, bool pipelined) {
+void run_one(const std::string& path, std::int64_t images, unsigned threads, bool pipelined, bool replicated) {
   const auto net = workloads::load_network(path);
-  const auto hw = mapping::load_hardware("isaac_like", {"device.fault_rate=0.001", "device.write_sigma=0.1"});
+  std::vector<std::string> sets = {"device.fault_rate=0.001", "device.write_sigma=0.1"};
+  if (replicated) sets.emplace_back("replication=auto");
+  const auto hw = mapping::load_hardware("isaac_like", sets);
   const auto m = mapping::compile(net, hw);
   mapping::ProgrammingOptions po;
   po.threads = threads;
@@ -70,14 +73,16 @@ void run_one(const std::string& path, std::int64_t images, unsigned threads, boo
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool pipelined = false;
-  const auto args = bench::parse_bench_args(argc, argv, 100, {{"--pipelined", &pipelined}});
+  bool pipelined = false, replicated = false;
+  const auto args =
+      bench::parse_bench_args(argc, argv, 100, {{"--pipelined", &pipelined}, {"--replicated", &replicated}});
+  pipelined = pipelined || replicated;
   const auto& workloads = args.workloads;
   const std::int64_t images = args.images;
   unsigned threads = args.threads;
   threads = resolve_threads(threads);
-  std::printf("hardware: isaac_like, rram_like device, write variation 0.1, faults 1e-3; %u threads; %s schedule\n",
-              threads, pipelined ? "pipelined" : "layer-by-layer");
+  std::printf("hardware: isaac_like%s, rram_like device, write variation 0.1, faults 1e-3; %u threads; %s schedule\n",
+              replicated ? " with replication=auto" : "", threads, pipelined ? "pipelined" : "layer-by-layer");
   std::printf("%-14s %6s %12s %12s %12s %9s %14s %12s\n", "workload", "images", "func ms/img", "cycle ms/img",
               "timing ms/img", "ratio", "sim cycles/s", "timing c/s");
   for (const auto& path : workloads) {
@@ -85,7 +90,7 @@ int main(int argc, char** argv) {
     const pid_t pid = ::fork();
     if (pid == 0) {
       try {
-        run_one(path, images, threads, pipelined);
+        run_one(path, images, threads, pipelined, replicated);
       } catch (const std::exception& e) {
         std::fprintf(stderr, "%s: %s\n", path.c_str(), e.what());
         std::_Exit(1);

@@ -11,6 +11,7 @@
 #include <systemc>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <queue>
@@ -127,7 +128,7 @@ class Resource final : public Component {
   Config config_;
   EventQueue& events_;
   std::vector<Pending> arrived_;  ///< this cycle's requests, not yet queued
-  std::vector<Pending> queue_;    ///< waiting, in arbitration order
+  std::deque<Pending> queue_;     ///< waiting, in arbitration order
   std::vector<Cycle> server_free_;
   bool arbitration_due_ = false;
   std::uint64_t seq_ = 0;
