@@ -142,7 +142,7 @@ Cycle Resource::waited_by(int requester) const {
 void Resource::collect(StatsNode& node, Cycle total) const {
   node.add("servers", config_.servers, "servers");
   node.add("requests", static_cast<double>(requests_), "requests");
-  node.add(config_.unit, static_cast<double>(amount_), "actions");
+  node.add(config_.unit, static_cast<double>(amount_), config_.unit);
   node.add("busy_cycles", static_cast<double>(busy_.busy()), "cycles");
   node.add("utilisation",
            total == 0 ? 0.0 : static_cast<double>(busy_.busy()) / (static_cast<double>(total) * config_.servers),

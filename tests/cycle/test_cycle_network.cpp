@@ -141,7 +141,8 @@ TEST_F(CycleNetwork, StatisticsAreNamedByTheModuleTreeWithUnits) {
   EXPECT_NE(text.find("chip.tile0.ima0.xbar0.conversions  "), std::string::npos);
   EXPECT_NE(text.find(" actions\n"), std::string::npos);
   const auto j = to_json(s);
-  EXPECT_EQ(j["chip"]["tile0"]["ima0"]["xbar0"]["adc"]["phases"]["unit"], "actions");
+  EXPECT_EQ(j["chip"]["tile0"]["ima0"]["xbar0"]["adc"]["phases"]["unit"], "phases");
+  EXPECT_EQ(j["chip"]["tile0"]["buffer"]["read_port"]["bytes"]["unit"], "bytes");
   EXPECT_EQ(j["chip"]["tile0"]["ima0"]["xbar0"]["adc"]["kind"], "Adc");
   EXPECT_DOUBLE_EQ(j["chip"]["tile0"]["ima0"]["xbar0"]["reads"]["value"].get<double>(), s.at("tile0.ima0.xbar0.reads"));
   // Utilisation is busy time over total time (and servers).
