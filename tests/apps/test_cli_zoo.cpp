@@ -3,7 +3,9 @@
 // both schedules. Slow: runs the CLI on the full models.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "tests/support/cli.hpp"
 #include "tests/support/toy.hpp"
@@ -42,6 +44,50 @@ TEST_P(CycleLevelZoo, HundredImagesIdenticalToTheFunctionalEngine) {
 
 INSTANTIATE_TEST_SUITE_P(Zoo, CycleLevelZoo,
                          ::testing::Values("lenet5_int8", "lenet5_crimp", "vgg8_int8", "vgg8_crimp"));
+
+// Issue 15's acceptance on isaac_like: automatic replication within the 168 tiles gives at
+// least 5x the unreplicated pipelined throughput; afterwards no stage is more than 2x the
+// median unless its replication stopped at the budget; the period is the slowest stage's or,
+// where a shared resource binds, that resource's busy time per image.
+class ReplicationZoo : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ReplicationZoo, AutomaticReplicationBalancesThePipeline) {
+  testing_support::TempDir dir;
+  const std::string model = std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/" + GetParam() + ".json";
+  const auto cycle_level = [&](const std::string& replication) {
+    const std::string report = dir.file("report_" + replication + ".json");
+    const auto r = testing_support::run_cli(XBARSIM_CLI, "run " + model +
+                                                             " --cycle-level --images 6 --schedule pipelined --set "
+                                                             "replication=" +
+                                                             replication + " --output " + report);
+    EXPECT_EQ(r.status, 0) << r.output;
+    const auto rep = nlohmann::json::parse(workloads::read_file(report));
+    EXPECT_TRUE(rep["check"]["all_identical"].get<bool>());
+    return rep["cycle_level"];
+  };
+  const auto none = cycle_level("none");
+  const auto autorep = cycle_level("auto");
+  const double gain =
+      autorep["throughput_inferences_per_s"].get<double>() / none["throughput_inferences_per_s"].get<double>();
+  EXPECT_GE(gain, 5.0);
+  std::vector<double> stages;
+  for (const auto& l : autorep["layers"]) stages.push_back(l["stage_cycles"].get<double>());
+  std::vector<double> sorted = stages;
+  std::sort(sorted.begin(), sorted.end());
+  const double median = sorted[sorted.size() / 2];
+  double slowest = 0;
+  for (std::size_t i = 0; i < stages.size(); ++i) {
+    const auto& l = autorep["layers"][i];
+    slowest = std::max(slowest, stages[i]);
+    if (!l["replication_budget_bound"].get<bool>()) EXPECT_LE(stages[i], 2 * median) << l["name"];
+  }
+  const double period = autorep["period_cycles"].get<double>();
+  const double busiest = autorep["busiest_resource"]["busy_cycles_per_image"].get<double>();
+  EXPECT_GE(period, slowest);
+  EXPECT_NEAR(period, std::max(slowest, busiest), 0.02 * period) << autorep["busiest_resource"].dump();
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ReplicationZoo, ::testing::Values("lenet5_int8", "vgg8_int8"));
 
 // A calibrated ADC range covers every reading of the calibration pass: on an ideal device an
 // 8-bit ADC on ISAAC's columns (a level step of 1 once the range is below 256) reads exactly.
