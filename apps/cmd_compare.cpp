@@ -9,8 +9,8 @@
 #include "apps/cli.hpp"
 #include "apps/design.hpp"
 #include "common/error.hpp"
+#include "cost/table.hpp"
 #include "mapping/hardware.hpp"
-#include "models/cost/table.hpp"
 #include "workloads/network.hpp"
 
 namespace xbarsim::apps {
@@ -140,7 +140,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   for (const auto* d : {&sa, &sb}) {
     workloads::load_network(d->workload);
     const auto hw = mapping::load_hardware(d->hardware, d->sets);
-    models::cost::load_cost_table(d->cost_table.empty() ? hw.cost_table : d->cost_table);
+    cost::load_cost_table(d->cost_table.empty() ? hw.cost_table : d->cost_table);
   }
   std::fprintf(stderr, "xbarsim compare: evaluating the baseline %s\n", a.a.c_str());
   const auto ra = evaluate_design_isolated(sa);

@@ -12,11 +12,11 @@
 #include "apps/design.hpp"
 #include "common/error.hpp"
 #include "common/parallel.hpp"
+#include "cost/estimate.hpp"
+#include "cost/table.hpp"
 #include "mapping/hardware.hpp"
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
-#include "models/cost/estimate.hpp"
-#include "models/cost/table.hpp"
 #include "models/random.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
@@ -216,8 +216,8 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
   report["check"] = {{"images", n}, {"identical_to_functional", same_images}, {"all_identical", same_images == n}};
   report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
   report["cycle_level"] = cycle_json(r);
-  const auto cost = cost_of_run(r, m, *engine, a.cost_table);
-  report["cost"] = models::cost::to_json(cost);
+  const auto cost = cost_of_run(r, m, a.cost_table);
+  report["cost"] = cost::to_json(cost);
   if (!a.output.empty()) write_json_report(a.output, report);
 
   const auto& c = report["cycle_level"];
@@ -269,7 +269,7 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
       t["crossbar_reads"].get<double>(), t["dac_drives"].get<double>(), t["adc_conversions"].get<double>(),
       t["shift_add_operations"].get<double>(), t["buffer_read_bytes"].get<double>(),
       t["buffer_write_bytes"].get<double>(), t["link_transfers"].get<double>(), t["link_bytes"].get<double>());
-  std::printf("%s", models::cost::to_text(cost).c_str());
+  std::printf("%s", cost::to_text(cost).c_str());
   std::printf("  wall time     %.2f s (SystemC timing %.2f s); %.2f ms per image\n", r.wall_time_s, r.timing_time_s,
               1e3 * r.wall_time_s / static_cast<double>(n));
   if (same_images != n) {
@@ -333,7 +333,7 @@ int cmd_run(const std::vector<std::string>& args) {
 
   workloads::Network net = workloads::load_network(a.workload);
   const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
-  models::cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);  // fail before the long part
+  cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);  // fail before the long part
   const workloads::Network float_net = net;
   const auto quant = ensure_integer(net, a.ptq);
   const auto test = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Test);
@@ -429,12 +429,12 @@ int cmd_run(const std::vector<std::string>& args) {
                       {"latency_ns", cost.latency_ns},
                       {"period_ns", cost.time_per_inference_ns},
                       {"throughput_per_s", 1e9 / cost.time_per_inference_ns}};
-  report["cost"] = models::cost::to_json(cost);
+  report["cost"] = cost::to_json(cost);
   if (!a.output.empty()) write_json_report(a.output, report);
   print_text(report);
   std::printf("  timing        %.2f us latency, one inference every %.2f us (pipelined, cycle-level chip)\n",
               cost.latency_ns / 1e3, cost.time_per_inference_ns / 1e3);
-  std::printf("%s", models::cost::to_text(cost).c_str());
+  std::printf("%s", cost::to_text(cost).c_str());
   return 0;
 }
 

@@ -10,10 +10,9 @@
 #include "apps/cli.hpp"
 #include "common/error.hpp"
 #include "common/parallel.hpp"
+#include "cost/table.hpp"
+#include "mapping/cost_inputs.hpp"
 #include "mapping/programming.hpp"
-#include "models/cost/actions.hpp"
-#include "models/cost/inventory.hpp"
-#include "models/cost/table.hpp"
 #include "models/random.hpp"
 #include "sim/reference.hpp"
 #include "workloads/io.hpp"
@@ -46,18 +45,18 @@ workloads::Dataset calibration_data(const workloads::Network& net, const mapping
   return workloads::load_dataset(net.dataset.name, data_dir, workloads::Split::Train);
 }
 
-models::cost::CostReport cost_of_run(const sim::cycle::CycleResult& run, const mapping::MappedNetwork& m,
-                                     const sim::FunctionalEngine& engine, const std::string& table_spec) {
-  const auto table = models::cost::load_cost_table(table_spec.empty() ? m.hardware.cost_table : table_spec);
-  const auto actions = models::cost::measured_actions(run.stats, m, engine, run.images);
-  return models::cost::estimate(models::cost::mapped_inventory(m), actions, table, m.hardware,
-                                run.ns(run.period_cycles()), run.ns(run.latency_cycles()),
-                                models::cost::ops_per_inference(m, engine));
+cost::CostReport cost_of_run(const sim::cycle::CycleResult& run, const mapping::MappedNetwork& m,
+                             const std::string& table_spec) {
+  const auto table = cost::load_cost_table(table_spec.empty() ? m.hardware.cost_table : table_spec);
+  const auto actions = sim::cycle::measured_actions(run, m);
+  const auto inventory = mapping::mapped_inventory(m);
+  return cost::estimate(inventory, actions, table, mapping::chip_params(m.hardware, inventory),
+                        run.ns(run.period_cycles()), run.ns(run.latency_cycles()), mapping::ops_per_inference(m));
 }
 
-models::cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::MappedNetwork& m,
-                                         const sim::FunctionalEngine& engine, const workloads::Dataset& test,
-                                         const std::string& table_spec, unsigned threads) {
+cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::MappedNetwork& m,
+                                 const sim::FunctionalEngine& engine, const workloads::Dataset& test,
+                                 const std::string& table_spec, unsigned threads) {
   // Two images through the pipeline: the first one's latency is the sum of the stages, the
   // second completes one slowest stage later (the steady-state period).
   const std::int64_t n = std::min<std::int64_t>(2, test.count);
@@ -67,7 +66,7 @@ models::cost::CostReport timing_and_cost(const workloads::Network& net, const ma
   co.pipelined = true;
   sim::cycle::CycleSimulator simulator(net, m, engine, n, co);
   const auto r = simulator.run(x, 64, threads);
-  return cost_of_run(r, m, engine, table_spec);
+  return cost_of_run(r, m, table_spec);
 }
 
 nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
@@ -81,7 +80,7 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   ptq.calibration_images = s.calibration_images;
   const auto quant = ensure_integer(net, ptq);
   const auto table_spec = s.cost_table.empty() ? hw.cost_table : s.cost_table;
-  models::cost::load_cost_table(table_spec);  // bad tables fail before the long part
+  cost::load_cost_table(table_spec);  // bad tables fail before the long part
   const auto test = workloads::load_dataset(net.dataset.name, s.data_dir, workloads::Split::Test);
   const unsigned threads = resolve_threads(s.threads);
   const auto m = mapping::compile(net, hw);
@@ -108,7 +107,7 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
     if (t == 0) first = std::move(engine);
   }
   const auto cost = timing_and_cost(net, m, *first, test, table_spec, threads);
-  const auto inv = models::cost::mapped_inventory(m);
+  const auto inv = mapping::mapped_inventory(m);
   std::int64_t dense = 0;
   for (const auto& l : m.layers) dense += l.footprint.crossbars_dense;
 
@@ -133,7 +132,7 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
                       {"latency_ns", cost.latency_ns},
                       {"period_ns", cost.time_per_inference_ns},
                       {"throughput_per_s", 1e9 / cost.time_per_inference_ns}};
-  report["cost"] = models::cost::to_json(cost);
+  report["cost"] = cost::to_json(cost);
   return report;
 }
 

@@ -1,7 +1,7 @@
 // One design point evaluated end to end: a workload on a hardware configuration gives its
 // accuracy on programmed non-ideal crossbars (functional engine, over device seeds), its
 // mapping (crossbars, tiles, ADCs), its timing (the cycle-level chip, pipelined, two images:
-// latency of the first, steady-state period from the second) and its cost (models/cost:
+// latency of the first, steady-state period from the second) and its cost (cost/:
 // energy per inference, power, area, with breakdowns). `xbarsim compare` and `xbarsim sweep`
 // are both built on it.
 //
@@ -16,9 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cost/estimate.hpp"
 #include "mapping/hardware.hpp"
 #include "mapping/mapped_network.hpp"
-#include "models/cost/estimate.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
 #include "workloads/dataset.hpp"
@@ -55,13 +55,13 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s);
 
 /// The cost of a mapping from a cycle-level run of `images` images (statistics, steady-state
 /// period and first-image latency); the table is `table_spec` or, when empty, hw.cost_table.
-models::cost::CostReport cost_of_run(const sim::cycle::CycleResult& run, const mapping::MappedNetwork& m,
-                                     const sim::FunctionalEngine& engine, const std::string& table_spec);
+cost::CostReport cost_of_run(const sim::cycle::CycleResult& run, const mapping::MappedNetwork& m,
+                             const std::string& table_spec);
 /// Times `engine` on the first two images of `test` through the pipelined chip (one SystemC run:
 /// once per process) and returns its cost.
-models::cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::MappedNetwork& m,
-                                         const sim::FunctionalEngine& engine, const workloads::Dataset& test,
-                                         const std::string& table_spec, unsigned threads);
+cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::MappedNetwork& m,
+                                 const sim::FunctionalEngine& engine, const workloads::Dataset& test,
+                                 const std::string& table_spec, unsigned threads);
 
 /// evaluate_design in a child process (fork; the caller must not have started threads):
 /// the way to evaluate more than one design per process. Errors of the child are rethrown.

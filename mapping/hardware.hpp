@@ -24,7 +24,7 @@ enum class Subtraction { Digital, Analog };
 enum class AdcRange { FullScale, Calibrated };
 /// How the shift-and-add output reaches the next layer's scale: by a shift (power-of-two scales,
 /// CRIMP: integer only), or by a floating-point multiply per value (the conventional baseline's
-/// FP scaling units, models/cost).
+/// FP scaling units, cost/).
 enum class OutputScaling { Shift, Fp32 };
 
 /// How one ADC conversion's duration follows from the resolution when adc_conversion_ns is not given:
@@ -97,7 +97,7 @@ struct HardwareConfig {
   bool pack_layers = false;                     ///< layers start on a fresh IMA instead of a fresh tile
   OutputScaling output_scaling = OutputScaling::Shift;
   bool data_aligning = false;  ///< per-crossbar input aligning units (what unaligned fine-grained pruning needs)
-  std::string cost_table = "isaac_32nm";  ///< cost table preset name or JSON path (models/cost)
+  std::string cost_table = "isaac_32nm";  ///< cost table preset name or JSON path (cost/table.hpp)
 
   // Converters
   AdcRange adc_range = AdcRange::FullScale;

@@ -1,6 +1,7 @@
 #include "sim/cycle/controller.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <set>
@@ -500,6 +501,34 @@ std::map<std::string, double> Chip::instances() const {
     for (const auto* child : o->get_child_objects()) stack.push_back(child);
   }
   return n;
+}
+
+std::vector<cost::ActionRecord> Chip::actions(int buffer_width_bytes) const {
+  std::vector<cost::ActionRecord> out;
+  for (const auto& t : tiles_) {
+    for (const auto& ima : t->imas()) {
+      for (const auto& x : ima->crossbars()) {
+        const std::size_t l = x->config().layer;
+        const auto conv = static_cast<double>(x->conversions());
+        out.push_back({l, "crossbar", "reads", static_cast<double>(x->reads())});
+        out.push_back({l, "dac", "dac_drives", static_cast<double>(x->dac_drives())});
+        out.push_back({l, "sample_hold", "conversions", conv});
+        out.push_back({l, "adc", "conversions", conv});
+        out.push_back({l, "shift_add", "shift_adds", static_cast<double>(x->shift_adds())});
+      }
+    }
+  }
+  const double width = buffer_width_bytes;
+  for (std::size_t l = 0; l < controller_->layer_count(); ++l) {
+    const auto& tr = controller_->traffic(l);
+    out.push_back({l, "edram_buffer", "buffer accesses",
+                   std::ceil(tr.fetch_bytes / width) + std::ceil(tr.deliver_bytes / width)});
+    out.push_back({l, "bus", "buffer bytes", tr.fetch_bytes + tr.deliver_bytes});
+    out.push_back({l, "input_register", "fetched bytes", tr.fetch_bytes});
+    out.push_back({l, "output_register", "delivered bytes", tr.deliver_bytes});
+    out.push_back({l, "router", "link bytes", tr.link_bytes});
+  }
+  return out;
 }
 
 namespace {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "cost/components.hpp"
 #include "sim/cycle/modules.hpp"
 
 namespace xbarsim::sim::cycle {
@@ -98,6 +99,13 @@ class Controller final : public Component {
   bool finished() const;
   /// A description of what is still waiting, for the error when the run stalls.
   std::string stall_report() const;
+  /// Bytes a layer caused to move, all images: its input rows fetched from buffers into its
+  /// IMAs' input registers, rows delivered into buffers for it, bytes it put on links and buses.
+  struct Traffic {
+    double fetch_bytes = 0, deliver_bytes = 0, link_bytes = 0, bus_bytes = 0;
+  };
+  const Traffic& traffic(std::size_t layer) const { return traffic_.at(layer); }
+  std::size_t layer_count() const { return traffic_.size(); }
   std::string kind_name() const override { return "Controller"; }
   void collect(StatsNode& node, Cycle total) const override;
 
@@ -105,9 +113,6 @@ class Controller final : public Component {
   struct Holding {                   // the rows of one stream kept in one tile's buffer
     std::vector<std::int32_t> refs;  ///< per global row: consumers still to read it (-1: not arrived)
     std::unique_ptr<sc_core::sc_event> arrived;
-  };
-  struct Traffic {
-    double fetch_bytes = 0, deliver_bytes = 0, link_bytes = 0, bus_bytes = 0;
   };
   Holding& holding(int stream, int tile);
   const Holding* find_holding(int stream, int tile) const;
@@ -168,10 +173,16 @@ class Chip final : public Component {
   std::string kind_name() const override { return "Chip"; }
   void collect(StatsNode& node, Cycle total) const override;
   /// The instantiated hardware, walking the module hierarchy: per component class of the cost
-  /// inventory (models/cost/inventory.hpp) that the chip times, how many instances it holds
+  /// inventory (mapping/cost_inputs.hpp) that the chip times, how many instances it holds
   /// (crossbar, dac, sample_hold, adc, shift_add, input_register, output_register,
   /// edram_buffer, bus, router).
   std::map<std::string, double> instances() const;
+  /// The actions measured in this run, all images, as cost records per weighted layer: every
+  /// crossbar copy's reads (crossbar), DAC drives (dac), conversions (sample_hold, adc) and
+  /// shift-and-adds (shift_add); per layer its buffer accesses (edram_buffer, of
+  /// `buffer_width_bytes`), buffer bytes over the bus (bus), bytes into input registers
+  /// (input_register), bytes written out (output_register) and link bytes (router).
+  std::vector<cost::ActionRecord> actions(int buffer_width_bytes) const;
   /// Cycles requests of `requester` waited on every resource, by resource name, largest first.
   std::vector<std::pair<std::string, Cycle>> waits_of(int requester) const;
   /// Cycles requests of `requester` spent at resources, queued or served, and waiting for

@@ -59,6 +59,10 @@ class Crossbar final : public Component {
   Resource* own_adc() { return adc_.get(); }
   /// Cycles of read/convert pipeline this crossbar asked for (its stage's busy time).
   Cycle requested_cycles() const { return requested_; }
+  std::int64_t reads() const { return reads_; }
+  std::int64_t dac_drives() const { return drives_; }
+  std::int64_t conversions() const { return conversions_; }
+  std::int64_t shift_adds() const { return shift_adds_; }
 
   /// Data: the shared datapath's three stages on this crossbar's plan.
   void read(const InputBlock& in, RowMajorF& y, std::uint64_t noise_seed) const {

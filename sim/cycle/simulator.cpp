@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
+#include "mapping/cost_inputs.hpp"
 #include "sim/cycle/controller.hpp"
 
 namespace xbarsim::sim::cycle {
@@ -472,6 +473,7 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
   r.layers = I.layer_info;
   r.stats = I.chip->statistics(r.total_cycles);
   r.instances = I.chip->instances();
+  r.actions = I.chip->actions(I.mapped->hardware.timing.buffer_width_bytes);
   std::tie(r.busiest_resource, r.busiest_busy_cycles) = I.chip->busiest_resource();
   for (std::size_t l = 0; l < r.layers.size(); ++l) {
     const auto& times = ctl.layer_times()[l];
@@ -497,6 +499,17 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
   r.timing_time_s = std::chrono::duration<double>(t2 - t1).count();
   r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
+}
+
+std::vector<cost::Counts> measured_actions(const CycleResult& run, const mapping::MappedNetwork& mapped) {
+  if (run.images < 1) throw Error("cycle-level simulator: measured actions need at least one image");
+  auto out = cost::actions_by_group(run.actions, mapped.layers.size());
+  const auto n = static_cast<double>(run.images);
+  for (std::size_t l = 0; l < out.size(); ++l) {
+    for (auto& [component, count] : out[l]) count /= n;
+    mapping::add_closed_only_actions(mapped, l, out[l]);
+  }
+  return out;
 }
 
 void CycleSimulator::write_vcd(const std::string& path) const {

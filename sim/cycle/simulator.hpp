@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cost/components.hpp"
 #include "mapping/mapped_network.hpp"
 #include "sim/cycle/stats.hpp"
 #include "sim/functional.hpp"
@@ -53,9 +54,11 @@ struct CycleResult {
   std::vector<Cycle> image_start, image_end;
   std::vector<LayerTiming> layers;
   StatsNode stats;
-  std::string busiest_resource;             ///< the resource with the most busy cycles per server (bounds the period)
-  Cycle busiest_busy_cycles = 0;            ///< its busy cycles per server, all images
-  std::map<std::string, double> instances;  ///< the chip's modules per cost component class (Chip::instances)
+  std::string busiest_resource;   ///< the resource with the most busy cycles per server (bounds the period)
+  Cycle busiest_busy_cycles = 0;  ///< its busy cycles per server, all images
+  std::map<std::string, double> instances;
+  std::vector<cost::ActionRecord> actions;  ///< measured, all images (Chip::actions)  ///< the chip's modules per cost
+                                            ///< component class (Chip::instances)
   double wall_time_s = 0.0;                 ///< whole run (data and timing)
   double timing_time_s = 0.0;               ///< the SystemC simulation alone
 
@@ -65,6 +68,10 @@ struct CycleResult {
   double ns(Cycle c) const { return static_cast<double>(c) / clock_ghz; }
   double throughput_images_per_s() const;
 };
+
+/// The run's measured actions per weighted layer and inference (the records over the images),
+/// with the actions only a closed form counts (mapping::add_closed_only_actions).
+std::vector<cost::Counts> measured_actions(const CycleResult& run, const mapping::MappedNetwork& mapped);
 
 class CycleSimulator {
  public:

@@ -4,9 +4,9 @@
 // router mesh; and the chip still computes the functional engine's outputs.
 #include <gtest/gtest.h>
 
+#include "mapping/cost_inputs.hpp"
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
-#include "models/cost/inventory.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
 #include "tests/cycle/one_simulation.hpp"
@@ -59,7 +59,7 @@ TEST_F(CycleOrganisation, TheChipIsReplicatedPackedBankedAndItsMeshIsPartial) {
 TEST_F(CycleOrganisation, OutputsAreTheFunctionalEnginesBitForBit) { expect_functional_outputs(*f_); }
 
 TEST_F(CycleOrganisation, TheChipHasTheCostInventorysInstances) {
-  const auto inv = models::cost::mapped_inventory(f_->mapped).total();
+  const auto inv = mapping::mapped_inventory(f_->mapped).total();
   const auto& built = f_->result.instances;
   for (const char* k : {"crossbar", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register",
                         "edram_buffer", "bus", "router"}) {

@@ -2,8 +2,9 @@
 //   energy per inference = sum over components of actions x energy per action
 //                          + instances x leakage power x time per inference
 //   area = sum of instances x area;   power = energy per inference / time per inference
-//   peak power = instances x (energy per action x the hardware's peak action rate + leakage)
+//   peak power = instances x (energy per action x the class's peak action rate + leakage)
 // with energy, leakage and area of an instance scaled to its size (crossbar cells, ADC bits).
+// Plain data in (cost/components.hpp), a report out.
 #pragma once
 
 #include <string>
@@ -11,41 +12,17 @@
 
 #include <nlohmann/json.hpp>
 
-#include "mapping/hardware.hpp"
-#include "models/cost/inventory.hpp"
-#include "models/cost/table.hpp"
+#include "cost/components.hpp"
+#include "cost/table.hpp"
 
-namespace xbarsim::models::cost {
+namespace xbarsim::cost {
 
-/// What one group (layer) does per inference: the counters of the cycle-level statistics or
-/// their closed forms.
-struct Actions {
-  double crossbar_reads = 0;        ///< one input bit phase through one crossbar
-  double dac_drives = 0;            ///< one row driven for one phase
-  double adc_conversions = 0;       ///< one converted column (or column pair); one sample-and-hold each
-  double shift_add_operations = 0;  ///< one converted value into its accumulator
-  double buffer_accesses = 0;       ///< tile buffer reads + writes (of buffer_width_bytes)
-  double buffer_bytes = 0;          ///< bytes read from and written to tile buffers (over the tile bus)
-  double input_bytes = 0;           ///< bytes read from input buffers into the crossbars' input registers
-  double output_bytes = 0;          ///< bytes of finished outputs written to output buffers
-  double link_bytes = 0;            ///< bytes injected into the interconnect
-  double output_values = 0;         ///< finished outputs (what FP scaling units multiply)
-  double aligned_inputs = 0;        ///< input values routed onto crossbar rows (what aligning units route)
-  Actions& operator+=(const Actions& o);
-};
-/// Actions of each component class for `a` (the mapping from counters to components).
-Counts component_actions(const Actions& a);
-
-/// Multipliers for an instance of `c` on `hw` (crossbar cells, ADC bits): energy per action,
-/// and area (leakage follows area).
+/// Multipliers for an instance of `c` on a chip sized `p` (crossbar cells, ADC bits): energy
+/// per action, and area (leakage follows area).
 struct SizeFactors {
   double energy = 1.0, area = 1.0;
 };
-SizeFactors size_factors(const ComponentCost& c, const mapping::HardwareConfig& hw);
-/// Actions per ns one instance of `component` performs at full activity on `hw` (0: no actions).
-/// `inventory` gives the shares: a shift-and-add unit takes total ADC throughput / S+A units.
-double peak_rate_per_ns(const std::string& component, const mapping::HardwareConfig& hw, const Counts& inventory);
-
+SizeFactors size_factors(const ComponentCost& c, const ChipParams& p);
 struct ComponentReport {
   std::string name;
   Category category = Category::Computing;
@@ -91,16 +68,16 @@ struct CostReport {
   double tops_per_mm2() const;
 };
 
-/// Costs of `inventory` doing `actions` (one per inventory group, per inference) in
-/// `time_per_inference_ns`. Every component with instances needs a table entry.
-CostReport estimate(const Inventory& inventory, const std::vector<Actions>& actions, const CostTable& table,
-                    const mapping::HardwareConfig& hw, double time_per_inference_ns, double latency_ns,
+/// Costs of `inventory` doing `actions` (per inventory group, per inference: actions of each
+/// class) in `time_per_inference_ns`. Every component with instances needs a table entry.
+CostReport estimate(const Inventory& inventory, const std::vector<Counts>& actions, const CostTable& table,
+                    const ChipParams& params, double time_per_inference_ns, double latency_ns,
                     double ops_per_inference);
 /// Area and peak power of an inventory alone (no actions).
-CostReport estimate_peak(const Inventory& inventory, const CostTable& table, const mapping::HardwareConfig& hw);
+CostReport estimate_peak(const Inventory& inventory, const CostTable& table, const ChipParams& params);
 
 nlohmann::ordered_json to_json(const CostReport& r);
 /// Text tables: totals, per component (category), per layer.
 std::string to_text(const CostReport& r);
 
-}  // namespace xbarsim::models::cost
+}  // namespace xbarsim::cost

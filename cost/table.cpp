@@ -1,4 +1,4 @@
-#include "models/cost/table.hpp"
+#include "cost/table.hpp"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include "common/error.hpp"
 #include "workloads/json_reader.hpp"
 
-namespace xbarsim::models::cost {
+namespace xbarsim::cost {
 
 const ComponentCost& CostTable::at(const std::string& component) const {
   const auto it = components.find(component);
@@ -149,4 +149,4 @@ nlohmann::ordered_json to_json(const CostTable& t) {
           {"vdd_v", node_vdd(t.technology_nm)}, {"components", comps}};
 }
 
-}  // namespace xbarsim::models::cost
+}  // namespace xbarsim::cost

@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace xbarsim::models::cost {
+namespace xbarsim::cost {
 
 inline constexpr int kCostTableFormatVersion = 1;
 
@@ -64,4 +64,4 @@ CostTable load_cost_table(const std::string& spec);
 /// The table as JSON (after scaling), every key.
 nlohmann::ordered_json to_json(const CostTable& table);
 
-}  // namespace xbarsim::models::cost
+}  // namespace xbarsim::cost

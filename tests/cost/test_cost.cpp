@@ -10,15 +10,23 @@
 #include <map>
 
 #include "common/error.hpp"
+#include "cost/estimate.hpp"
+#include "cost/table.hpp"
+#include "mapping/cost_inputs.hpp"
 #include "mapping/mapped_network.hpp"
-#include "models/cost/estimate.hpp"
-#include "models/cost/inventory.hpp"
-#include "models/cost/table.hpp"
 #include "tests/support/quantized_toy.hpp"
 #include "tests/support/toy.hpp"
 
-namespace xbarsim::models::cost {
+namespace xbarsim::cost {
 namespace {
+
+using mapping::chip_inventory;
+using mapping::mapped_inventory;
+
+/// Area and peak power of `inv` on `hw` (its sizes and rates).
+CostReport peak_of(const Inventory& inv, const CostTable& table, const mapping::HardwareConfig& hw) {
+  return estimate_peak(inv, table, mapping::chip_params(hw, inv));
+}
 
 /// ISAAC's tile: 12 IMAs x 8 crossbars of 128x128 2-bit cells, one 8-bit 1.28 GS/s ADC per
 /// crossbar (8 per IMA), 4 shift-and-add units per IMA, 100 ns reads, a router per 4 tiles.
@@ -61,7 +69,7 @@ TEST(IsaacCheck, OneTileIsThePublished330MilliwattsAnd0_372SquareMillimetres) {
   EXPECT_EQ(c.at("input_register"), 12 * kTiles);
   EXPECT_EQ(c.at("router"), 42);
   EXPECT_EQ(inv.imas, 12 * kTiles);
-  const auto r = estimate_peak(inv, table, hw);
+  const auto r = peak_of(inv, table, hw);
   // ISAAC Table 6: tile 330 mW, 0.372 mm2; the 12 IMAs 289 mW, 0.157 mm2 (rounded in the paper).
   EXPECT_NEAR(r.peak_power_mw() / kTiles, 330.0, 0.5);
   EXPECT_NEAR(r.area_um2() / 1e6 / kTiles, 0.372, 0.0005);
@@ -80,14 +88,14 @@ TEST(IsaacCheck, OneTileIsThePublished330MilliwattsAnd0_372SquareMillimetres) {
 
 TEST(IsaacCheck, OneHundredSixtyEightTilesAre55_4WattsAnd62_5SquareMillimetres) {
   const auto table = load_cost_table("isaac_32nm");
-  const auto r = estimate_peak(chip_inventory(isaac_tile(), 168), table, isaac_tile());
+  const auto r = peak_of(chip_inventory(isaac_tile(), 168), table, isaac_tile());
   EXPECT_NEAR(r.peak_power_mw() / 1e3, 55.4, 0.05);
   EXPECT_NEAR(r.area_um2() / 1e6, 62.5, 0.05);
 }
 
 TEST(IsaacCheck, TheIsaacLikePresetIsThatChip) {
   const auto hw = mapping::load_hardware("isaac_like");
-  const auto r = estimate_peak(chip_inventory(hw, hw.max_tiles), load_cost_table(hw.cost_table), hw);
+  const auto r = peak_of(chip_inventory(hw, hw.max_tiles), load_cost_table(hw.cost_table), hw);
   EXPECT_EQ(hw.max_tiles, 168);
   EXPECT_NEAR(r.peak_power_mw() / hw.max_tiles, 330.0, 0.5);
   EXPECT_NEAR(r.area_um2() / 1e6 / hw.max_tiles, 0.372, 0.0005);
@@ -175,17 +183,14 @@ TEST(Estimator, EnergyIsActionsTimesEnergyPlusLeakageTimesTime) {
   xbar.reference_rows = 128;
   xbar.reference_cols = 128;
   t.components["crossbar"] = xbar;
-  mapping::HardwareConfig hw;
+  ChipParams hw;
   hw.rows = 64;
   hw.cols = 128;
   hw.adc_bits = 6;
   Inventory inv;
   inv.groups = {"a", "b"};
   inv.counts = {{{"adc", 2.0}, {"crossbar", 1.0}}, {{"adc", 1.0}}};
-  Actions a0, a1;
-  a0.adc_conversions = 100;
-  a0.crossbar_reads = 10;
-  a1.adc_conversions = 50;
+  const Counts a0 = {{"adc", 100.0}, {"crossbar", 10.0}}, a1 = {{"adc", 50.0}};
   const auto r = estimate(inv, {a0, a1}, t, hw, 1000.0, 1500.0, 4e6);
   const double adc_f = 0.25, xbar_f = 0.5;  // 2^(6-8); 64x128 / 128x128
   const double dyn = 150 * 2.0 * adc_f + 10 * 3.0 * xbar_f;
@@ -208,7 +213,7 @@ TEST(Estimator, NeuroSimSarScalingFollowsItsFit) {
   ComponentCost adc;
   adc.reference_bits = 8;
   adc.bits_scaling = BitsScaling::NeuroSimSar;
-  mapping::HardwareConfig hw;
+  ChipParams hw;
   hw.adc_bits = 4;
   const auto f = size_factors(adc, hw);
   EXPECT_DOUBLE_EQ(f.energy, (0.538 * 4 + 4.3753) * 5 / ((0.538 * 8 + 4.3753) * 9));
@@ -261,5 +266,25 @@ TEST(Inventory, PrunedCrossbarsCostNothingAndImasFollowTheTiles) {
   EXPECT_EQ(base.at("data_aligning_unit"), static_cast<double>(dense.crossbars.size()));
 }
 
+TEST(CostLibrary, IncludesNothingFromMappingOrTheSimulators) {
+  // The seam: cost/ takes plain data (cost/components.hpp); the mapping and the cycle-level chip
+  // produce it. Its project includes may name cost/, common/ and workloads/ (the JSON reader) only.
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(XBARSIM_SOURCE_DIR) + "/cost")) {
+    if (e.path().extension() != ".hpp" && e.path().extension() != ".cpp") continue;
+    ++files;
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("#include \"", 0) != 0) continue;
+      const std::string target = line.substr(10);
+      const bool allowed =
+          target.rfind("cost/", 0) == 0 || target.rfind("common/", 0) == 0 || target == "workloads/json_reader.hpp\"";
+      EXPECT_TRUE(allowed) << e.path().filename().string() << ": " << line;
+    }
+  }
+  EXPECT_GE(files, 6U);
+}
+
 }  // namespace
-}  // namespace xbarsim::models::cost
+}  // namespace xbarsim::cost

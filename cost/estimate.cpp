@@ -1,45 +1,15 @@
-#include "models/cost/estimate.hpp"
+#include "cost/estimate.hpp"
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include "common/error.hpp"
 
-namespace xbarsim::models::cost {
+namespace xbarsim::cost {
 
-Actions& Actions::operator+=(const Actions& o) {
-  crossbar_reads += o.crossbar_reads;
-  dac_drives += o.dac_drives;
-  adc_conversions += o.adc_conversions;
-  shift_add_operations += o.shift_add_operations;
-  buffer_accesses += o.buffer_accesses;
-  buffer_bytes += o.buffer_bytes;
-  input_bytes += o.input_bytes;
-  output_bytes += o.output_bytes;
-  link_bytes += o.link_bytes;
-  output_values += o.output_values;
-  aligned_inputs += o.aligned_inputs;
-  return *this;
-}
-
-Counts component_actions(const Actions& a) {
-  return {{"crossbar", a.crossbar_reads},
-          {"dac", a.dac_drives},
-          {"sample_hold", a.adc_conversions},
-          {"adc", a.adc_conversions},
-          {"shift_add", a.shift_add_operations},
-          {"fp_scaling_unit", a.output_values},
-          {"data_aligning_unit", a.aligned_inputs},
-          {"edram_buffer", a.buffer_accesses},
-          {"bus", a.buffer_bytes},
-          {"input_register", a.input_bytes},
-          {"output_register", a.output_bytes},
-          {"activation", a.output_values},
-          {"router", a.link_bytes}};
-}
-
-SizeFactors size_factors(const ComponentCost& c, const mapping::HardwareConfig& hw) {
+SizeFactors size_factors(const ComponentCost& c, const ChipParams& hw) {
   SizeFactors f;
   if (c.reference_rows > 0) {
     const double cells =
@@ -60,35 +30,15 @@ SizeFactors size_factors(const ComponentCost& c, const mapping::HardwareConfig& 
   return f;
 }
 
-double peak_rate_per_ns(const std::string& component, const mapping::HardwareConfig& hw, const Counts& inventory) {
-  const auto& t = hw.timing;
-  const double read_ns = t.read_ns(hw.rows, hw.cols, hw.adc_bits) + t.dac_ns;
-  const auto count = [&](const char* k) {
-    const auto it = inventory.find(k);
-    return it == inventory.end() ? 0.0 : it->second;
-  };
-  if (component == "crossbar" || component == "dac" || component == "sample_hold") {
-    return read_ns > 0 ? 1.0 / read_ns : 0.0;  // one read (drive, sample) per read cycle
-  }
-  if (component == "adc") return 1.0 / t.conversion_ns(hw.adc_bits);
-  if (component == "shift_add" || component == "fp_scaling_unit") {
-    // The units of a class share the ADCs' output stream.
-    const double units = count(component.c_str());
-    return units > 0 ? count("adc") / t.conversion_ns(hw.adc_bits) / units : 0.0;
-  }
-  if (component == "data_aligning_unit") {
-    // One input value per row per position; a position takes 8 / dac_bits reads (8-bit inputs).
-    return read_ns > 0 ? hw.rows * hw.dac_bits / (8.0 * read_ns) : 0.0;
-  }
-  if (component == "edram_buffer") return t.buffer_access_ns > 0 ? 2.0 / t.buffer_access_ns : 0.0;  // read + write
-  if (component == "router") return t.link_bytes_per_ns * hw.tiles_per_router;  // one port per tile it serves
-  return 0.0;
-}
-
 namespace {
 
-CostReport build(const Inventory& inv, const std::vector<Actions>* actions, const CostTable& table,
-                 const mapping::HardwareConfig& hw, double time_ns) {
+double rate_of(const ChipParams& p, const std::string& component) {
+  const auto it = p.peak_rate_per_ns.find(component);
+  return it == p.peak_rate_per_ns.end() ? 0.0 : it->second;
+}
+
+CostReport build(const Inventory& inv, const std::vector<Counts>* actions, const CostTable& table, const ChipParams& hw,
+                 double time_ns) {
   if (actions != nullptr && actions->size() != inv.groups.size()) {
     throw Error("cost: " + std::to_string(actions->size()) + " action groups for " + std::to_string(inv.groups.size()) +
                 " inventory groups");
@@ -97,12 +47,11 @@ CostReport build(const Inventory& inv, const std::vector<Actions>* actions, cons
   r.table = table.name;
   r.technology_nm = table.technology_nm;
   r.time_per_inference_ns = time_ns;
-  const Counts total = inv.total();
   std::map<std::string, ComponentReport> chip;
   for (std::size_t g = 0; g < inv.groups.size(); ++g) {
     GroupReport gr;
     gr.name = inv.groups[g];
-    const Counts acts = actions != nullptr ? component_actions((*actions)[g]) : Counts{};
+    const Counts acts = actions != nullptr ? (*actions)[g] : Counts{};
     for (const auto& name : component_names()) {
       const auto it = inv.counts[g].find(name);
       if (it == inv.counts[g].end() || it->second <= 0) continue;
@@ -118,7 +67,7 @@ CostReport build(const Inventory& inv, const std::vector<Actions>* actions, cons
       cr.leakage_mw = cr.instances * c.leakage_mw * f.area;
       cr.static_energy_pj = cr.leakage_mw * time_ns;  // mW x ns = pJ
       cr.area_um2 = cr.instances * c.area_um2 * f.area;
-      cr.peak_power_mw = cr.instances * c.energy_pj * f.energy * peak_rate_per_ns(name, hw, total) + cr.leakage_mw;
+      cr.peak_power_mw = cr.instances * c.energy_pj * f.energy * rate_of(hw, name) + cr.leakage_mw;
       gr.dynamic_energy_pj += cr.dynamic_energy_pj;
       gr.static_energy_pj += cr.static_energy_pj;
       gr.area_um2 += cr.area_um2;
@@ -151,9 +100,8 @@ double sum(const std::vector<ComponentReport>& v, F f) {
 
 }  // namespace
 
-CostReport estimate(const Inventory& inventory, const std::vector<Actions>& actions, const CostTable& table,
-                    const mapping::HardwareConfig& hw, double time_per_inference_ns, double latency_ns,
-                    double ops_per_inference) {
+CostReport estimate(const Inventory& inventory, const std::vector<Counts>& actions, const CostTable& table,
+                    const ChipParams& hw, double time_per_inference_ns, double latency_ns, double ops_per_inference) {
   if (!(time_per_inference_ns > 0)) throw Error("cost: time per inference must be positive");
   CostReport r = build(inventory, &actions, table, hw, time_per_inference_ns);
   r.latency_ns = latency_ns;
@@ -161,7 +109,7 @@ CostReport estimate(const Inventory& inventory, const std::vector<Actions>& acti
   return r;
 }
 
-CostReport estimate_peak(const Inventory& inventory, const CostTable& table, const mapping::HardwareConfig& hw) {
+CostReport estimate_peak(const Inventory& inventory, const CostTable& table, const ChipParams& hw) {
   return build(inventory, nullptr, table, hw, 0.0);
 }
 
@@ -289,4 +237,4 @@ std::string to_text(const CostReport& r) {
   return o.str();
 }
 
-}  // namespace xbarsim::models::cost
+}  // namespace xbarsim::cost
