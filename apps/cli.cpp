@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <random>
 
+#include "common/error.hpp"
 #include "sim/calibrate.hpp"
 #include "workloads/dataset.hpp"
 #include "workloads/io.hpp"
@@ -65,6 +67,39 @@ nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a)
           {"activation_bits", a.activation_bits},
           {"per_channel", a.per_channel},
           {"calibration_images", std::min(a.calibration_images, train.count)},
+          {"seed", a.seed}};
+}
+
+nlohmann::ordered_json ensure_integer_without_data(workloads::Network& net, const PtqArgs& a) {
+  if (net.is_quantized()) return ensure_integer(net, a);
+  if (net.input_shape.size() != 3)
+    throw Error("network '" + net.name +
+                "': input_shape: expected [channels, height, width] for synthetic calibration");
+  workloads::Dataset synthetic;
+  synthetic.name = "synthetic";
+  synthetic.channels = static_cast<int>(net.input_shape[0]);
+  synthetic.height = static_cast<int>(net.input_shape[1]);
+  synthetic.width = static_cast<int>(net.input_shape[2]);
+  synthetic.count = std::max<std::int64_t>(1, std::min<std::int64_t>(a.calibration_images, 64));
+  synthetic.classes = 1;
+  synthetic.pixels.resize(static_cast<std::size_t>(synthetic.count * synthetic.image_size()));
+  std::mt19937_64 rng(a.seed);
+  std::uniform_int_distribution<int> pixel(0, 255);
+  for (auto& p : synthetic.pixels) p = static_cast<std::uint8_t>(pixel(rng));
+  synthetic.labels.assign(static_cast<std::size_t>(synthetic.count), 0);
+  sim::CalibrationOptions cal;
+  cal.images = synthetic.count;
+  cal.seed = a.seed;
+  mapping::PtqOptions ptq;
+  ptq.weight_bits = a.weight_bits;
+  ptq.activation_bits = a.activation_bits;
+  ptq.per_channel = a.per_channel;
+  net = sim::calibrate_and_quantize(net, synthetic, net.dataset.normalization, ptq, cal);
+  return {{"source", "post-training, synthetic calibration"},
+          {"weight_bits", a.weight_bits},
+          {"activation_bits", a.activation_bits},
+          {"per_channel", a.per_channel},
+          {"calibration_images", synthetic.count},
           {"seed", a.seed}};
 }
 

@@ -55,12 +55,17 @@ void add_ptq_options(po::options_description& opts, PtqArgs& a);
 /// Quantizes `net` after training (calibrated on its data set's training split) unless it already is;
 /// returns what was done as the report's "quantization" object.
 nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a);
+/// As ensure_integer, but a float network is calibrated on seeded synthetic images (uniform
+/// pixels of the network's input shape) instead of a data set: for what depends on bit widths
+/// and zero weights only (costs), not on activation scales.
+nlohmann::ordered_json ensure_integer_without_data(workloads::Network& net, const PtqArgs& a);
 
 int cmd_eval(const std::vector<std::string>& args);
 int cmd_quantize(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_convert(const std::vector<std::string>& args);
 int cmd_map(const std::vector<std::string>& args);
+int cmd_cost(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);

@@ -18,6 +18,8 @@ const std::vector<xbarsim::apps::Command>& commands() {
       {"info", "layers, shapes, parameters and quantization of a workload", xbarsim::apps::cmd_info},
       {"map", "map an integer workload onto crossbars: counts, tiles, utilisation, pruning savings",
        xbarsim::apps::cmd_map},
+      {"cost", "energy, power, area and throughput from the closed form, in seconds (no data set)",
+       xbarsim::apps::cmd_cost},
       {"run", "accuracy on programmed non-ideal crossbars (functional engine), over device seeds",
        xbarsim::apps::cmd_run},
       {"compare", "two designs side by side: accuracy, crossbars, ADCs, power, area, energy, latency and the ratios",

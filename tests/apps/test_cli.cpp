@@ -437,6 +437,42 @@ TEST_F(Cli, ALayerWhoseWeightsAreAllZeroRunsInEveryEngine) {
   ASSERT_EQ(k.status, 0) << k.output;
 }
 
+TEST_F(Cli, CostReportsTheClosedFormForAnyInputShapeWithoutADataSet) {
+  // conv 3 -> 8, 3x3, pad 1 over a 3x32x32 input (no shipped data set has that shape), then
+  // flatten -> linear 8192 -> 10. A float workload: quantized on synthetic inputs; the data
+  // folder does not exist, so nothing may read a data set.
+  std::mt19937_64 rng(7);
+  workloads::Network net;
+  net.name = "rgb32";
+  net.input_shape = {3, 32, 32};
+  net.weights_file = "rgb32.safetensors";
+  testing_support::add_conv(net, "conv", "input", 3, 8, 3, 1, 1, rng);
+  testing_support::add_simple(net, "relu", workloads::LayerKind::Relu, "conv");
+  testing_support::add_simple(net, "flatten", workloads::LayerKind::Flatten, "relu");
+  testing_support::add_linear(net, "fc", "flatten", 8192, 10, rng);
+  workloads::validate_and_infer(net, "rgb32");
+  const std::string path = dir_.file("rgb32.json");
+  workloads::save_network(net, path);
+  const CliRun r = run_cli("cost " + path + " --data-dir " + dir_.file("no-data") + " -o " + report_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  EXPECT_EQ(rep["workload"]["quantization"]["source"], "post-training, synthetic calibration");
+  // By hand: conv has 27 rows and 8 channels x 4 two-bit slices x 2 columns = 64 columns: one
+  // 128x128 crossbar, 1024 positions x 8 one-bit phases = 8192 reads, 64 conversions each. fc:
+  // 8192 rows = 64 row blocks of one 80-column crossbar each, 8 phases of one position.
+  std::map<std::string, double> actions;
+  for (const auto& k : rep["cost"]["components"]) actions[k["name"].get<std::string>()] = k["actions"].get<double>();
+  EXPECT_EQ(rep["mapping"]["crossbars"], 65);
+  EXPECT_EQ(actions.at("crossbar"), 8192.0 + 64 * 8);
+  EXPECT_EQ(actions.at("adc"), 8192.0 * 64 + 64 * 8 * 80);
+  EXPECT_EQ(actions.at("dac"), 8192.0 * 27 + 8 * 8192);
+  // Analytic period: conv's stage, 1024 positions x 8 phases x the 100.19 ns read (the
+  // 0.78 ns x 64 conversions take less).
+  EXPECT_NEAR(rep["timing"]["period_ns"].get<double>(), 1024 * 8 * 100.188, 1024 * 8 * 0.001);
+  EXPECT_GT(rep["cost"]["energy_per_inference_pj"].get<double>(), 0.0);
+  EXPECT_NE(r.output.find("analytic"), std::string::npos) << r.output;
+}
+
 TEST_F(Cli, RunReportsEnergyAreaAndTimingFromTheCostModel) {
   const CliRun r =
       run_cli("run " + json_ + " --trials 1 --limit 100 --calibration-images 64 --error-images 8 -o " + report_);
