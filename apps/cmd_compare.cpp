@@ -213,6 +213,41 @@ int cmd_compare(const std::vector<std::string>& args) {
     std::printf("  %-22s %14.6g %14.6g %9.3fx   %s\n", m.label, m.scale * ma.at(m.key).get<double>(),
                 m.scale * mb.at(m.key).get<double>(), ratios.at(m.key).get<double>(), m.unit);
   }
+  // What each design pays for (docs/models.md, "Baseline units"): the CRIMP baseline is the
+  // original model on the same chip, plus the units its float scales and, optionally, unaligned
+  // fine-grained pruning need; one FP32 multiplier per shift-and-add unit is [ours].
+  const auto pays = [](const nlohmann::ordered_json& r) {
+    const auto& hw = r.at("hardware");
+    const auto& mp = r.at("mapping");
+    double fp_units = 0, fp_nj = 0, al_units = 0, al_nj = 0;
+    for (const auto& c : r.at("cost").at("components")) {
+      if (c.at("name") == "fp_scaling_unit") {
+        fp_units = c.at("instances").get<double>();
+        fp_nj = c.at("energy_pj").get<double>() / 1e3;
+      } else if (c.at("name") == "data_aligning_unit") {
+        al_units = c.at("instances").get<double>();
+        al_nj = c.at("energy_pj").get<double>() / 1e3;
+      }
+    }
+    char w[96], f[128], al[128];
+    std::snprintf(w, sizeof w, "%d-bit, %d slices of %d-bit cells", mp.at("weight_bits").get<int>(),
+                  mp.at("slices").get<int>(), hw.at("cell_bits").get<int>());
+    if (fp_units > 0) {
+      std::snprintf(f, sizeof f, "fp32 multiply per output, %.0f units, %.4g nJ", fp_units, fp_nj);
+    } else {
+      std::snprintf(f, sizeof f, "shift (power-of-two scales)");
+    }
+    if (al_units > 0) {
+      std::snprintf(al, sizeof al, "%.0f aligning units, %.4g nJ", al_units, al_nj);
+    } else {
+      std::snprintf(al, sizeof al, "none");
+    }
+    return std::vector<std::string>{w, f, al};
+  };
+  const auto pa = pays(ra), pb = pays(rb);
+  const char* what[] = {"weights", "output scaling", "input aligning"};
+  std::printf("  %-22s %-44s %s\n", "pays for", "A", "B");
+  for (std::size_t i = 0; i < 3; ++i) std::printf("  %-22s %-44s %s\n", what[i], pa[i].c_str(), pb[i].c_str());
   std::printf("  per component            energy nJ/inference (A, B, A/B)           area mm2 (A, B, A/B)\n");
   for (const auto& c : breakdown) {
     std::printf("  %-22s %11.5g %11.5g %8.3gx    %11.5g %11.5g %8.3gx\n", c.at("name").get<std::string>().c_str(),

@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -118,7 +119,14 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   report["hardware"] = mapping::to_json(hw);
   report["settings"] = {
       {"images", int_result.images}, {"trials", trials}, {"seed", s.seed}, {"cost_table", table_spec}};
+  int weight_bits = 0, slices = 0;
+  for (const auto& l : m.layers) {
+    weight_bits = std::max(weight_bits, l.geometry.weight_bits);
+    slices = std::max(slices, l.geometry.slices());
+  }
   report["mapping"] = {{"crossbars", m.crossbars.size()},
+                       {"weight_bits", weight_bits},
+                       {"slices", slices},
                        {"crossbars_dense", dense},
                        {"tiles", m.tiles},
                        {"imas", inv.imas},

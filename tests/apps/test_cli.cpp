@@ -524,6 +524,20 @@ TEST_F(Cli, CompareChargesTheBaselineForItsFloatingPointScalingUnits) {
   const double eb = rep["b"]["cost"]["energy_per_inference_pj"].get<double>();
   EXPECT_NEAR(ea - eb, fp, 1e-9 * ea);
   EXPECT_GT(m["ratio_a_over_b"]["computing_power_mw"].get<double>(), 1.0);
+  // What each side pays for is stated: the same 8-bit weights in 4 two-bit slices; the baseline's
+  // FP32 multipliers (one per shift-and-add unit) against the candidate's shifts.
+  EXPECT_EQ(rep["a"]["mapping"]["weight_bits"], 8);
+  EXPECT_EQ(rep["a"]["mapping"]["slices"], 4);
+  EXPECT_NE(r.output.find("8-bit, 4 slices of 2-bit cells"), std::string::npos) << r.output;
+  double fp_units = 0;
+  for (const auto& k : rep["a"]["cost"]["components"]) {
+    if (k["name"] == "fp_scaling_unit") fp_units = k["instances"].get<double>();
+  }
+  EXPECT_EQ(fp_units, rep["a"]["mapping"]["imas"].get<double>() * 4);  // 4 S+A units per IMA
+  char fp_line[96];
+  std::snprintf(fp_line, sizeof fp_line, "fp32 multiply per output, %.0f units, %.4g nJ", fp_units, fp / 1e3);
+  EXPECT_NE(r.output.find(fp_line), std::string::npos) << fp_line << "\n" << r.output;
+  EXPECT_NE(r.output.find("shift (power-of-two scales)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("fp_scaling_unit"), std::string::npos) << r.output;
 }
 
