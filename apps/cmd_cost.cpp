@@ -54,7 +54,7 @@ int cmd_cost(const std::vector<std::string>& args) {
   }
   if (!(period > 0)) throw Error("cost: network '" + net.name + "' maps to no crossbar; nothing to time");
   const auto inventory = mapping::mapped_inventory(m);
-  const auto actions = mapping::closed_form_actions(m);
+  const auto actions = mapping::closed_form_actions(net, m);
   const auto r = cost::estimate(inventory, actions, table, mapping::chip_params(hw, inventory), period, latency,
                                 mapping::ops_per_inference(m));
 
@@ -88,7 +88,8 @@ int cmd_cost(const std::vector<std::string>& args) {
       "  timing        analytic (crossbar pipeline only, no contention: a lower bound): one image every "
       "%.4g us pipelined, %.4g us layer by layer, %.4g inferences/s\n",
       period / 1e3, latency / 1e3, 1e9 / period);
-  std::printf("  actions       closed form (buffer and link traffic not counted; run --cycle-level measures them)\n");
+  std::printf(
+      "  actions       closed form (every class, buffer and link traffic included: what run --cycle-level measures)\n");
   std::printf("%s", cost::to_text(r).c_str());
   return 0;
 }

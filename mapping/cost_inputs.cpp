@@ -4,6 +4,7 @@
 
 #include "common/error.hpp"
 #include "mapping/mapped_network.hpp"
+#include "mapping/traffic.hpp"
 
 namespace xbarsim::mapping {
 
@@ -168,8 +169,9 @@ void add_closed_only_actions(const MappedNetwork& mapped, std::size_t l, cost::C
   a["data_aligning_unit"] += positions * rows;  // input values routed onto crossbar rows, once per position
 }
 
-std::vector<cost::Counts> closed_form_actions(const MappedNetwork& mapped) {
+std::vector<cost::Counts> closed_form_actions(const workloads::Network& net, const MappedNetwork& mapped) {
   const auto& hw = mapped.hardware;
+  const auto traffic = closed_form_traffic(net, mapped);
   std::vector<cost::Counts> out(mapped.layers.size());
   for (std::size_t l = 0; l < mapped.layers.size(); ++l) {
     const auto& ml = mapped.layers[l];
@@ -184,6 +186,12 @@ std::vector<cost::Counts> closed_form_actions(const MappedNetwork& mapped) {
       a["adc"] += mvms * readouts;
       a["shift_add"] += mvms * readouts;
     }
+    const auto& t = traffic[l];
+    a["edram_buffer"] += t.fetch_accesses + t.deliver_accesses;
+    a["bus"] += t.fetch_bytes + t.deliver_bytes;
+    a["input_register"] += t.fetch_bytes;
+    a["output_register"] += t.deliver_bytes;
+    a["router"] += t.link_bytes;
     add_closed_only_actions(mapped, l, a);
   }
   return out;

@@ -11,6 +11,7 @@
 
 #include "cost/components.hpp"
 #include "mapping/hardware.hpp"
+#include "workloads/network.hpp"
 
 namespace xbarsim::mapping {
 
@@ -43,9 +44,11 @@ std::int64_t readouts_of(const MappedCrossbar& xb, Subtraction subtraction);
 int phases_of(const MappedLayer& layer, const HardwareConfig& hw);
 
 /// Per weighted layer, per inference: crossbar reads, DAC drives, samples, conversions and
-/// shift-and-adds of every crossbar, and the actions only a closed form counts (below).
-/// Buffer and link traffic are not in it (0).
-std::vector<cost::Counts> closed_form_actions(const MappedNetwork& mapped);
+/// shift-and-adds of every crossbar; buffer accesses (edram_buffer), buffer bytes over the bus
+/// (bus), bytes into input registers and into buffers (input_register, output_register) and
+/// link bytes (router) from closed_form_traffic; and the actions only a closed form counts
+/// (below). `net` is the quantized network `mapped` was compiled from.
+std::vector<cost::Counts> closed_form_actions(const workloads::Network& net, const MappedNetwork& mapped);
 /// Adds layer l's actions that no counter measures: finished outputs (FP scaling units,
 /// activation units) and input values routed onto crossbar rows (aligning units, once per position).
 void add_closed_only_actions(const MappedNetwork& mapped, std::size_t l, cost::Counts& actions);

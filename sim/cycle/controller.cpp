@@ -73,7 +73,8 @@ const Controller::Holding* Controller::find_holding(int stream, int tile) const 
 
 int Controller::copy_of(int layer, std::int64_t q) const {
   const auto& L = config_.layers[static_cast<std::size_t>(layer)];
-  return L.copies.empty() ? 0 : static_cast<int>(q % static_cast<std::int64_t>(L.copies.size()));
+  // Group g of every image goes to copy g mod K: each image moves the same bytes.
+  return L.copies.empty() ? 0 : static_cast<int>((q % L.groups()) % static_cast<std::int64_t>(L.copies.size()));
 }
 
 int Controller::requester_of_stream(int stream) const {
@@ -185,6 +186,8 @@ void Controller::deliver(int stream, std::int64_t row, int tile, int refs, int r
   const std::int64_t bytes = st.row_bytes;
   auto& tr = traffic_[static_cast<std::size_t>(requester)];
   tr.deliver_bytes += static_cast<double>(bytes);
+  tr.deliver_accesses +=
+      std::ceil(static_cast<double>(bytes) / tiles_[static_cast<std::size_t>(tile)]->buffer().width());
   // Credit first: the row is sent only once the consumer's buffer has room for it.
   dst.buffer().reserve(requester, bytes, [this, stream, row, tile, refs, requester, src, bytes] {
     Tile& d = *tiles_[static_cast<std::size_t>(tile)];
@@ -259,10 +262,17 @@ bool Controller::inputs_present(int layer, int copy, std::int64_t q) const {
 void Controller::sequencer(int layer, int copy) {
   const auto& L = config_.layers[static_cast<std::size_t>(layer)];
   const auto K = static_cast<std::int64_t>(std::max<std::size_t>(1, L.copies.size()));
-  const std::int64_t total = L.groups() * config_.images;
+  const std::int64_t G = L.groups();
   const std::vector<int> local{L.location};
   const auto& tiles = L.copies.empty() ? local : L.copies[static_cast<std::size_t>(copy)].tiles;
-  for (std::int64_t q = copy; q < total; q += K) {
+  // Groups copy, copy + K, ... of every image, image after image (copy_of).
+  for (std::int64_t image = 0, g = copy; image < config_.images && copy < G; g += K) {
+    if (g >= G) {  // the next image
+      g = copy - K;
+      ++image;
+      continue;
+    }
+    const std::int64_t q = image * G + g;
     const Cycle asked = events_.now();
     // Layer by layer: the previous layers have finished this image.
     if (config_.schedule == Schedule::LayerByLayer) {
@@ -348,6 +358,7 @@ void Controller::issue(int layer, int copy, std::int64_t q) {
     Tile& tile = *tiles_[static_cast<std::size_t>(w.tile)];
     const std::int64_t in_bytes = n * w.input_bytes_per_position;
     tr.fetch_bytes += static_cast<double>(in_bytes);
+    tr.fetch_accesses += std::ceil(static_cast<double>(in_bytes) / tile.buffer().width());
     tr.bus_bytes += static_cast<double>(in_bytes);
     auto shift_added = std::make_shared<std::size_t>(w.crossbars.size());
     const auto ima_done = [this, layer, wi, &w, &C, n, merged, &tr] {
@@ -503,7 +514,7 @@ std::map<std::string, double> Chip::instances() const {
   return n;
 }
 
-std::vector<cost::ActionRecord> Chip::actions(int buffer_width_bytes) const {
+std::vector<cost::ActionRecord> Chip::actions() const {
   std::vector<cost::ActionRecord> out;
   for (const auto& t : tiles_) {
     for (const auto& ima : t->imas()) {
@@ -518,11 +529,9 @@ std::vector<cost::ActionRecord> Chip::actions(int buffer_width_bytes) const {
       }
     }
   }
-  const double width = buffer_width_bytes;
   for (std::size_t l = 0; l < controller_->layer_count(); ++l) {
     const auto& tr = controller_->traffic(l);
-    out.push_back({l, "edram_buffer", "buffer accesses",
-                   std::ceil(tr.fetch_bytes / width) + std::ceil(tr.deliver_bytes / width)});
+    out.push_back({l, "edram_buffer", "buffer accesses", tr.fetch_accesses + tr.deliver_accesses});
     out.push_back({l, "bus", "buffer bytes", tr.fetch_bytes + tr.deliver_bytes});
     out.push_back({l, "input_register", "fetched bytes", tr.fetch_bytes});
     out.push_back({l, "output_register", "delivered bytes", tr.deliver_bytes});

@@ -103,6 +103,7 @@ class Controller final : public Component {
   /// IMAs' input registers, rows delivered into buffers for it, bytes it put on links and buses.
   struct Traffic {
     double fetch_bytes = 0, deliver_bytes = 0, link_bytes = 0, bus_bytes = 0;
+    double fetch_accesses = 0, deliver_accesses = 0;  ///< buffer accesses, per transfer rounded up
   };
   const Traffic& traffic(std::size_t layer) const { return traffic_.at(layer); }
   std::size_t layer_count() const { return traffic_.size(); }
@@ -179,10 +180,10 @@ class Chip final : public Component {
   std::map<std::string, double> instances() const;
   /// The actions measured in this run, all images, as cost records per weighted layer: every
   /// crossbar copy's reads (crossbar), DAC drives (dac), conversions (sample_hold, adc) and
-  /// shift-and-adds (shift_add); per layer its buffer accesses (edram_buffer, of
-  /// `buffer_width_bytes`), buffer bytes over the bus (bus), bytes into input registers
-  /// (input_register), bytes written out (output_register) and link bytes (router).
-  std::vector<cost::ActionRecord> actions(int buffer_width_bytes) const;
+  /// shift-and-adds (shift_add); per layer its buffer accesses (edram_buffer: each transfer's
+  /// bytes over the buffer width, rounded up), buffer bytes over the bus (bus), bytes into input
+  /// registers (input_register), bytes written into buffers (output_register) and link bytes (router).
+  std::vector<cost::ActionRecord> actions() const;
   /// Cycles requests of `requester` waited on every resource, by resource name, largest first.
   std::vector<std::pair<std::string, Cycle>> waits_of(int requester) const;
   /// Cycles requests of `requester` spent at resources, queued or served, and waiting for

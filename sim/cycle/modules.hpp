@@ -129,6 +129,7 @@ class Buffer final : public Component {
   void reserve(int requester, std::int64_t bytes, Callback granted);
   void release(std::int64_t bytes);
   std::int64_t occupancy() const { return used_; }
+  double width() const { return config_.width_bytes; }
   Cycle credit_wait_by(int requester) const;
   std::string kind_name() const override { return "Buffer"; }
   void collect(StatsNode& node, Cycle total) const override;

@@ -473,7 +473,7 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
   r.layers = I.layer_info;
   r.stats = I.chip->statistics(r.total_cycles);
   r.instances = I.chip->instances();
-  r.actions = I.chip->actions(I.mapped->hardware.timing.buffer_width_bytes);
+  r.actions = I.chip->actions();
   std::tie(r.busiest_resource, r.busiest_busy_cycles) = I.chip->busiest_resource();
   for (std::size_t l = 0; l < r.layers.size(); ++l) {
     const auto& times = ctl.layer_times()[l];

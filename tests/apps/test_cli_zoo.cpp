@@ -79,7 +79,9 @@ TEST_P(ReplicationZoo, AutomaticReplicationBalancesThePipeline) {
   for (std::size_t i = 0; i < stages.size(); ++i) {
     const auto& l = autorep["layers"][i];
     slowest = std::max(slowest, stages[i]);
-    if (!l["replication_budget_bound"].get<bool>()) EXPECT_LE(stages[i], 2 * median) << l["name"];
+    if (!l["replication_budget_bound"].get<bool>()) {
+      EXPECT_LE(stages[i], 2 * median) << l["name"];
+    }
   }
   const double period = autorep["period_cycles"].get<double>();
   const double busiest = autorep["busiest_resource"]["busy_cycles_per_image"].get<double>();

@@ -8,6 +8,9 @@
 #include <memory>
 #include <string>
 
+#include "cost/estimate.hpp"
+#include "cost/table.hpp"
+#include "mapping/cost_inputs.hpp"
 #include "mapping/mapped_network.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
@@ -51,6 +54,33 @@ inline void expect_functional_outputs(const Simulation& s) {
   ASSERT_EQ(s.result.codes.rows(), s.functional.rows());
   ASSERT_EQ(s.result.codes.cols(), s.functional.cols());
   for (Eigen::Index i = 0; i < s.functional.size(); ++i) ASSERT_EQ(s.result.codes.data()[i], s.functional.data()[i]);
+}
+
+/// The mapping's closed form equals the chip's measured actions for every class, per layer,
+/// and so do the energies per inference under both shipped cost tables.
+inline void expect_closed_form_is_measured(const Simulation& s) {
+  const auto closed = mapping::closed_form_actions(s.net, s.mapped);
+  const auto measured = measured_actions(s.result, s.mapped);
+  ASSERT_EQ(closed.size(), measured.size());
+  for (std::size_t l = 0; l < closed.size(); ++l) {
+    for (const auto& name : cost::component_names()) {
+      const auto c = closed[l].count(name) ? closed[l].at(name) : 0.0;
+      const auto m = measured[l].count(name) ? measured[l].at(name) : 0.0;
+      EXPECT_DOUBLE_EQ(c, m) << s.mapped.layers[l].name << " " << name;
+    }
+  }
+  const auto inventory = mapping::mapped_inventory(s.mapped);
+  const auto params = mapping::chip_params(s.mapped.hardware, inventory);
+  for (const char* t : {"isaac_32nm", "neurosim_like_22nm"}) {
+    const auto table = cost::load_cost_table(t);
+    const auto a = cost::estimate(inventory, closed, table, params, 1000.0, 1000.0, 1.0);
+    const auto b = cost::estimate(inventory, measured, table, params, 1000.0, 1000.0, 1.0);
+    EXPECT_GT(a.dynamic_energy_pj(), 0.0) << t;
+    EXPECT_DOUBLE_EQ(a.dynamic_energy_pj(), b.dynamic_energy_pj()) << t;
+    for (std::size_t k = 0; k < a.components.size(); ++k)
+      EXPECT_DOUBLE_EQ(a.components[k].dynamic_energy_pj, b.components[k].dynamic_energy_pj)
+          << t << " " << a.components[k].name;
+  }
 }
 
 }  // namespace xbarsim::sim::cycle

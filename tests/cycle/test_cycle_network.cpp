@@ -87,13 +87,14 @@ TEST_F(CycleNetwork, EveryCrossbarCountsItsClosedFormActions) {
     EXPECT_EQ(s.at(path + ".adcs"), 4.0);  // 16 columns, 4 per ADC
   }
   // The mapping's closed form and the chip's measured action records agree, layer by layer.
-  const auto fast = mapping::closed_form_actions(f_->mapped);
+  const auto fast = mapping::closed_form_actions(f_->net, f_->mapped);
   const auto measured = measured_actions(f_->result, f_->mapped);
   ASSERT_EQ(fast.size(), f_->mapped.layers.size());
   ASSERT_EQ(measured.size(), fast.size());
   cost::Counts total;
   for (std::size_t l = 0; l < fast.size(); ++l) {
-    for (const char* k : {"crossbar", "dac", "sample_hold", "adc", "shift_add", "activation", "data_aligning_unit"}) {
+    for (const char* k : {"crossbar", "dac", "sample_hold", "adc", "shift_add", "activation", "data_aligning_unit",
+                          "edram_buffer", "bus", "input_register", "output_register", "router"}) {
       EXPECT_EQ(measured[l].at(k), fast[l].at(k)) << l << " " << k;
       total[k] += fast[l].at(k);
     }
@@ -152,6 +153,8 @@ TEST_F(CycleNetwork, StatisticsAreNamedByTheModuleTreeWithUnits) {
                    s.at("tile0.ima0.xbar0.adc.busy_cycles") / static_cast<double>(f_->result.total_cycles));
   EXPECT_THROW(s.at("tile0.nothing"), Error);
 }
+
+TEST_F(CycleNetwork, ClosedFormActionsAndEnergiesAreTheMeasuredOnes) { expect_closed_form_is_measured(*f_); }
 
 }  // namespace
 }  // namespace xbarsim::sim::cycle

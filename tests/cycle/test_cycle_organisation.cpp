@@ -79,5 +79,7 @@ TEST_F(CycleOrganisation, TheChipHasTheCostInventorysInstances) {
   EXPECT_EQ(inv.at("activation"), 2.0 * layout.tiles);
 }
 
+TEST_F(CycleOrganisation, ClosedFormActionsAndEnergiesAreTheMeasuredOnes) { expect_closed_form_is_measured(*f_); }
+
 }  // namespace
 }  // namespace xbarsim::sim::cycle

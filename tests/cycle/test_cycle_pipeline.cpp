@@ -120,5 +120,7 @@ TEST_F(CyclePipeline, TheVcdHasAHeaderTheNamedSignalsAndChanges) {
   EXPECT_GT(changes, 100U);
 }
 
+TEST_F(CyclePipeline, ClosedFormActionsAndEnergiesAreTheMeasuredOnes) { expect_closed_form_is_measured(*f_); }
+
 }  // namespace
 }  // namespace xbarsim::sim::cycle

@@ -126,4 +126,33 @@ workloads::Network toy_residual(std::uint64_t seed) {
   return net;
 }
 
+workloads::Network toy_resnet(std::uint64_t seed, int blocks) {
+  std::mt19937_64 rng(seed);
+  workloads::Network net;
+  net.name = "toy_resnet";
+  net.input_shape = {2, 6, 6};
+  net.weights_file = "toy_resnet.safetensors";
+  using K = workloads::LayerKind;
+  add_conv(net, "conv0", "input", 2, 3, 3, 1, 1, rng);
+  add_simple(net, "relu0", K::Relu, "conv0");
+  std::string x = "relu0";
+  for (int b = 0; b < blocks; ++b) {
+    const std::string p = "b" + std::to_string(b) + "_";
+    add_conv(net, p + "conv1", x, 3, 3, 3, 1, 1, rng);
+    add_simple(net, p + "relu1", K::Relu, p + "conv1");
+    add_conv(net, p + "conv2", p + "relu1", 3, 3, 3, 1, 1, rng);
+    workloads::Layer add;
+    add.name = p + "add";
+    add.kind = K::Add;
+    add.inputs = {p + "conv2", x};
+    net.layers.push_back(add);
+    add_simple(net, p + "relu2", K::Relu, p + "add");
+    x = p + "relu2";
+  }
+  add_simple(net, "flatten", K::Flatten, x);
+  add_linear(net, "fc", "flatten", 3 * 6 * 6, 4, rng);
+  workloads::validate_and_infer(net, "toy_resnet");
+  return net;
+}
+
 }  // namespace xbarsim::testing_support

@@ -34,6 +34,11 @@ workloads::Network toy_cnn(std::uint64_t seed);
 /// A residual block: conv -> relu -> conv, added to the input, then relu, flatten, linear. Input [2, 6, 6].
 workloads::Network toy_residual(std::uint64_t seed);
 
+/// `blocks` residual blocks with skips from intermediate tensors: conv0 -> relu0, then per block
+/// conv -> relu -> conv, added to the block's input (relu0 or the previous block's relu), relu;
+/// then flatten, linear. Input [2, 6, 6], 3 channels inside.
+workloads::Network toy_resnet(std::uint64_t seed, int blocks);
+
 /// One linear layer over a flattened [1, in_h, in_w] input: flatten -> linear(in_h * in_w -> out).
 workloads::Network toy_linear(std::uint64_t seed, std::int64_t in_h, std::int64_t in_w, std::int64_t out);
 
