@@ -55,8 +55,13 @@ int cmd_cost(const std::vector<std::string>& args) {
   if (!(period > 0)) throw Error("cost: network '" + net.name + "' maps to no crossbar; nothing to time");
   const auto inventory = mapping::mapped_inventory(m);
   const auto actions = mapping::closed_form_actions(net, m);
+  // Power gating: a layer's tiles leak during its analytic stage time only.
+  std::vector<double> leak_ns;
+  if (hw.power_gating) {
+    for (const auto& s : stages) leak_ns.push_back(s.at("stage_ns").get<double>());
+  }
   const auto r = cost::estimate(inventory, actions, table, mapping::chip_params(hw, inventory), period, latency,
-                                mapping::ops_per_inference(m));
+                                mapping::ops_per_inference(m), leak_ns);
 
   nlohmann::ordered_json report;
   report["version"] = 1;

@@ -51,8 +51,14 @@ cost::CostReport cost_of_run(const sim::cycle::CycleResult& run, const mapping::
   const auto table = cost::load_cost_table(table_spec.empty() ? m.hardware.cost_table : table_spec);
   const auto actions = sim::cycle::measured_actions(run, m);
   const auto inventory = mapping::mapped_inventory(m);
+  // Power gating: a layer's tiles leak during its stage (its busiest copy's busy time per image).
+  std::vector<double> leak_ns;
+  if (m.hardware.power_gating) {
+    for (const auto& l : run.layers) leak_ns.push_back(std::min(run.ns(l.stage_cycles), run.ns(run.period_cycles())));
+  }
   return cost::estimate(inventory, actions, table, mapping::chip_params(m.hardware, inventory),
-                        run.ns(run.period_cycles()), run.ns(run.latency_cycles()), mapping::ops_per_inference(m));
+                        run.ns(run.period_cycles()), run.ns(run.latency_cycles()), mapping::ops_per_inference(m),
+                        leak_ns);
 }
 
 cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::MappedNetwork& m,

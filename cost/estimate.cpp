@@ -38,7 +38,11 @@ double rate_of(const ChipParams& p, const std::string& component) {
 }
 
 CostReport build(const Inventory& inv, const std::vector<Counts>* actions, const CostTable& table, const ChipParams& hw,
-                 double time_ns) {
+                 double time_ns, const std::vector<double>& leak_ns) {
+  if (!leak_ns.empty() && leak_ns.size() != inv.groups.size()) {
+    throw Error("cost: " + std::to_string(leak_ns.size()) + " leakage times for " + std::to_string(inv.groups.size()) +
+                " inventory groups");
+  }
   if (actions != nullptr && actions->size() != inv.groups.size()) {
     throw Error("cost: " + std::to_string(actions->size()) + " action groups for " + std::to_string(inv.groups.size()) +
                 " inventory groups");
@@ -65,7 +69,7 @@ CostReport build(const Inventory& inv, const std::vector<Counts>* actions, const
       cr.actions = a == acts.end() ? 0.0 : a->second;
       cr.dynamic_energy_pj = cr.actions * c.energy_pj * f.energy;
       cr.leakage_mw = cr.instances * c.leakage_mw * f.area;
-      cr.static_energy_pj = cr.leakage_mw * time_ns;  // mW x ns = pJ
+      cr.static_energy_pj = cr.leakage_mw * (leak_ns.empty() ? time_ns : leak_ns[g]);  // mW x ns = pJ
       cr.area_um2 = cr.instances * c.area_um2 * f.area;
       cr.peak_power_mw = cr.instances * c.energy_pj * f.energy * rate_of(hw, name) + cr.leakage_mw;
       gr.dynamic_energy_pj += cr.dynamic_energy_pj;
@@ -101,16 +105,18 @@ double sum(const std::vector<ComponentReport>& v, F f) {
 }  // namespace
 
 CostReport estimate(const Inventory& inventory, const std::vector<Counts>& actions, const CostTable& table,
-                    const ChipParams& hw, double time_per_inference_ns, double latency_ns, double ops_per_inference) {
+                    const ChipParams& hw, double time_per_inference_ns, double latency_ns, double ops_per_inference,
+                    const std::vector<double>& leak_ns) {
   if (!(time_per_inference_ns > 0)) throw Error("cost: time per inference must be positive");
-  CostReport r = build(inventory, &actions, table, hw, time_per_inference_ns);
+  CostReport r = build(inventory, &actions, table, hw, time_per_inference_ns, leak_ns);
+  r.power_gated = !leak_ns.empty();
   r.latency_ns = latency_ns;
   r.ops_per_inference = ops_per_inference;
   return r;
 }
 
 CostReport estimate_peak(const Inventory& inventory, const CostTable& table, const ChipParams& hw) {
-  return build(inventory, nullptr, table, hw, 0.0);
+  return build(inventory, nullptr, table, hw, 0.0, {});
 }
 
 double CostReport::dynamic_energy_pj() const {
@@ -185,6 +191,8 @@ nlohmann::ordered_json to_json(const CostReport& r) {
           {"time_per_inference_ns", r.time_per_inference_ns},
           {"latency_ns", r.latency_ns},
           {"ops_per_inference", r.ops_per_inference},
+          {"power_gated", r.power_gated},
+          {"static_share", r.energy_pj() > 0 ? r.static_energy_pj() / r.energy_pj() : 0.0},
           {"energy_per_inference_pj", r.energy_pj()},
           {"dynamic_energy_pj", r.dynamic_energy_pj()},
           {"static_energy_pj", r.static_energy_pj()},
@@ -207,10 +215,10 @@ std::string to_text(const CostReport& r) {
   char line[256];
   const double e = r.energy_pj();
   std::snprintf(line, sizeof line,
-                "  cost          table %s (%d nm): %.4g uJ per inference (%.1f %% static), %.4g mW average, "
+                "  cost          table %s (%d nm): %.4g uJ per inference (%.1f %% static%s), %.4g mW average, "
                 "%.4g mW peak, %.4g mm2\n",
-                r.table.c_str(), r.technology_nm, e / 1e6, e > 0 ? 100.0 * r.static_energy_pj() / e : 0.0, r.power_mw(),
-                r.peak_power_mw(), r.area_um2() / 1e6);
+                r.table.c_str(), r.technology_nm, e / 1e6, e > 0 ? 100.0 * r.static_energy_pj() / e : 0.0,
+                r.power_gated ? ", idle tiles power-gated" : "", r.power_mw(), r.peak_power_mw(), r.area_um2() / 1e6);
   o << line;
   std::snprintf(line, sizeof line, "  efficiency    %.4g TOPS, %.4g TOPS/W, %.4g TOPS/mm2 (%.4g Mops per inference)\n",
                 r.tops(), r.tops_per_w(), r.tops_per_mm2(), r.ops_per_inference / 1e6);

@@ -49,6 +49,7 @@ struct CostReport {
   double time_per_inference_ns = 0;  ///< what leakage is charged for (steady-state period, or latency)
   double latency_ns = 0;
   double ops_per_inference = 0;             ///< 2 x MACs of the network
+  bool power_gated = false;                 ///< groups leak only for their own active time
   std::vector<ComponentReport> components;  ///< chip totals, component_names() order
   std::vector<GroupReport> groups;          ///< per layer
 
@@ -70,9 +71,11 @@ struct CostReport {
 
 /// Costs of `inventory` doing `actions` (per inventory group, per inference: actions of each
 /// class) in `time_per_inference_ns`. Every component with instances needs a table entry.
+/// `leak_ns`, when not empty, gives per group the time its instances leak per inference
+/// (power gating: the group's active time); empty: every group leaks for time_per_inference_ns.
 CostReport estimate(const Inventory& inventory, const std::vector<Counts>& actions, const CostTable& table,
-                    const ChipParams& params, double time_per_inference_ns, double latency_ns,
-                    double ops_per_inference);
+                    const ChipParams& params, double time_per_inference_ns, double latency_ns, double ops_per_inference,
+                    const std::vector<double>& leak_ns = {});
 /// Area and peak power of an inventory alone (no actions).
 CostReport estimate_peak(const Inventory& inventory, const CostTable& table, const ChipParams& params);
 

@@ -127,6 +127,11 @@ double peak_rate_per_ns(const std::string& component, const HardwareConfig& hw, 
     return read_ns > 0 ? hw.rows * hw.dac_bits / (8.0 * read_ns) : 0.0;
   }
   if (component == "edram_buffer") return t.buffer_access_ns > 0 ? 2.0 / t.buffer_access_ns : 0.0;  // read + write
+  // Bytes per ns of the tile bus, which also fills the input registers and drains the outputs.
+  if (component == "bus" || component == "input_register" || component == "output_register") {
+    return t.bus_width_bytes * hw.clock_ghz;
+  }
+  if (component == "activation") return hw.clock_ghz;  // one value per cycle
   if (component == "router") return t.link_bytes_per_ns * hw.tiles_per_router;  // one port per tile it serves
   return 0.0;
 }

@@ -97,6 +97,7 @@ struct HardwareConfig {
   bool pack_layers = false;                     ///< layers start on a fresh IMA instead of a fresh tile
   OutputScaling output_scaling = OutputScaling::Shift;
   bool data_aligning = false;  ///< per-crossbar input aligning units (what unaligned fine-grained pruning needs)
+  bool power_gating = false;   ///< a layer's tiles leak only during its stage time (cost only)
   std::string cost_table = "isaac_32nm";  ///< cost table preset name or JSON path (cost/table.hpp)
 
   // Converters

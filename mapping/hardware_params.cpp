@@ -264,6 +264,9 @@ std::vector<HardwareParam> make_hardware_params() {
                 "per value (the baseline's FP scaling units); cost only, the arithmetic is unchanged"));
   t.push_back(H::boolean("data_aligning", L::Cost, XBARSIM_FIELD(data_aligning),
                          "per-crossbar input aligning units (unaligned fine-grained pruning); cost only"));
+  t.push_back(H::boolean("power_gating", L::Cost, XBARSIM_FIELD(power_gating),
+                         "idle tiles power-gated: a layer's tiles leak only during its stage time per inference, "
+                         "not the whole period; cost only"));
   t.push_back(H::string("cost_table", L::Cost, XBARSIM_FIELD(cost_table),
                         "cost table preset name (workloads/cost/) or JSON path"));
   // device

@@ -44,6 +44,7 @@ mapping::HardwareConfig isaac_tile() {
   hw.timing.xbar_read_ns = 100.0;
   hw.timing.dac_ns = 0.0;
   hw.timing.adc_conversion_ns = 1.0 / 1.28;
+  hw.clock_ghz = 1.28;
   return hw;
 }
 
@@ -204,6 +205,13 @@ TEST(Estimator, EnergyIsActionsTimesEnergyPlusLeakageTimesTime) {
   ASSERT_EQ(r.groups.size(), 2U);
   EXPECT_DOUBLE_EQ(r.groups[1].dynamic_energy_pj, 50 * 2.0 * adc_f);
   EXPECT_DOUBLE_EQ(r.energy_pj(Category::Computing), dyn + stat);
+  // Power gating: each group leaks for its own active time (group a: its 2 ADCs, 0.5 mW x 0.25
+  // each, for 400 ns; group b: its ADC for 100 ns; crossbars do not leak).
+  const auto gated = estimate(inv, {a0, a1}, t, hw, 1000.0, 1500.0, 4e6, {400.0, 100.0});
+  EXPECT_TRUE(gated.power_gated);
+  EXPECT_DOUBLE_EQ(gated.static_energy_pj(), 2 * 0.5 * adc_f * 400.0 + 1 * 0.5 * adc_f * 100.0);
+  EXPECT_DOUBLE_EQ(gated.dynamic_energy_pj(), dyn);
+  EXPECT_THROW(estimate(inv, {a0, a1}, t, hw, 1000.0, 1500.0, 4e6, {1.0}), Error);
   // Table without a component the inventory holds: an error naming it.
   inv.counts[1]["router"] = 1.0;
   EXPECT_THROW(estimate(inv, {a0, a1}, t, hw, 1000.0, 1500.0, 4e6), Error);
