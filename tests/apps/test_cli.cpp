@@ -473,6 +473,12 @@ TEST_F(Cli, CostReportsTheClosedFormForAnyInputShapeWithoutADataSet) {
   EXPECT_NE(r.output.find("analytic"), std::string::npos) << r.output;
 }
 
+TEST_F(Cli, CostRejectsBadInput) {
+  expect_bad("cost " + dir_.file("missing.json"), {"missing.json: cannot open file"});
+  expect_bad("cost " + json_ + " --set rows=0", {"--set: rows: expected an integer in [1, 4096]"});
+  expect_bad("cost " + json_ + " --cost-table nope", {"cost_table: unknown cost table 'nope'"});
+}
+
 TEST_F(Cli, RunReportsEnergyAreaAndTimingFromTheCostModel) {
   const CliRun r =
       run_cli("run " + json_ + " --trials 1 --limit 100 --calibration-images 64 --error-images 8 -o " + report_);
