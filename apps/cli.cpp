@@ -45,6 +45,29 @@ void add_ptq_options(po::options_description& opts, PtqArgs& a) {
       "post-training quantization: training images for calibration");
 }
 
+namespace {
+
+/// Post-training quantization of `net` calibrated on `data`; the report's "quantization" object.
+nlohmann::ordered_json quantize_on(workloads::Network& net, const PtqArgs& a, const workloads::Dataset& data,
+                                   std::int64_t images, const std::string& source) {
+  sim::CalibrationOptions cal;
+  cal.images = images;
+  cal.seed = a.seed;
+  mapping::PtqOptions ptq;
+  ptq.weight_bits = a.weight_bits;
+  ptq.activation_bits = a.activation_bits;
+  ptq.per_channel = a.per_channel;
+  net = sim::calibrate_and_quantize(net, data, net.dataset.normalization, ptq, cal);
+  return {{"source", source},
+          {"weight_bits", a.weight_bits},
+          {"activation_bits", a.activation_bits},
+          {"per_channel", a.per_channel},
+          {"calibration_images", std::min(images, data.count)},
+          {"seed", a.seed}};
+}
+
+}  // namespace
+
 nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a) {
   if (net.is_quantized()) {
     int wbits = 0;
@@ -54,20 +77,7 @@ nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a)
     return {{"source", "workload"}, {"weight_bits", wbits}, {"activation_bits", net.input_quantization->input_bits}};
   }
   const auto train = workloads::load_dataset(net.dataset.name, a.data_dir, workloads::Split::Train);
-  sim::CalibrationOptions cal;
-  cal.images = a.calibration_images;
-  cal.seed = a.seed;
-  mapping::PtqOptions ptq;
-  ptq.weight_bits = a.weight_bits;
-  ptq.activation_bits = a.activation_bits;
-  ptq.per_channel = a.per_channel;
-  net = sim::calibrate_and_quantize(net, train, net.dataset.normalization, ptq, cal);
-  return {{"source", "post-training"},
-          {"weight_bits", a.weight_bits},
-          {"activation_bits", a.activation_bits},
-          {"per_channel", a.per_channel},
-          {"calibration_images", std::min(a.calibration_images, train.count)},
-          {"seed", a.seed}};
+  return quantize_on(net, a, train, a.calibration_images, "post-training");
 }
 
 nlohmann::ordered_json ensure_integer_without_data(workloads::Network& net, const PtqArgs& a) {
@@ -88,20 +98,7 @@ nlohmann::ordered_json ensure_integer_without_data(workloads::Network& net, cons
   std::uniform_int_distribution<int> pixel(0, 255);
   for (auto& p : synthetic.pixels) p = static_cast<std::uint8_t>(pixel(rng));
   synthetic.labels.assign(static_cast<std::size_t>(synthetic.count), 0);
-  sim::CalibrationOptions cal;
-  cal.images = synthetic.count;
-  cal.seed = a.seed;
-  mapping::PtqOptions ptq;
-  ptq.weight_bits = a.weight_bits;
-  ptq.activation_bits = a.activation_bits;
-  ptq.per_channel = a.per_channel;
-  net = sim::calibrate_and_quantize(net, synthetic, net.dataset.normalization, ptq, cal);
-  return {{"source", "post-training, synthetic calibration"},
-          {"weight_bits", a.weight_bits},
-          {"activation_bits", a.activation_bits},
-          {"per_channel", a.per_channel},
-          {"calibration_images", synthetic.count},
-          {"seed", a.seed}};
+  return quantize_on(net, a, synthetic, synthetic.count, "post-training, synthetic calibration");
 }
 
 namespace {

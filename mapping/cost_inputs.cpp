@@ -131,7 +131,7 @@ double peak_rate_per_ns(const std::string& component, const HardwareConfig& hw, 
   if (component == "bus" || component == "input_register" || component == "output_register") {
     return t.bus_width_bytes * hw.clock_ghz;
   }
-  if (component == "activation") return hw.clock_ghz;  // one value per cycle
+  if (component == "activation") return hw.clock_ghz;                           // one value per cycle
   if (component == "router") return t.link_bytes_per_ns * hw.tiles_per_router;  // one port per tile it serves
   return 0.0;
 }

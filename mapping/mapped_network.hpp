@@ -44,6 +44,13 @@ struct MappedLayer {
   models::IntRange input_range;        ///< codes the layer reads (drive the DACs bit-serially)
   int input_bits = 8;                  ///< bits of input_range (two's complement when signed)
   bool input_signed() const { return input_range.lo < 0; }
+  /// Bits of one output code as it moves between tiles: 32 (raw accumulators) or the range's width.
+  int output_code_bits() const {
+    if (raw) return 32;
+    int bits = 1;
+    while ((std::int64_t{1} << bits) < range.hi - range.lo + 1) ++bits;
+    return bits;
+  }
 };
 
 struct MappedNetwork {

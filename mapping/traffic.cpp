@@ -14,13 +14,6 @@ namespace {
 
 std::int64_t bytes_of(std::int64_t values, int bits) { return (values * bits + 7) / 8; }
 
-int code_bits(const MappedLayer& ml) {
-  if (ml.raw) return 32;
-  int bits = 0;
-  while ((std::int64_t{1} << bits) < ml.range.hi - ml.range.lo + 1) ++bits;
-  return std::max(bits, 1);
-}
-
 /// A tensor as it moves: rows per image, bytes per row, the node whose output it is (-1: the
 /// host's input; weighted layers 0..L-1, adds L..).
 struct Rows {
@@ -109,7 +102,7 @@ std::vector<LayerTraffic> closed_form_traffic(const workloads::Network& net, con
     const auto& ll = m.layout.layers[static_cast<std::size_t>(l)];
     layer_readers[layer.inputs[0]].push_back(l);
     Work& w = work[static_cast<std::size_t>(l)];
-    w.out_bytes = bytes_of(ml.shape.cout, code_bits(ml));
+    w.out_bytes = bytes_of(ml.shape.cout, ml.output_code_bits());
     std::map<int, std::int64_t> ima_bytes;
     for (const auto& copy : ll.copies) {
       CopyImas c;
@@ -160,7 +153,7 @@ std::vector<LayerTraffic> closed_form_traffic(const workloads::Network& net, con
     }
     w.location = ll.copies.empty() ? node_location(in.base) : ll.copies.front().home_tile;
     location[static_cast<std::size_t>(l)] = w.location;
-    tensor[layer.name] = rows_of(layer.output_shape, code_bits(ml), l);
+    tensor[layer.name] = rows_of(layer.output_shape, ml.output_code_bits(), l);
   }
 
   std::vector<LayerTraffic> out(static_cast<std::size_t>(L));

@@ -18,14 +18,6 @@ namespace {
 
 std::int64_t bytes_of(std::int64_t values, int bits) { return (values * bits + 7) / 8; }
 
-/// Bits of an output code: the accumulator width (32) for raw layers, else the range's.
-int output_bits(const mapping::MappedLayer& ml) {
-  if (ml.raw) return 32;
-  int bits = 0;
-  while ((std::int64_t{1} << bits) < ml.range.hi - ml.range.lo + 1) ++bits;
-  return std::max(bits, 1);
-}
-
 /// How a tensor moves: its rows (per image), bytes per row, the node producing the rows it is
 /// made of, and per row how many of that node's rows it needs.
 struct TensorRows {
@@ -127,7 +119,7 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
       case workloads::LayerKind::Conv2d:
       case workloads::LayerKind::Linear: {
         const int l = weighted.at(layer.name);
-        out = rows_of_shape(layer.output_shape, output_bits(mapped.layers[static_cast<std::size_t>(l)]), l);
+        out = rows_of_shape(layer.output_shape, mapped.layers[static_cast<std::size_t>(l)].output_code_bits(), l);
         break;
       }
       case workloads::LayerKind::Add: {
@@ -216,7 +208,7 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
     const bool conv = layer.kind == workloads::LayerKind::Conv2d;
     D.width = conv ? oshape[2] : 1;
     D.rows = conv ? oshape[1] : 1;
-    D.output_bytes_per_position = bytes_of(ml.shape.cout, output_bits(ml));
+    D.output_bytes_per_position = bytes_of(ml.shape.cout, ml.output_code_bits());
     // Copies: crossbars grouped by IMA, the first crossbar's IMA first.
     std::map<int, std::int64_t> ima_bytes;  // per IMA: input bytes per position over this layer's copies
     for (std::size_t k = 0; k < ll.copies.size(); ++k) {
