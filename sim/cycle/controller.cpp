@@ -266,13 +266,9 @@ void Controller::sequencer(int layer, int copy) {
   const std::vector<int> local{L.location};
   const auto& tiles = L.copies.empty() ? local : L.copies[static_cast<std::size_t>(copy)].tiles;
   // Groups copy, copy + K, ... of every image, image after image (copy_of).
-  for (std::int64_t image = 0, g = copy; image < config_.images && copy < G; g += K) {
-    if (g >= G) {  // the next image
-      g = copy - K;
-      ++image;
-      continue;
-    }
-    const std::int64_t q = image * G + g;
+  const std::int64_t per_image = copy < G ? (G - copy + K - 1) / K : 0;  // groups copy, copy + K, ... < G
+  for (std::int64_t i = 0; i < per_image * config_.images; ++i) {
+    const std::int64_t q = (i / per_image) * G + copy + (i % per_image) * K;
     const Cycle asked = events_.now();
     // Layer by layer: the previous layers have finished this image.
     if (config_.schedule == Schedule::LayerByLayer) {
