@@ -20,6 +20,8 @@ const std::vector<xbarsim::apps::Command>& commands() {
        xbarsim::apps::cmd_map},
       {"cost", "energy, power, area and throughput from the closed form, in seconds (no data set)",
        xbarsim::apps::cmd_cost},
+      {"peak", "a full chip's peak throughput, area and power: GOPS/s/mm2 and GOPS/W (published-chip comparisons)",
+       xbarsim::apps::cmd_peak},
       {"run", "accuracy on programmed non-ideal crossbars (functional engine), over device seeds",
        xbarsim::apps::cmd_run},
       {"compare", "two designs side by side: accuracy, crossbars, ADCs, power, area, energy, latency and the ratios",

@@ -12,14 +12,24 @@ struct ClassInfo {
 };
 
 constexpr ClassInfo kClasses[] = {
-    {"crossbar", Category::Computing},           {"dac", Category::Computing},
-    {"sample_hold", Category::Computing},        {"adc", Category::Computing},
-    {"shift_add", Category::Computing},          {"fp_scaling_unit", Category::Computing},
-    {"data_aligning_unit", Category::Computing}, {"input_register", Category::Storage},
-    {"output_register", Category::Storage},      {"edram_buffer", Category::Storage},
-    {"tile_output_register", Category::Storage}, {"bus", Category::Communication},
-    {"router", Category::Communication},         {"activation", Category::Digital},
-    {"tile_shift_add", Category::Digital},       {"max_pool", Category::Digital},
+    {"crossbar", Category::Computing},
+    {"cells", Category::Computing},
+    {"dac", Category::Computing},
+    {"sample_hold", Category::Computing},
+    {"adc", Category::Computing},
+    {"shift_add", Category::Computing},
+    {"fp_scaling_unit", Category::Computing},
+    {"data_aligning_unit", Category::Computing},
+    {"input_register", Category::Storage},
+    {"output_register", Category::Storage},
+    {"edram_buffer", Category::Storage},
+    {"tile_output_register", Category::Storage},
+    {"bus", Category::Communication},
+    {"router", Category::Communication},
+    {"host_link", Category::Communication},
+    {"activation", Category::Digital},
+    {"tile_shift_add", Category::Digital},
+    {"max_pool", Category::Digital},
 };
 
 }  // namespace
@@ -40,6 +50,8 @@ Category category_of(const std::string& component) {
   }
   throw Error("cost: unknown component class '" + component + "'");
 }
+
+bool priced_by_device(const std::string& component) { return component == "cells"; }
 
 const std::vector<std::string>& component_names() {
   static const std::vector<std::string> names = [] {

@@ -20,6 +20,11 @@ std::string category_name(Category c);
 Category category_of(const std::string& component);
 /// Every component class, in report order.
 const std::vector<std::string>& component_names();
+/// Classes whose energy per action the device sets, not a cost table: "cells", the programmed
+/// cells' read current (one action = one driven cell of conductance dG at full-scale voltage for
+/// one read pulse; ChipParams::cell_unit_energy_pj). They have no area or leakage of their own
+/// (the crossbar entry's area holds the array).
+bool priced_by_device(const std::string& component);
 
 /// Per component class: instances, or actions per inference.
 using Counts = std::map<std::string, double>;
@@ -53,6 +58,8 @@ std::vector<Counts> actions_by_group(const std::vector<ActionRecord>& records, s
 struct ChipParams {
   int rows = 128, cols = 128, adc_bits = 8;
   Counts peak_rate_per_ns;
+  /// Energy of one "cells" action: V_read^2 x dG x read pulse, pJ (docs/models.md, "Array and DAC energy").
+  double cell_unit_energy_pj = 0.0;
 };
 
 }  // namespace xbarsim::cost

@@ -59,8 +59,10 @@ CostReport build(const Inventory& inv, const std::vector<Counts>* actions, const
     for (const auto& name : component_names()) {
       const auto it = inv.counts[g].find(name);
       if (it == inv.counts[g].end() || it->second <= 0) continue;
-      const ComponentCost& c = table.at(name);
-      const SizeFactors f = size_factors(c, hw);
+      ComponentCost c;  // the cells: energy per action from the device, no area or leakage of their own
+      c.energy_pj = hw.cell_unit_energy_pj;
+      if (!priced_by_device(name)) c = table.at(name);
+      const SizeFactors f = priced_by_device(name) ? SizeFactors{} : size_factors(c, hw);
       ComponentReport cr;
       cr.name = name;
       cr.category = category_of(name);

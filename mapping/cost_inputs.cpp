@@ -1,6 +1,7 @@
 #include "mapping/cost_inputs.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/error.hpp"
 #include "mapping/mapped_network.hpp"
@@ -13,6 +14,7 @@ namespace {
 /// Per crossbar.
 void add_crossbar(const HardwareConfig& hw, double n, cost::Counts& c) {
   c["crossbar"] += n;
+  c["cells"] += n;
   c["dac"] += n * hw.rows;
   c["sample_hold"] += n * hw.cols;
   if (hw.adcs_per_ima == 0) c["adc"] += n * adcs_per_crossbar(hw);
@@ -40,6 +42,34 @@ void add_tile(double n, cost::Counts& c) {
 }
 
 }  // namespace
+
+DigitStats digit_stats(int digit_bits, int dac_bits, double density) {
+  // d = sum_j b_j 2^j over digit_bits independent bits, each 1 with probability rho.
+  const double rho = density, k = digit_bits;
+  const double full = std::ldexp(1.0, dac_bits) - 1;
+  const double mean = rho * (std::ldexp(1.0, digit_bits) - 1);
+  const double var = rho * (1 - rho) * (std::pow(4.0, k) - 1) / 3;
+  DigitStats s;
+  s.nonzero = 1 - std::pow(1 - rho, k);
+  s.square = (var + mean * mean) / (full * full);
+  return s;
+}
+
+DigitStats input_digit_stats(const MappedLayer& layer, const HardwareConfig& hw) {
+  const int dac = std::min(hw.dac_bits, layer.input_bits);
+  DigitStats total;
+  for (int p = 0, left = layer.input_bits; left > 0; ++p, left -= dac) {
+    const auto s = digit_stats(std::min(dac, left), dac, hw.input_bit_density);
+    total.nonzero += s.nonzero;
+    total.square += s.square;
+  }
+  return total;
+}
+
+double zero_level_units(const HardwareConfig& hw) {
+  const auto& d = hw.device;
+  return d.g_min_us / ((d.g_max_us - d.g_min_us) / (std::ldexp(1.0, hw.cell_bits) - 1));
+}
 
 int adcs_per_crossbar(const HardwareConfig& hw) {
   const int capacity = hw.subtraction == Subtraction::Analog ? std::max(1, hw.cols / 2) : hw.cols;
@@ -81,6 +111,7 @@ cost::Inventory mapped_inventory(const MappedNetwork& mapped) {
     add_ima(hw, imas, c);
     add_tile(tiles, c);
     c["router"] += routers;
+    if (l == 0 && hw.cost_host_link) c["host_link"] += 1;  // the chip's off-chip link, with the first layer
     inv.imas += imas;
     inv.adcs += c["adc"];
     inv.counts.push_back(std::move(c));
@@ -100,6 +131,7 @@ cost::Inventory chip_inventory(const HardwareConfig& hw, int tiles) {
   add_ima(hw, imas_per_tile * tiles, c);
   add_tile(tiles, c);
   c["router"] += (tiles + hw.tiles_per_router - 1) / hw.tiles_per_router;
+  if (hw.cost_host_link) c["host_link"] += 1;
   inv.imas = imas_per_tile * tiles;
   inv.adcs = c["adc"];
   inv.counts.push_back(std::move(c));
@@ -113,8 +145,17 @@ double peak_rate_per_ns(const std::string& component, const HardwareConfig& hw, 
     const auto it = inventory.find(k);
     return it == inventory.end() ? 0.0 : it->second;
   };
-  if (component == "crossbar" || component == "dac" || component == "sample_hold") {
-    return read_ns > 0 ? 1.0 / read_ns : 0.0;  // one read (drive, sample) per read cycle
+  const bool array =
+      component == "crossbar" || component == "sample_hold" || component == "dac" || component == "cells";
+  if (array && read_ns <= 0) return 0.0;
+  if (component == "crossbar" || component == "sample_hold") return 1.0 / read_ns;  // one read (sample) per read
+  // At the stated input bit density with full-width digits and uniformly spread cell levels.
+  const DigitStats digit = digit_stats(hw.dac_bits, hw.dac_bits, hw.input_bit_density);
+  if (component == "dac") return digit.nonzero / read_ns;
+  if (component == "cells") {
+    const double levels = std::ldexp(1.0, hw.cell_bits);
+    const double mean_units = (levels - 1) / 2 + zero_level_units(hw);
+    return static_cast<double>(hw.rows) * hw.cols * mean_units * digit.square / read_ns;
   }
   if (component == "adc") return 1.0 / t.conversion_ns(hw.adc_bits);
   if (component == "shift_add" || component == "fp_scaling_unit") {
@@ -133,11 +174,16 @@ double peak_rate_per_ns(const std::string& component, const HardwareConfig& hw, 
   }
   if (component == "activation") return hw.clock_ghz;                           // one value per cycle
   if (component == "router") return t.link_bytes_per_ns * hw.tiles_per_router;  // one port per tile it serves
+  if (component == "host_link") return t.host_link_bytes_per_ns;
   return 0.0;
 }
 
 cost::ChipParams chip_params(const HardwareConfig& hw, const cost::Inventory& inventory) {
   cost::ChipParams p;
+  // V^2 [V^2] x dG [uS] x t [ns] = 1e-15 J = 1e-3 pJ
+  const auto& d = hw.device;
+  const double dg_us = (d.g_max_us - d.g_min_us) / (std::ldexp(1.0, hw.cell_bits) - 1);
+  p.cell_unit_energy_pj = d.read_voltage_v * d.read_voltage_v * dg_us * d.read_pulse_ns * 1e-3;
   p.rows = hw.rows;
   p.cols = hw.cols;
   p.adc_bits = hw.adc_bits;
@@ -181,12 +227,21 @@ std::vector<cost::Counts> closed_form_actions(const workloads::Network& net, con
   for (std::size_t l = 0; l < mapped.layers.size(); ++l) {
     const auto& ml = mapped.layers[l];
     auto& a = out[l];
-    const double mvms = static_cast<double>(ml.positions) * phases_of(ml, hw);
+    const auto positions = static_cast<double>(ml.positions);
+    const double mvms = positions * phases_of(ml, hw);
+    const DigitStats digit = input_digit_stats(ml, hw);
+    const double g0 = zero_level_units(hw);
     for (auto xi : ml.crossbars) {
       const auto& xb = mapped.crossbars[xi];
       const auto readouts = static_cast<double>(readouts_of(xb, hw.subtraction));
       a["crossbar"] += mvms;
-      a["dac"] += mvms * static_cast<double>(xb.rows.size());
+      // Expected at the stated input bit density, on the cells' target levels (no programming).
+      a["dac"] += positions * digit.nonzero * static_cast<double>(xb.rows.size());
+      double units = 0;
+      for (std::size_t c = 0; c < xb.cells.columns.size(); ++c) {
+        for (std::int64_t i = 0; i < xb.cells.rows; ++i) units += xb.cells.level(i, c) + g0;
+      }
+      a["cells"] += positions * digit.square * units;
       a["sample_hold"] += mvms * readouts;
       a["adc"] += mvms * readouts;
       a["shift_add"] += mvms * readouts;
@@ -197,9 +252,44 @@ std::vector<cost::Counts> closed_form_actions(const workloads::Network& net, con
     a["input_register"] += t.fetch_bytes;
     a["output_register"] += t.deliver_bytes;
     a["router"] += t.link_bytes;
+    a["host_link"] += t.host_bytes;
     add_closed_only_actions(mapped, l, a);
   }
   return out;
+}
+
+PeakPerformance peak_performance(const HardwareConfig& hw, int tiles, int weight_bits, int input_bits) {
+  if (tiles < 1) throw Error("peak: a chip needs at least one tile, found " + std::to_string(tiles));
+  if (input_bits < 1 || input_bits > 32)
+    throw Error("peak: input bits must be 1..32, found " + std::to_string(input_bits));
+  CrossbarGeometry g;
+  g.rows = hw.rows;
+  g.cols = hw.cols;
+  g.cell_bits = hw.cell_bits;
+  g.weight_bits = weight_bits;
+  g.sign = hw.sign;
+  g.validate("peak");
+  PeakPerformance p;
+  p.crossbars = static_cast<std::int64_t>(tiles) * hw.crossbars_per_tile;
+  p.rows = hw.rows;
+  p.weights_per_crossbar = g.channels_per_crossbar();
+  const int dac = std::min(hw.dac_bits, input_bits);
+  p.phases = (input_bits + dac - 1) / dac;
+  // The busiest ADC of a full crossbar, as the layout's stage estimate counts it.
+  const std::int64_t columns = static_cast<std::int64_t>(p.weights_per_crossbar) * g.columns_per_channel() +
+                               (hw.sign == SignScheme::Offset ? 1 : 0);
+  const std::int64_t readouts = hw.subtraction == Subtraction::Analog ? (columns + 1) / 2 : columns;
+  std::int64_t per_adc = 0;
+  if (hw.adcs_per_ima > 0) {
+    per_adc = (readouts + hw.adcs_per_ima - 1) / hw.adcs_per_ima;
+  } else {
+    per_adc = std::min<std::int64_t>(hw.columns_per_adc == 0 ? hw.cols : hw.columns_per_adc, readouts);
+  }
+  const auto& t = hw.timing;
+  const double read = t.read_ns(hw.rows, hw.cols, hw.adc_bits) + t.dac_ns;
+  p.phase_ns = std::max(read, static_cast<double>(per_adc) * t.conversion_ns(hw.adc_bits));
+  p.ops_per_ns = 2.0 * static_cast<double>(p.crossbars) * p.rows * p.weights_per_crossbar / (p.phases * p.phase_ns);
+  return p;
 }
 
 double ops_per_inference(const MappedNetwork& mapped) {

@@ -52,7 +52,7 @@ struct Timing {
   int buffer_width_bytes = 32;
   double link_latency_ns = 10.0;        ///< one router hop
   double link_bytes_per_ns = 4.0;       ///< bandwidth of one mesh link
-  double host_link_bytes_per_ns = 6.4;  ///< the host link (ISAAC: HyperTransport, 6.4 GB/s)
+  double host_link_bytes_per_ns = 6.4;  ///< the host link (one HyperTransport link: 6.4 GB/s; ISAAC has 4)
   int bus_width_bytes = 48;             ///< the tile bus: bytes per clock cycle (ISAAC: 384 bits)
 
   /// The crossbar read time (ns) of a rows x cols array whose columns an adc_bits ADC reads.
@@ -96,8 +96,10 @@ struct HardwareConfig {
   std::map<std::string, int> replicas;          ///< per layer: copies of its crossbars (at least these with Auto)
   bool pack_layers = false;                     ///< layers start on a fresh IMA instead of a fresh tile
   OutputScaling output_scaling = OutputScaling::Shift;
-  bool data_aligning = false;  ///< per-crossbar input aligning units (what unaligned fine-grained pruning needs)
-  bool power_gating = false;   ///< a layer's tiles leak only during its stage time (cost only)
+  bool data_aligning = false;      ///< per-crossbar input aligning units (what unaligned fine-grained pruning needs)
+  bool power_gating = false;       ///< a layer's tiles leak only during its stage time (cost only)
+  double input_bit_density = 0.5;  ///< closed form and peak: P(an input bit is 1) (cost only)
+  bool cost_host_link = false;     ///< the off-chip host link's area and energy counted (ISAAC's chip figures do)
   std::string cost_table = "isaac_32nm";  ///< cost table preset name or JSON path (cost/table.hpp)
 
   // Converters

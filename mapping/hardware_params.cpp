@@ -234,7 +234,7 @@ std::vector<HardwareParam> make_hardware_params() {
   t.push_back(H::number("link_bytes_per_ns", L::Timing, XBARSIM_FIELD(timing.link_bytes_per_ns), 1e-6, kNs, "bytes/ns",
                         "bandwidth of one mesh link (bytes/ns = GB/s)"));
   t.push_back(H::number("host_link_bytes_per_ns", L::Timing, XBARSIM_FIELD(timing.host_link_bytes_per_ns), 1e-6, kNs,
-                        "bytes/ns", "the host link (ISAAC: HyperTransport, 6.4 GB/s)"));
+                        "bytes/ns", "the host link (one HyperTransport link: 6.4 GB/s; ISAAC has 4, 25.6)"));
   // mapping
   t.push_back(H::boolean("layers_span_tiles", L::Mapping, XBARSIM_FIELD(layers_span_tiles),
                          "false: a layer needing more crossbars than one tile holds is an error"));
@@ -267,6 +267,12 @@ std::vector<HardwareParam> make_hardware_params() {
   t.push_back(H::boolean("power_gating", L::Cost, XBARSIM_FIELD(power_gating),
                          "idle tiles power-gated: a layer's tiles leak only during its stage time per inference, "
                          "not the whole period; cost only"));
+  t.push_back(H::number("input_bit_density", L::Cost, XBARSIM_FIELD(input_bit_density), 0, 1, "",
+                        "closed form and peak only: probability that an input bit is 1 (measured runs use the "
+                        "data); sets the expected DAC drives and cell read energy"));
+  t.push_back(H::boolean("cost_host_link", L::Cost, XBARSIM_FIELD(cost_host_link),
+                         "count the off-chip host link (area, energy per byte) in the cost, as ISAAC's chip totals do; "
+                         "off by default so that designs compare on what they map"));
   t.push_back(H::string("cost_table", L::Cost, XBARSIM_FIELD(cost_table),
                         "cost table preset name (workloads/cost/) or JSON path"));
   // device
@@ -301,7 +307,9 @@ std::vector<DeviceParam> make_device_params() {
                         "time of the reads after programming (at least drift_t0_s)"));
   t.push_back(D::number("drift_t0_s", L, XBARSIM_FIELD(drift_t0_s), 1e-12, 1e12, "s", "drift reference time"));
   t.push_back(D::number("read_voltage_v", L, XBARSIM_FIELD(read_voltage_v), 1e-6, 100, "V",
-                        "read voltage of one input bit (energy model)"));
+                        "read voltage of a full-scale input digit (energy model: cells draw V^2 G per ns)"));
+  t.push_back(D::number("read_pulse_ns", L, XBARSIM_FIELD(read_pulse_ns), 1e-6, 1e6, "ns",
+                        "time the read voltage is applied per input phase (energy model: V^2 G t per driven cell)"));
   return t;
 }
 

@@ -210,8 +210,12 @@ std::vector<LayerTraffic> closed_form_traffic(const workloads::Network& net, con
         t.deliver_bytes += bytes;
         t.deliver_accesses += std::ceil(bytes / width);
         (src == tile ? t.bus_bytes : t.link_bytes) += bytes;
+        if (src < 0) t.host_bytes += bytes;  // from the host
       }
-      if (name == net.output) t.link_bytes += bytes;  // to the host
+      if (name == net.output) {  // to the host
+        t.link_bytes += bytes;
+        t.host_bytes += bytes;
+      }
     }
   }
   return out;

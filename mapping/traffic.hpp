@@ -25,6 +25,7 @@ struct LayerTraffic {
   double deliver_accesses = 0;  ///< those writes in accesses, per row rounded up
   double bus_bytes = 0;         ///< over tile buses (fetches, same-tile rows and partial sums)
   double link_bytes = 0;        ///< injected into the interconnect (or the host link)
+  double host_bytes = 0;        ///< of those, over the off-chip host link (inputs in, outputs out)
 };
 
 /// Per weighted layer (MappedNetwork::layers order), per inference. `net` is the quantized

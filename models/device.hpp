@@ -30,7 +30,8 @@ struct DeviceConfig {
   double drift_nu = 0.0;                      ///< G(t) = G (t / t0)^-nu
   double drift_time_s = 1.0;                  ///< time of the reads after programming
   double drift_t0_s = 1.0;                    ///< drift reference time
-  double read_voltage_v = 0.2;                ///< read voltage of one input bit (energy model)
+  double read_voltage_v = 0.2;                ///< read voltage of a full-scale input digit (energy model)
+  double read_pulse_ns = 3.16;                ///< time the read voltage is applied per input phase (energy model)
 
   /// Gmax / Gmin (infinity when Gmin = 0).
   double on_off_ratio() const;

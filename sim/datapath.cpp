@@ -8,6 +8,28 @@
 
 namespace xbarsim::sim {
 
+double ArrayActivity::conductance_drive(int dac_bits) const {
+  const double full = static_cast<double>((std::int64_t{1} << dac_bits) - 1);
+  return std::ldexp(static_cast<double>(conductance_drive_fx), -kConductanceFractionBits) / (full * full);
+}
+
+namespace {
+
+/// The array activity of one crossbar's block of bit planes: integer sums only.
+void add_activity(const XbarPlan& xb, const InputBlock& in, ArrayActivity& a) {
+  const auto& g = xb.row_conductance_fx;
+  for (Eigen::Index k = 0; k < in.cols(); ++k) {
+    for (Eigen::Index i = 0; i < in.rows(); ++i) {
+      const auto d = static_cast<std::int64_t>(in(i, k));
+      if (d == 0) continue;
+      ++a.nonzero_digits;
+      a.conductance_drive_fx += d * d * g[static_cast<std::size_t>(i)];
+    }
+  }
+}
+
+}  // namespace
+
 void crossbar_read(const XbarPlan& xb, const InputBlock& in, RowMajorF& y, std::uint64_t noise_seed) {
   y.noalias() = xb.a * in;
   if (xb.var.size() == 0) return;
@@ -60,7 +82,7 @@ void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in,
 
 void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                       std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
-                      std::vector<float>* record) {
+                      std::vector<float>* record, ArrayActivity* activity) {
   const Eigen::Index K = x.rows(), M = x.cols();
   const int P = L.phases, d = L.dac_bits;
   const std::int64_t mask = (std::int64_t{1} << d) - 1;
@@ -91,6 +113,7 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
       const auto n = static_cast<Eigen::Index>(xb.rows.size());
       if (!xb.contiguous) gathered = planes(xb.rows, Eigen::all);
       const InputBlock in = xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
+      if (activity != nullptr) add_activity(xb, in, *activity);
       stages.read(layer, xi, in, Y,
                   models::derive_seed(seed, {0x4EAD, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
       if (record != nullptr) {

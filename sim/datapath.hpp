@@ -37,6 +37,30 @@ struct XbarPlan {
   std::vector<Eigen::Index> rows;  ///< unrolled input rows read
   bool contiguous = false;
   std::vector<mapping::Compensation> compensation;  ///< per readout; empty = none
+  /// Per row read: the conductance its driven voltage sees, summed over every physical column of
+  /// the crossbar (reference and both columns of a pair included), sum of G / dG, in fixed point
+  /// of 2^-kConductanceFractionBits (integer sums: the same total in any order or thread count).
+  std::vector<std::int64_t> row_conductance_fx;
+};
+
+constexpr int kConductanceFractionBits = 20;
+/// Sums of d^2 x row conductance over a test set can pass 2^63 (8-bit DACs, wide arrays).
+__extension__ typedef __int128 WideSum;  // NOLINT(modernize-use-using): __extension__ needs typedef
+
+/// What a layer's arrays did in the data pass (docs/models.md, "Array and DAC energy"): per input
+/// phase and driven row, digits d of full scale D = 2^dac_bits - 1.
+struct ArrayActivity {
+  std::int64_t nonzero_digits = 0;  ///< rows driven with d != 0 (DAC drives that move charge)
+  /// sum over driven rows of d^2 x row_conductance_fx: cell read energy in units of
+  /// (V_read / D)^2 x dG x read pulse x 2^-kConductanceFractionBits
+  WideSum conductance_drive_fx = 0;
+  ArrayActivity& operator+=(const ArrayActivity& o) {
+    nonzero_digits += o.nonzero_digits;
+    conductance_drive_fx += o.conductance_drive_fx;
+    return *this;
+  }
+  /// Cell read energy in units of V_read^2 x dG x read pulse (full-scale digits).
+  double conductance_drive(int dac_bits) const;
 };
 
 /// One conv2d/linear layer: its crossbars and converter.
@@ -78,9 +102,10 @@ class CrossbarStages {
 /// taken in blocks, each block's bit planes go through every crossbar's three stages, and
 /// the accumulator rounds half up to an integer. `seed` and `stream` seed the read noise.
 /// `record` (may be null): instead of converting, samples |reading| into it (ADC calibration).
+/// `activity` (may be null): adds the layer's array activity (DAC drives, cell read energy) to it.
 void accumulate_layer(const LayerPlan& plan, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                       std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
-                      std::vector<float>* record = nullptr);
+                      std::vector<float>* record = nullptr, ArrayActivity* activity = nullptr);
 
 /// The stages as plain function calls on `plans`.
 class DirectStages final : public CrossbarStages {

@@ -82,6 +82,13 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
           }
         }
       }
+      // The conductance every driven row sees (all physical columns, Gmin included): the array's read energy.
+      plan.row_conductance_fx.resize(static_cast<std::size_t>(nrows));
+      for (Eigen::Index i = 0; i < nrows; ++i) {
+        const double units = g.col(i).cast<double>().sum() + programmed.g0 * static_cast<double>(g.rows());
+        plan.row_conductance_fx[static_cast<std::size_t>(i)] =
+            std::llround(std::ldexp(std::max(0.0, units), kConductanceFractionBits));
+      }
       const auto nread = static_cast<Eigen::Index>(plan.readouts.size());
       plan.a.resize(nread, nrows);
       Eigen::MatrixXf ideal_a(nread, nrows);

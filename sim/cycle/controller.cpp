@@ -172,6 +172,7 @@ void Controller::emit(int stream, std::int64_t row) {
                                ? config_.layers[static_cast<std::size_t>(st.base)].location
                                : config_.adds[static_cast<std::size_t>(st.base) - config_.layers.size()].location);
     traffic_[static_cast<std::size_t>(requester)].link_bytes += static_cast<double>(st.row_bytes);
+    traffic_[static_cast<std::size_t>(requester)].host_bytes += static_cast<double>(st.row_bytes);
     noc_.transfer(requester, src, Interconnect::kHost, st.row_bytes, [this, row] { host_row(row); });
   }
 }
@@ -200,6 +201,8 @@ void Controller::deliver(int stream, std::int64_t row, int tile, int refs, int r
       d.bus(requester, bytes, write);
     } else {
       traffic_[static_cast<std::size_t>(requester)].link_bytes += static_cast<double>(bytes);
+      if (src == Interconnect::kHost)
+        traffic_[static_cast<std::size_t>(requester)].host_bytes += static_cast<double>(bytes);
       noc_.transfer(requester, src, tile, bytes, write);
     }
   });
@@ -490,6 +493,7 @@ std::map<std::string, double> Chip::instances() const {
     stack.pop_back();
     if (const auto* x = dynamic_cast<const Crossbar*>(o)) {
       n["crossbar"] += 1;
+      n["cells"] += 1;
       n["dac"] += x->config().rows;
       n["sample_hold"] += x->config().cols;
       n["adc"] += x->config().adcs;
@@ -504,6 +508,7 @@ std::map<std::string, double> Chip::instances() const {
       n["bus"] += 1;
     } else if (const auto* noc = dynamic_cast<const Interconnect*>(o)) {
       n["router"] += noc->routers();
+      n["host_link"] += 1;
     }
     for (const auto* child : o->get_child_objects()) stack.push_back(child);
   }
@@ -518,7 +523,6 @@ std::vector<cost::ActionRecord> Chip::actions() const {
         const std::size_t l = x->config().layer;
         const auto conv = static_cast<double>(x->conversions());
         out.push_back({l, "crossbar", "reads", static_cast<double>(x->reads())});
-        out.push_back({l, "dac", "dac_drives", static_cast<double>(x->dac_drives())});
         out.push_back({l, "sample_hold", "conversions", conv});
         out.push_back({l, "adc", "conversions", conv});
         out.push_back({l, "shift_add", "shift_adds", static_cast<double>(x->shift_adds())});
@@ -532,6 +536,7 @@ std::vector<cost::ActionRecord> Chip::actions() const {
     out.push_back({l, "input_register", "fetched bytes", tr.fetch_bytes});
     out.push_back({l, "output_register", "delivered bytes", tr.deliver_bytes});
     out.push_back({l, "router", "link bytes", tr.link_bytes});
+    out.push_back({l, "host_link", "host bytes", tr.host_bytes});
   }
   return out;
 }

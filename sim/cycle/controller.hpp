@@ -103,6 +103,7 @@ class Controller final : public Component {
   /// IMAs' input registers, rows delivered into buffers for it, bytes it put on links and buses.
   struct Traffic {
     double fetch_bytes = 0, deliver_bytes = 0, link_bytes = 0, bus_bytes = 0;
+    double host_bytes = 0;                            ///< over the host link (a part of link_bytes)
     double fetch_accesses = 0, deliver_accesses = 0;  ///< buffer accesses, per transfer rounded up
   };
   const Traffic& traffic(std::size_t layer) const { return traffic_.at(layer); }

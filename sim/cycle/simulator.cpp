@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 
@@ -70,8 +71,13 @@ struct CycleSimulator::Impl final : public CrossbarStages, public Accumulator {
   }
   void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                   std::uint64_t stream) const override {
-    accumulate_layer(engine.plan(layer), layer, x, y, engine.seed(), stream, *this);
+    ArrayActivity a;
+    accumulate_layer(engine.plan(layer), layer, x, y, engine.seed(), stream, *this, nullptr, &a);
+    const std::lock_guard<std::mutex> lock(activity_mutex);
+    activity.at(layer) += a;  // integer sums: the same in any chunk order
   }
+  mutable std::mutex activity_mutex;
+  mutable std::vector<ArrayActivity> activity;  ///< per weighted layer, the data pass of every image
 };
 
 CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::MappedNetwork& mapped,
@@ -92,6 +98,7 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
   auto& I = *impl_;
   I.images = images;
   I.options = options;
+  I.activity.assign(mapped.layers.size(), ArrayActivity{});
   I.mapped = &mapped;
   const auto& hw = mapped.hardware;
   const auto& t = hw.timing;
@@ -466,6 +473,7 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
   r.stats = I.chip->statistics(r.total_cycles);
   r.instances = I.chip->instances();
   r.actions = I.chip->actions();
+  r.activity = I.activity;
   std::tie(r.busiest_resource, r.busiest_busy_cycles) = I.chip->busiest_resource();
   for (std::size_t l = 0; l < r.layers.size(); ++l) {
     const auto& times = ctl.layer_times()[l];
@@ -500,6 +508,13 @@ std::vector<cost::Counts> measured_actions(const CycleResult& run, const mapping
   for (std::size_t l = 0; l < out.size(); ++l) {
     for (auto& [component, count] : out[l]) count /= n;
     mapping::add_closed_only_actions(mapped, l, out[l]);
+    // The data pass's array activity: DAC drives of nonzero digits and the cells' read current.
+    if (l < run.activity.size()) {
+      const auto& ml = mapped.layers[l];
+      const int dac = std::min(mapped.hardware.dac_bits, ml.input_bits);
+      out[l]["dac"] = static_cast<double>(run.activity[l].nonzero_digits) / n;
+      out[l]["cells"] = run.activity[l].conductance_drive(dac) / n;
+    }
   }
   return out;
 }

@@ -59,6 +59,7 @@ struct CycleResult {
   std::map<std::string, double> instances;
   std::vector<cost::ActionRecord> actions;  ///< measured, all images (Chip::actions)  ///< the chip's modules per cost
                                             ///< component class (Chip::instances)
+  std::vector<ArrayActivity> activity;      ///< per weighted layer, all images: the data pass's DAC and cell activity
   double wall_time_s = 0.0;                 ///< whole run (data and timing)
   double timing_time_s = 0.0;               ///< the SystemC simulation alone
 

@@ -45,7 +45,15 @@ mapping::HardwareConfig isaac_tile() {
   hw.timing.dac_ns = 0.0;
   hw.timing.adc_conversion_ns = 1.0 / 1.28;
   hw.clock_ghz = 1.28;
+  hw.timing.host_link_bytes_per_ns = 25.6;  // 4 HyperTransport links of 6.4 GB/s
+  hw.cost_host_link = true;
   return hw;
+}
+
+double area_of(const CostReport& r, const std::string& name) {
+  double a = 0;
+  for (const auto& c : r.components) a += c.name == name ? c.area_um2 : 0.0;
+  return a;
 }
 
 double power_of(const CostReport& r, const std::vector<std::string>& names) {
@@ -56,50 +64,99 @@ double power_of(const CostReport& r, const std::vector<std::string>& names) {
   return p;
 }
 
-TEST(IsaacCheck, OneTileIsThePublished330MilliwattsAnd0_372SquareMillimetres) {
-  // ISAAC's tile figures are the 168-tile chip's per tile: 42 routers, one per 4 tiles.
+TEST(IsaacCheck, TheTableGivesBackIsaacsTileComponentByComponent) {
+  // ISAAC's tile figures are the 168-tile chip's per tile: 42 routers, one per 4 tiles. ISAAC's
+  // powers are every DAC driving every read: input bit density 1. A round trip of the table's
+  // derivation, the inventory rules and the rates, not an independent check (that is
+  // PublishedChips below).
   const auto table = load_cost_table("isaac_32nm");
-  const auto hw = isaac_tile();
+  auto hw = isaac_tile();
+  hw.input_bit_density = 1.0;
   constexpr double kTiles = 168;
   const auto inv = chip_inventory(hw, static_cast<int>(kTiles));
   const auto c = inv.total();
   EXPECT_EQ(c.at("crossbar"), 96 * kTiles);
+  EXPECT_EQ(c.at("cells"), 96 * kTiles);
   EXPECT_EQ(c.at("adc"), 96 * kTiles);  // 8 per IMA
   EXPECT_EQ(c.at("dac"), 96 * 128 * kTiles);
   EXPECT_EQ(c.at("shift_add"), 48 * kTiles);
   EXPECT_EQ(c.at("input_register"), 12 * kTiles);
   EXPECT_EQ(c.at("router"), 42);
+  EXPECT_EQ(c.at("host_link"), 1);
   EXPECT_EQ(inv.imas, 12 * kTiles);
   const auto r = peak_of(inv, table, hw);
-  // ISAAC Table 6: tile 330 mW, 0.372 mm2; the 12 IMAs 289 mW, 0.157 mm2 (rounded in the paper).
-  EXPECT_NEAR(r.peak_power_mw() / kTiles, 330.0, 0.5);
-  EXPECT_NEAR(r.area_um2() / 1e6 / kTiles, 0.372, 0.0005);
-  const double ima =
-      power_of(r, {"crossbar", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register"});
-  EXPECT_NEAR(ima / kTiles, 289.0, 0.05);
-  // Per IMA: ADCs 16 mW, DACs 4 mW, S+H 10 uW, crossbars 2.4 mW, S+A 0.2 mW (energy per action
-  // x the hardware's rates gives back the powers the table was derived from).
+  // ISAAC Table 6: tile 0.372 mm2 (the 12 IMAs 0.157), chip 62.5 mm2 of tiles + 22.88 mm2 of
+  // HyperTransport = 85.4 mm2.
+  EXPECT_NEAR((r.area_um2() - area_of(r, "host_link")) / 1e6 / kTiles, 0.372, 0.0005);
+  EXPECT_NEAR(r.area_um2() / 1e6, 85.4, 0.05);
+  // Per IMA: ADCs 16 mW, DACs 4 mW, S+H 10 uW, S+A 0.2 mW, registers 1.24 + 0.23 mW.
   const double imas = 12 * kTiles;
   EXPECT_NEAR(power_of(r, {"adc"}) / imas, 16.0, 1e-9);
   EXPECT_NEAR(power_of(r, {"dac"}) / imas, 4.0, 1e-9);
   EXPECT_NEAR(power_of(r, {"sample_hold"}) / imas, 0.010, 1e-12);
-  EXPECT_NEAR(power_of(r, {"crossbar"}) / imas, 2.4, 1e-9);
   EXPECT_NEAR(power_of(r, {"shift_add"}) / imas, 0.2, 1e-9);
+  EXPECT_NEAR(power_of(r, {"input_register", "output_register"}) / imas, 1.47, 1e-6);
+  // Per tile: eDRAM 20.7, bus 7, router 42 / 4, two sigmoids 0.52, S+A 0.05, max-pool 0.4, OR 1.68 mW.
+  EXPECT_NEAR(power_of(r, {"edram_buffer"}) / kTiles, 20.7, 1e-6);
+  EXPECT_NEAR(power_of(r, {"bus"}) / kTiles, 7.0, 1e-4);
+  EXPECT_NEAR(power_of(r, {"router"}) / kTiles, 10.5, 1e-6);
+  EXPECT_NEAR(power_of(r, {"activation", "tile_shift_add", "max_pool", "tile_output_register"}) / kTiles, 2.65, 1e-6);
+  // HyperTransport: 10.4 W at its 25.6 bytes/ns.
+  EXPECT_NEAR(power_of(r, {"host_link"}) / 1e3, 10.4, 1e-9);
+  // No line energy of its own: the arrays draw what their cells do (next test).
+  EXPECT_EQ(power_of(r, {"crossbar"}), 0.0);
 }
 
-TEST(IsaacCheck, OneHundredSixtyEightTilesAre55_4WattsAnd62_5SquareMillimetres) {
-  const auto table = load_cost_table("isaac_32nm");
-  const auto r = peak_of(chip_inventory(isaac_tile(), 168), table, isaac_tile());
-  EXPECT_NEAR(r.peak_power_mw() / 1e3, 55.4, 0.05);
-  EXPECT_NEAR(r.area_um2() / 1e6, 62.5, 0.05);
-}
-
-TEST(IsaacCheck, TheIsaacLikePresetIsThatChip) {
-  const auto hw = mapping::load_hardware("isaac_like");
-  const auto r = peak_of(chip_inventory(hw, hw.max_tiles), load_cost_table(hw.cost_table), hw);
+TEST(IsaacCheck, TheArraysFromDevicePhysicsDrawAboutIsaacsFigureAndTheTileStaysAt330Milliwatts) {
+  // ISAAC states 0.3 mW per 128x128 array; xbarsim's cells draw V^2 G t: the isaac_like device
+  // (rram_like: 9.8..166.7 uS, 0.15 V, 3.16 ns) at random data (half the input bits 1, levels
+  // uniform) gives 128 x 128 x 0.5 x 88.2 uS x 0.0225 V^2 x 3.16 ns per 100 ns read = 0.51 mW.
+  const auto hw = mapping::load_hardware("isaac_like", {"xbar_read_ns=100"});
+  const auto inv = chip_inventory(hw, hw.max_tiles);
+  const auto r = peak_of(inv, load_cost_table(hw.cost_table), hw);
+  const double crossbars = inv.total().at("crossbar");
+  const double per_array = power_of(r, {"cells"}) / crossbars;
+  const double mean_g_us = (166.67 + 9.804) / 2;
+  EXPECT_NEAR(per_array, 128.0 * 128 * 0.5 * mean_g_us * 1e-6 * 0.15 * 0.15 * 3.16 / 100 * 1e3, 1e-9);
+  EXPECT_GT(per_array, 0.3 / 2);
+  EXPECT_LT(per_array, 0.3 * 2);
+  // The tile (without the chip's host link) within 2 % of ISAAC's 330 mW: the DACs at half
+  // activity (2 mW per IMA instead of 4) about offset the arrays' 4.1 mW instead of 2.4.
+  const double tile = (r.peak_power_mw() - power_of(r, {"host_link"})) / hw.max_tiles;
+  EXPECT_NEAR(tile, 330.0, 0.02 * 330.0);
   EXPECT_EQ(hw.max_tiles, 168);
-  EXPECT_NEAR(r.peak_power_mw() / hw.max_tiles, 330.0, 0.5);
-  EXPECT_NEAR(r.area_um2() / 1e6 / hw.max_tiles, 0.372, 0.0005);
+  EXPECT_NEAR((r.area_um2() - area_of(r, "host_link")) / 1e6 / hw.max_tiles, 0.372, 0.0005);
+}
+
+TEST(PublishedChips, IsaacsChipLevelEfficienciesAt16BitsAreWithinTwentyFivePercent) {
+  // ISAAC configured from the paper's description (ISCA 2016, sections IV-VI, Table 6), nothing
+  // tuned: 168 tiles of 12 IMAs x 8 arrays of 128x128 2-bit cells, 1-bit DACs, one 8-bit SAR ADC
+  // at 1.28 GS/s per array, 100 ns reads, 16-bit weights stored biased (the offset scheme; xbarsim
+  // gives up one column per array to the reference, so 15 of ISAAC's 16 weights per array),
+  // 16-bit inputs, HyperTransport host link. Published (as tabulated by Nature Communications 15,
+  // 2024, s41467-024-45670-9, Table 3, from ISAAC's Tables 6-7): 41.3 TOPS, 0.48 TOPS/mm2,
+  // 0.63 TOPS/W, 65.8 W, 85.4 mm2.
+  const auto hw =
+      mapping::load_hardware("isaac_like", {"sign_scheme=offset", "xbar_read_ns=100", "cost_host_link=true"});
+  const auto p = mapping::peak_performance(hw, 168, 16, 16);
+  EXPECT_EQ(p.crossbars, 16128);
+  EXPECT_EQ(p.weights_per_crossbar, 15);
+  EXPECT_EQ(p.phases, 16);
+  EXPECT_DOUBLE_EQ(p.phase_ns, 100.0);  // the read; 128 conversions at 0.78125 ns also take 100 ns
+  EXPECT_DOUBLE_EQ(p.ops_per_ns, 16128.0 * 128 * 15 * 2 / (16 * 100.0));
+  const auto inv = chip_inventory(hw, 168);
+  const auto r = peak_of(inv, load_cost_table(hw.cost_table), hw);
+  const double tops = p.ops_per_ns / 1e3, mm2 = r.area_um2() / 1e6, watts = r.peak_power_mw() / 1e3;
+  struct Row {
+    const char* what;
+    double xbarsim, published;
+  };
+  for (const Row& row :
+       {Row{"TOPS", tops, 41.3}, Row{"TOPS/mm2", tops / mm2, 0.48}, Row{"TOPS/W", tops / watts, 0.63}}) {
+    EXPECT_NEAR(row.xbarsim / row.published, 1.0, 0.25) << row.what << ": " << row.xbarsim << " vs " << row.published;
+  }
+  EXPECT_NEAR(mm2, 85.4, 0.05);
+  EXPECT_NEAR(watts / 65.8, 1.0, 0.05);
 }
 
 TEST(CostTable, EveryShippedTableLoadsWithASourcePerEntry) {
@@ -108,6 +165,7 @@ TEST(CostTable, EveryShippedTableLoadsWithASourcePerEntry) {
   for (const auto& n : names) {
     const auto t = load_cost_table(n);
     for (const auto& comp : component_names()) {
+      if (priced_by_device(comp)) continue;  // the cells: V^2 G t from the device
       ASSERT_TRUE(t.has(comp)) << n << " lacks " << comp;
       EXPECT_FALSE(t.at(comp).source.empty()) << n << "." << comp;
       EXPECT_EQ(t.at(comp).technology_nm, t.technology_nm);

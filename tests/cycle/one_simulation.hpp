@@ -64,6 +64,12 @@ inline void expect_closed_form_is_measured(const Simulation& s) {
   ASSERT_EQ(closed.size(), measured.size());
   for (std::size_t l = 0; l < closed.size(); ++l) {
     for (const auto& name : cost::component_names()) {
+      // The DAC's nonzero digits and the cells' read current depend on the data: the closed form
+      // is their expectation at input_bit_density (test_array_activity checks the measured ones).
+      if (name == "dac" || name == "cells") {
+        EXPECT_GT(measured[l].at(name), 0.0) << s.mapped.layers[l].name << " " << name;
+        continue;
+      }
       const auto c = closed[l].count(name) ? closed[l].at(name) : 0.0;
       const auto m = measured[l].count(name) ? measured[l].at(name) : 0.0;
       EXPECT_DOUBLE_EQ(c, m) << s.mapped.layers[l].name << " " << name;
@@ -76,10 +82,12 @@ inline void expect_closed_form_is_measured(const Simulation& s) {
     const auto a = cost::estimate(inventory, closed, table, params, 1000.0, 1000.0, 1.0);
     const auto b = cost::estimate(inventory, measured, table, params, 1000.0, 1000.0, 1.0);
     EXPECT_GT(a.dynamic_energy_pj(), 0.0) << t;
-    EXPECT_DOUBLE_EQ(a.dynamic_energy_pj(), b.dynamic_energy_pj()) << t;
-    for (std::size_t k = 0; k < a.components.size(); ++k)
-      EXPECT_DOUBLE_EQ(a.components[k].dynamic_energy_pj, b.components[k].dynamic_energy_pj)
-          << t << " " << a.components[k].name;
+    ASSERT_EQ(a.components.size(), b.components.size());
+    for (std::size_t k = 0; k < a.components.size(); ++k) {
+      const auto& name = a.components[k].name;
+      if (name == "dac" || name == "cells") continue;
+      EXPECT_DOUBLE_EQ(a.components[k].dynamic_energy_pj, b.components[k].dynamic_energy_pj) << t << " " << name;
+    }
   }
 }
 

@@ -61,8 +61,8 @@ TEST_F(CycleOrganisation, OutputsAreTheFunctionalEnginesBitForBit) { expect_func
 TEST_F(CycleOrganisation, TheChipHasTheCostInventorysInstances) {
   const auto inv = mapping::mapped_inventory(f_->mapped).total();
   const auto& built = f_->result.instances;
-  for (const char* k : {"crossbar", "dac", "sample_hold", "adc", "shift_add", "input_register", "output_register",
-                        "edram_buffer", "bus", "router"}) {
+  for (const char* k : {"crossbar", "cells", "dac", "sample_hold", "adc", "shift_add", "input_register",
+                        "output_register", "edram_buffer", "bus", "router"}) {
     ASSERT_TRUE(built.count(k)) << k;
     EXPECT_EQ(built.at(k), inv.at(k)) << k;
   }
