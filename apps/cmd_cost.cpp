@@ -79,8 +79,8 @@ int cmd_cost(const std::vector<std::string>& args) {
                       {"throughput_per_s", 1e9 / period},
                       {"layers", stages}};
   report["actions"] =
-      "closed form: crossbar, converter and shift-and-add actions exact; buffer and link traffic "
-      "not counted";
+      "closed form: every class as the cycle-level chip counts it (buffer and link traffic included), except the "
+      "data-dependent DAC drives and cell read energy: their expectation at input_bit_density";
   report["cost"] = cost::to_json(r);
   if (!output.empty()) write_json_report(output, report);
 
@@ -94,7 +94,9 @@ int cmd_cost(const std::vector<std::string>& args) {
       "%.4g us pipelined, %.4g us layer by layer, %.4g inferences/s\n",
       period / 1e3, latency / 1e3, 1e9 / period);
   std::printf(
-      "  actions       closed form (every class, buffer and link traffic included: what run --cycle-level measures)\n");
+      "  actions       closed form (every class, buffer and link traffic included: what run --cycle-level measures;\n"
+      "                DAC drives and cell energy expected at input bit density %.2f, measured runs use the data)\n",
+      hw.input_bit_density);
   std::printf("%s", cost::to_text(r).c_str());
   return 0;
 }

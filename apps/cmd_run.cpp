@@ -121,6 +121,13 @@ void print_text(const nlohmann::ordered_json& r) {
   }
 }
 
+/// Rows driven with a nonzero digit in the data pass, all images and layers.
+double nonzero_digits(const sim::cycle::CycleResult& r) {
+  double n = 0;
+  for (const auto& a : r.activity) n += static_cast<double>(a.nonzero_digits);
+  return n;
+}
+
 nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const auto& l : r.layers) {
@@ -164,6 +171,7 @@ nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
           {"totals",
            {{"crossbar_reads", s.total("Crossbar", "reads")},
             {"dac_drives", s.total("Crossbar", "dac_drives")},
+            {"dac_nonzero_digits", nonzero_digits(r)},
             {"adc_conversions", s.total("Crossbar", "conversions")},
             {"shift_add_operations", s.total("Crossbar", "shift_adds")},
             {"buffer_read_bytes", s.total("BufferPort", "bytes") - s.total("Layer", "buffer_write_bytes")},
@@ -264,10 +272,10 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
       "  (stage cyc: busy cycles per image of the layer's busiest crossbar copy; * replication stopped at the tile "
       "budget)\n");
   std::printf(
-      "  actions       %.0f crossbar reads, %.0f DAC drives, %.0f ADC conversions, %.0f shift-and-adds,\n"
-      "                %.0f buffer bytes read, %.0f written, %.0f link transfers (%.0f bytes)\n",
-      t["crossbar_reads"].get<double>(), t["dac_drives"].get<double>(), t["adc_conversions"].get<double>(),
-      t["shift_add_operations"].get<double>(), t["buffer_read_bytes"].get<double>(),
+      "  actions       %.0f crossbar reads, %.0f row drives (%.0f with a nonzero digit), %.0f ADC conversions,\n"
+      "                %.0f shift-and-adds, %.0f buffer bytes read, %.0f written, %.0f link transfers (%.0f bytes)\n",
+      t["crossbar_reads"].get<double>(), t["dac_drives"].get<double>(), t["dac_nonzero_digits"].get<double>(),
+      t["adc_conversions"].get<double>(), t["shift_add_operations"].get<double>(), t["buffer_read_bytes"].get<double>(),
       t["buffer_write_bytes"].get<double>(), t["link_transfers"].get<double>(), t["link_bytes"].get<double>());
   std::printf("%s", cost::to_text(cost).c_str());
   std::printf("  wall time     %.2f s (SystemC timing %.2f s); %.2f ms per image\n", r.wall_time_s, r.timing_time_s,

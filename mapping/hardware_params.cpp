@@ -276,9 +276,10 @@ std::vector<HardwareParam> make_hardware_params() {
   t.push_back(H::string("cost_table", L::Cost, XBARSIM_FIELD(cost_table),
                         "cost table preset name (workloads/cost/) or JSON path"));
   // device
-  HardwareParam device = H::base("device", L::Device, ParamType::Device, 0, 0, "",
-                                 "the cells: a device preset name (ideal, rram_like, pcm_like), a device JSON path, or "
-                                 "an object of device keys (optionally with \"preset\")");
+  HardwareParam device =
+      H::base("device", L::Device, ParamType::Device, 0, 0, "",
+              "the cells: a device preset name (ideal, rram_like, rram_neurosim, pcm_like), a device JSON path, or "
+              "an object of device keys (optionally with \"preset\")");
   device.get = [](const HardwareConfig& hw) { return json(to_json(hw.device)); };
   t.push_back(device);
   return t;

@@ -530,6 +530,24 @@ TEST_F(Cli, CostRejectsBadInput) {
   expect_bad("cost " + json_ + " --cost-table nope", {"cost_table: unknown cost table 'nope'"});
 }
 
+TEST_F(Cli, PeakReportsAFullChipAndRejectsBadPrecisions) {
+  const CliRun r = run_cli(
+      "peak --hw isaac_like --set sign_scheme=offset --set xbar_read_ns=100 --weight-bits 16 --input-bits 16 -o " +
+      report_);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(slurp(report_));
+  // 168 tiles x 96 arrays, 15 sixteen-bit weights per array (8 slices + the reference column),
+  // 16 phases of 100 ns: 16128 x 128 x 15 x 2 ops per 1.6 us.
+  EXPECT_EQ(rep["chip"]["crossbars"], 16128);
+  EXPECT_EQ(rep["chip"]["weights_per_crossbar"], 15);
+  EXPECT_NEAR(rep["peak"]["tops"].get<double>(), 16128.0 * 128 * 15 * 2 / 1600 / 1e3, 1e-9);
+  EXPECT_NE(r.output.find("upper bound"), std::string::npos) << r.output;
+  fs::remove(report_);
+  expect_bad("peak --weight-bits 1", {"--weight-bits: expected 2..16, found 1"});
+  expect_bad("peak --input-bits 0", {"--input-bits: expected 1..16, found 0"});
+  expect_bad("peak --hw neurosim_like", {"--tiles: hardware 'neurosim_like' has no max_tiles"});
+}
+
 TEST_F(Cli, RunReportsEnergyAreaAndTimingFromTheCostModel) {
   const CliRun r =
       run_cli("run " + json_ + " --trials 1 --limit 100 --calibration-images 64 --error-images 8 -o " + report_);

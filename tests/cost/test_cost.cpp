@@ -159,6 +159,26 @@ TEST(PublishedChips, IsaacsChipLevelEfficienciesAt16BitsAreWithinTwentyFivePerce
   EXPECT_NEAR(watts / 65.8, 1.0, 0.05);
 }
 
+TEST(PublishedChips, PumasNodeFromItsOrganisationAndConstants) {
+  // PUMA (ASPLOS 2019) as puma_like states it: 138 tiles of 16 MVMUs of 8 arrays, one 8-bit ADC
+  // per array at 1 GS/s, 16-bit biased weights and inputs. Published: 52.31 TOPS, 62.5 W,
+  // 90.6 mm2 (577 GOPS/s/mm2, 837 GOPS/W). The throughput follows the organisation, which gives
+  // 0.67 of the published figure (docs/validation.md: PUMA's op count); power and area come
+  // from its constants less the core logic xbarsim has no class for (17 mm2, 5.2 W).
+  const auto hw = mapping::load_hardware("puma_like", {"cost_host_link=true"});
+  const auto p = mapping::peak_performance(hw, hw.max_tiles, 16, 16);
+  EXPECT_EQ(p.crossbars, 138 * 128);
+  EXPECT_EQ(p.weights_per_crossbar, 15);
+  // 8 slices x 15 weights + the reference = 121 columns, one ADC at 1 ns per conversion.
+  EXPECT_DOUBLE_EQ(p.phase_ns, 121.0);
+  EXPECT_DOUBLE_EQ(p.ops_per_ns, 2.0 * 17664 * 128 * 15 / (16 * 121.0));
+  const auto inv = chip_inventory(hw, hw.max_tiles);
+  const auto r = peak_of(inv, load_cost_table(hw.cost_table), hw);
+  EXPECT_NEAR(r.peak_power_mw() / 1e3 / 62.5, 1.0, 0.25);
+  EXPECT_NEAR(r.area_um2() / 1e6 / 90.6, 1.0, 0.25);
+  EXPECT_LT(p.ops_per_ns / 1e3 / 52.31, 0.75);  // the documented miss: if this passes, revisit the docs
+}
+
 TEST(CostTable, EveryShippedTableLoadsWithASourcePerEntry) {
   const auto names = cost_table_presets();
   ASSERT_GE(names.size(), 2U);
