@@ -35,25 +35,30 @@ struct Builder {
     return p;
   }
 
-  template <typename Ref>
-  static P integer(std::string key, Level level, Ref ref, double min, double max, std::string unit,
-                   std::string meaning) {
-    P p = base(std::move(key), level, ParamType::Integer, min, max, std::move(unit), std::move(meaning));
+  /// A field read and written as one JSON scalar of type Json (converted to the field's type).
+  template <typename Json, typename Ref>
+  static P scalar(std::string key, Level level, ParamType type, Ref ref, double min, double max, std::string unit,
+                  std::string meaning) {
+    P p = base(std::move(key), level, type, min, max, std::move(unit), std::move(meaning));
     p.get = [ref](const Config& c) { return json(ref(c)); };
     p.set = [ref](Config& c, const json& v) {
       using T = std::decay_t<decltype(ref(c))>;
-      ref(c) = static_cast<T>(v.get<std::int64_t>());
+      ref(c) = static_cast<T>(v.get<Json>());
     };
     return p;
   }
 
   template <typename Ref>
+  static P integer(std::string key, Level level, Ref ref, double min, double max, std::string unit,
+                   std::string meaning) {
+    return scalar<std::int64_t>(std::move(key), level, ParamType::Integer, ref, min, max, std::move(unit),
+                                std::move(meaning));
+  }
+
+  template <typename Ref>
   static P number(std::string key, Level level, Ref ref, double min, double max, std::string unit,
                   std::string meaning) {
-    P p = base(std::move(key), level, ParamType::Number, min, max, std::move(unit), std::move(meaning));
-    p.get = [ref](const Config& c) { return json(ref(c)); };
-    p.set = [ref](Config& c, const json& v) { ref(c) = v.get<double>(); };
-    return p;
+    return scalar<double>(std::move(key), level, ParamType::Number, ref, min, max, std::move(unit), std::move(meaning));
   }
 
   template <typename Ref>
@@ -73,18 +78,12 @@ struct Builder {
 
   template <typename Ref>
   static P boolean(std::string key, Level level, Ref ref, std::string meaning) {
-    P p = base(std::move(key), level, ParamType::Boolean, 0, 0, "", std::move(meaning));
-    p.get = [ref](const Config& c) { return json(ref(c)); };
-    p.set = [ref](Config& c, const json& v) { ref(c) = v.get<bool>(); };
-    return p;
+    return scalar<bool>(std::move(key), level, ParamType::Boolean, ref, 0, 0, "", std::move(meaning));
   }
 
   template <typename Ref>
   static P string(std::string key, Level level, Ref ref, std::string meaning) {
-    P p = base(std::move(key), level, ParamType::String, 0, 0, "", std::move(meaning));
-    p.get = [ref](const Config& c) { return json(ref(c)); };
-    p.set = [ref](Config& c, const json& v) { ref(c) = v.get<std::string>(); };
-    return p;
+    return scalar<std::string>(std::move(key), level, ParamType::String, ref, 0, 0, "", std::move(meaning));
   }
 
   /// `choices[i]` names enum value i.
