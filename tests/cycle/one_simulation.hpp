@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -27,6 +29,32 @@ struct Simulation {
   Eigen::MatrixXd functional;  ///< the functional engine's output codes of the same images
   CycleResult result;
   std::string vcd;
+
+  /// Compiles `net` on `hw`, programs its device with `seed`, builds the functional engine and
+  /// returns `images` random images in [0, 1) of the network's input size.
+  Eigen::MatrixXf build(std::uint64_t seed, std::int64_t images) {
+    mapped = mapping::compile(net, hw);
+    const auto programmed = mapping::program(mapped, hw.device, seed, {});
+    engine = std::make_unique<FunctionalEngine>(net, mapped, programmed);
+    return (Eigen::MatrixXf::Random(engine->input_size(), images).array() + 1.0F) * 0.5F;
+  }
+  /// The functional engine's codes of `x` in chunks of `batch` (read noise seeded per chunk, as
+  /// the simulator seeds it), then the cycle-level run of the same images; with `o.trace`, the
+  /// VCD is written to dir/trace.vcd.
+  void run(const Eigen::MatrixXf& x, const CycleOptions& o, std::int64_t batch = 64, unsigned threads = 1) {
+    const auto images = static_cast<std::int64_t>(x.cols());
+    functional.resize(engine->integer_reference().output_size(), images);
+    for (std::int64_t first = 0, c = 0; first < images; first += batch, ++c) {
+      const std::int64_t n = std::min(batch, images - first);
+      functional.middleCols(first, n) = engine->forward_codes(x.middleCols(first, n), static_cast<std::uint64_t>(c));
+    }
+    CycleSimulator sim(net, mapped, *engine, images, o);
+    result = sim.run(x, batch, threads);
+    if (o.trace) {
+      vcd = dir.file("trace.vcd");
+      sim.write_vcd(vcd);
+    }
+  }
 };
 
 template <typename Suite>

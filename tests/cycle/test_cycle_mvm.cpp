@@ -64,13 +64,7 @@ class CycleMvm : public OneSimulation<CycleMvm> {
   static void simulate(Simulation& s) {
     s.net = testing_support::quantized_toy(testing_support::toy_linear(3, 4, 4, 4), 8);
     s.hw = hardware();
-    s.mapped = mapping::compile(s.net, s.hw);
-    const auto programmed = mapping::program(s.mapped, s.hw.device, 5, {});
-    s.engine = std::make_unique<FunctionalEngine>(s.net, s.mapped, programmed);
-    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(16, kImages).array() + 1.0F) * 0.5F;
-    s.functional = s.engine->forward_codes(x, 0);
-    CycleSimulator sim(s.net, s.mapped, *s.engine, kImages, {});
-    s.result = sim.run(x);
+    s.run(s.build(5, kImages), {}, 64, 0);
   }
 };
 

@@ -37,17 +37,7 @@ class CycleNetwork : public OneSimulation<CycleNetwork> {
     hw.device.write_sigma = 0.1;
     hw.device.read_noise_sigma = 0.02;
     hw.device.fault_rate = 0.01;
-    s.mapped = mapping::compile(s.net, hw);
-    const auto programmed = mapping::program(s.mapped, hw.device, 9, {});
-    s.engine = std::make_unique<FunctionalEngine>(s.net, s.mapped, programmed);
-    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(s.engine->input_size(), kImages).array() + 1.0F) * 0.5F;
-    s.functional.resize(s.engine->integer_reference().output_size(), kImages);
-    for (std::int64_t first = 0, c = 0; first < kImages; first += kBatch, ++c) {
-      const std::int64_t n = std::min(kBatch, kImages - first);
-      s.functional.middleCols(first, n) = s.engine->forward_codes(x.middleCols(first, n), c);
-    }
-    CycleSimulator sim(s.net, s.mapped, *s.engine, kImages, {});
-    s.result = sim.run(x, kBatch, 2);
+    s.run(s.build(9, kImages), {}, kBatch, 2);
   }
 };
 

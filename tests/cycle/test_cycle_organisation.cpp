@@ -33,15 +33,9 @@ class CycleOrganisation : public OneSimulation<CycleOrganisation> {
     hw.tiles_per_router = 2;
     hw.pack_layers = true;
     hw.replicas = {{"conv1", 3}, {"conv2", 2}};
-    s.mapped = mapping::compile(s.net, hw);
-    const auto programmed = mapping::program(s.mapped, hw.device, 3, {});
-    s.engine = std::make_unique<FunctionalEngine>(s.net, s.mapped, programmed);
-    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(s.engine->input_size(), kImages).array() + 1.0F) * 0.5F;
-    s.functional = s.engine->forward_codes(x, 0);
     CycleOptions o;
     o.pipelined = true;
-    CycleSimulator sim(s.net, s.mapped, *s.engine, kImages, o);
-    s.result = sim.run(x, 64, 1);
+    s.run(s.build(3, kImages), o);
   }
 };
 

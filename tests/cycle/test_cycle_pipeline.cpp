@@ -23,24 +23,16 @@ class CyclePipeline : public OneSimulation<CyclePipeline> {
  public:
   static void simulate(Simulation& s) {
     s.net = testing_support::quantized_toy(testing_support::toy_residual(4), 8);
-    mapping::HardwareConfig hw;
+    auto& hw = s.hw;
     hw.rows = 32;
     hw.cols = 32;
     hw.columns_per_adc = 8;
     hw.clock_ghz = 1.2;
     hw.timing.xbar_read_ns = 20.0;
-    s.mapped = mapping::compile(s.net, hw);
-    const auto programmed = mapping::program(s.mapped, hw.device, 1, {});
-    s.engine = std::make_unique<FunctionalEngine>(s.net, s.mapped, programmed);
-    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(s.engine->input_size(), kImages).array() + 1.0F) * 0.5F;
-    s.functional = s.engine->forward_codes(x, 0);
     CycleOptions o;
     o.pipelined = true;
     o.trace = true;
-    CycleSimulator sim(s.net, s.mapped, *s.engine, kImages, o);
-    s.result = sim.run(x);
-    s.vcd = s.dir.file("trace.vcd");
-    sim.write_vcd(s.vcd);
+    s.run(s.build(1, kImages), o, 64, 0);
   }
 };
 

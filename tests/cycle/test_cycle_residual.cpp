@@ -27,15 +27,9 @@ class CycleResidual : public OneSimulation<CycleResidual> {
     s.hw.cols = 32;
     s.hw.columns_per_adc = 8;
     s.hw.replicas = {{"b1_conv1", 2}};
-    s.mapped = mapping::compile(s.net, s.hw);
-    const auto programmed = mapping::program(s.mapped, s.hw.device, 2, {});
-    s.engine = std::make_unique<FunctionalEngine>(s.net, s.mapped, programmed);
-    const Eigen::MatrixXf x = (Eigen::MatrixXf::Random(s.engine->input_size(), kImages).array() + 1.0F) * 0.5F;
-    s.functional = s.engine->forward_codes(x, 0);
     CycleOptions o;
     o.pipelined = true;
-    CycleSimulator sim(s.net, s.mapped, *s.engine, kImages, o);
-    s.result = sim.run(x, 64, 1);
+    s.run(s.build(2, kImages), o);
   }
 };
 
