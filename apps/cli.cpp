@@ -76,7 +76,7 @@ nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a)
     }
     return {{"source", "workload"}, {"weight_bits", wbits}, {"activation_bits", net.input_quantization->input_bits}};
   }
-  const auto train = workloads::load_dataset(net.dataset.name, a.data_dir, workloads::Split::Train);
+  const auto train = workloads::load_dataset(net.dataset, a.data_dir, workloads::Split::Train);
   return quantize_on(net, a, train, a.calibration_images, "post-training");
 }
 

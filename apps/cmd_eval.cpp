@@ -74,7 +74,7 @@ int cmd_eval(const std::vector<std::string>& args) {
   if (a.batch < 1) throw Error("--batch: expected at least 1, found " + std::to_string(a.batch));
 
   workloads::Network net = workloads::load_network(a.workload);
-  const auto test = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Test);
+  const auto test = workloads::load_dataset(net.dataset, a.ptq.data_dir, workloads::Split::Test);
   nlohmann::ordered_json quant;
   if (precision == sim::Precision::Int) quant = ensure_integer(net, a.ptq);
   const sim::ReferenceEngine engine(net, precision);

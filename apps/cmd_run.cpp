@@ -24,6 +24,7 @@
 #include "workloads/dataset.hpp"
 #include "workloads/io.hpp"
 #include "workloads/network.hpp"
+#include "workloads/safetensors.hpp"
 
 namespace xbarsim::apps {
 
@@ -46,7 +47,51 @@ struct RunArgs {
   std::string vcd;
   std::string stats;
   std::string cost_table;
+  std::string dump;                 ///< safetensors file of per-layer codes and logits
+  std::string dump_layers = "all";  ///< comma-separated layer names, or all
 };
+
+/// The layers to dump: every conv2d/linear/add/pool... layer of `net` for "all", else the named ones.
+std::vector<std::string> dump_selection(const workloads::Network& net, const std::string& spec) {
+  std::vector<std::string> names;
+  if (spec == "all") {
+    for (const auto& L : net.layers) names.push_back(L.name);
+    return names;
+  }
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const std::size_t comma = spec.find(',', start);
+    const std::string name = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (net.find_layer(name) == nullptr) {
+      std::string known;
+      for (const auto& L : net.layers) known += (known.empty() ? "" : ", ") + L.name;
+      throw Error("--dump-layers: no layer '" + name + "' in '" + net.name + "' (layers: " + known + ")");
+    }
+    names.push_back(name);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return names;
+}
+
+/// Codes of one tensor (features x images) as an int32 tensor [images, shape...].
+workloads::Tensor codes_tensor(const Eigen::MatrixXd& codes, const workloads::Shape& shape) {
+  std::vector<std::int64_t> dims{static_cast<std::int64_t>(codes.cols())};
+  dims.insert(dims.end(), shape.begin(), shape.end());
+  std::vector<std::int32_t> v(static_cast<std::size_t>(codes.size()));
+  for (Eigen::Index i = 0; i < codes.size(); ++i)
+    v[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(codes.data()[i]);
+  return workloads::Tensor::from<std::int32_t>(dims, v);
+}
+
+/// Logits (classes x images) as a float tensor [images, classes].
+workloads::Tensor logits_tensor(const Eigen::MatrixXd& logits) {
+  std::vector<float> v(static_cast<std::size_t>(logits.size()));
+  for (Eigen::Index i = 0; i < logits.size(); ++i)
+    v[static_cast<std::size_t>(i)] = static_cast<float>(logits.data()[i]);
+  return workloads::Tensor::from<float>(
+      {static_cast<std::int64_t>(logits.cols()), static_cast<std::int64_t>(logits.rows())}, v);
+}
 
 /// One row of the report: a device and an ADC setting.
 struct Scenario {
@@ -305,8 +350,13 @@ int cmd_run(const std::vector<std::string>& args) {
       "threads", po::value(&a.threads)->default_value(0),
       "worker threads (0 = all cores); results do not depend on it")(
       "error-images", po::value(&a.error_images)->default_value(a.error_images),
-      "images for the per-layer output error")("output,o", po::value(&a.output)->default_value(""),
-                                               "write the report as JSON to this file")(
+      "images for the per-layer output error and --dump")(
+      "dump", po::value(&a.dump)->default_value(""),
+      "write the chosen layers' output codes and the logits of the integer reference and the crossbar engine "
+      "(configured device, first seed) on the first --error-images test images to this safetensors file")(
+      "dump-layers", po::value(&a.dump_layers)->default_value(a.dump_layers),
+      "--dump: comma-separated layer names, or all")("output,o", po::value(&a.output)->default_value(""),
+                                                     "write the report as JSON to this file")(
       "cycle-level", po::bool_switch(&a.cycle_level),
       "run --images test images through the cycle-level SystemC chip (configured device, first seed), check them "
       "against the functional engine, report timing and statistics")(
@@ -328,6 +378,8 @@ int cmd_run(const std::vector<std::string>& args) {
   if (a.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(a.trials));
   if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
   if (a.error_images < 1) throw Error("--error-images: expected at least 1");
+  if (a.cycle_level && !a.dump.empty())
+    throw Error("--dump: not with --cycle-level (its outputs equal the functional engine's)");
   if (!a.cycle_level) {
     for (const char* k : {"images", "schedule", "vcd", "stats"}) {
       if (!vm[k].defaulted()) throw Error(std::string("--") + k + " needs --cycle-level");
@@ -342,9 +394,10 @@ int cmd_run(const std::vector<std::string>& args) {
   workloads::Network net = workloads::load_network(a.workload);
   const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
   cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);  // fail before the long part
+  if (!a.dump.empty()) dump_selection(net, a.dump_layers);                     // the same
   const workloads::Network float_net = net;
   const auto quant = ensure_integer(net, a.ptq);
-  const auto test = workloads::load_dataset(net.dataset.name, a.ptq.data_dir, workloads::Split::Test);
+  const auto test = workloads::load_dataset(net.dataset, a.ptq.data_dir, workloads::Split::Test);
   const auto& norm = net.dataset.normalization;
   const unsigned threads = resolve_threads(a.threads);
   sim::EvalOptions eo;
@@ -408,6 +461,21 @@ int cmd_run(const std::vector<std::string>& args) {
   const sim::CodeObserver og = [&](const std::string& n, const Eigen::MatrixXd& v) { got[n] = v; };
   iref.forward_int_codes(x, nullptr, 0, &ow);
   configured_first->forward_codes(x, 0, &og);
+  if (!a.dump.empty()) {
+    // The chosen layers' output codes and the logits of both engines, on the same images.
+    workloads::TensorFile f;
+    for (const auto& name : dump_selection(net, a.dump_layers)) {
+      const auto& shape = net.shape_of(name);
+      f.tensors["reference/" + name] = codes_tensor(want.at(name), shape);
+      f.tensors["crossbar/" + name] = codes_tensor(got.at(name), shape);
+    }
+    f.tensors["reference/logits"] = logits_tensor(iref.forward(x));
+    f.tensors["crossbar/logits"] = logits_tensor(configured_first->forward(x, 0));
+    f.metadata["images"] = std::to_string(n_err);
+    f.metadata["scenario"] = list.back().key;
+    f.metadata["layout"] = "codes: int32 [images, C, H, W] or [images, features]; logits: float32 [images, classes]";
+    workloads::write_safetensors(a.dump, f);
+  }
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
   for (const auto& L : net.layers) {
     if (!L.has_weights()) continue;

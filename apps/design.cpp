@@ -43,7 +43,7 @@ std::unique_ptr<sim::FunctionalEngine> build_engine(const workloads::Network& ne
 workloads::Dataset calibration_data(const workloads::Network& net, const mapping::HardwareConfig& hw,
                                     const std::string& data_dir) {
   if (hw.adc_range != mapping::AdcRange::Calibrated) return {};
-  return workloads::load_dataset(net.dataset.name, data_dir, workloads::Split::Train);
+  return workloads::load_dataset(net.dataset, data_dir, workloads::Split::Train);
 }
 
 cost::CostReport cost_of_run(const sim::cycle::CycleResult& run, const mapping::MappedNetwork& m,
@@ -88,7 +88,7 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   const auto quant = ensure_integer(net, ptq);
   const auto table_spec = s.cost_table.empty() ? hw.cost_table : s.cost_table;
   cost::load_cost_table(table_spec);  // bad tables fail before the long part
-  const auto test = workloads::load_dataset(net.dataset.name, s.data_dir, workloads::Split::Test);
+  const auto test = workloads::load_dataset(net.dataset, s.data_dir, workloads::Split::Test);
   const unsigned threads = resolve_threads(s.threads);
   const auto m = mapping::compile(net, hw);
   const auto train = calibration_data(net, hw, s.data_dir);

@@ -41,7 +41,7 @@ void run_one(const std::string& path, std::int64_t images, unsigned threads, boo
   po.threads = threads;
   const auto p = mapping::program(m, hw.device, 1, po);
   const sim::FunctionalEngine fe(net, m, p);
-  const auto test = workloads::load_dataset(net.dataset.name, "", workloads::Split::Test);
+  const auto test = workloads::load_dataset(net.dataset, "", workloads::Split::Test);
   const Eigen::MatrixXf x = sim::image_batch(test, net.dataset.normalization, 0, images);
   constexpr std::int64_t kBatch = 64;
   const auto chunks = static_cast<std::size_t>((images + kBatch - 1) / kBatch);

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       "hardware: isaac_like (128x128, 2-bit cells, 1-bit DAC, 8-bit ADC, two-column), rram_like device,\n"
       "          write variation sigma 0.1 (lognormal), stuck-at faults 1e-3 (on:off 5.2:1); %u threads\n",
       threads);
-  const auto test = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
+  const auto test = workloads::load_fashion_mnist("", workloads::Split::Test);
   std::printf("%-14s %7s %9s %9s %9s %11s %13s %9s\n", "workload", "images", "program_s", "run_s", "images/s",
               "accuracy", "analog GMAC/s", "of GEMM");
   for (const auto& path : workloads) {

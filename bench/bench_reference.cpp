@@ -42,8 +42,8 @@ int run(int argc, char** argv) {
   const std::int64_t images = argc > 2 ? std::stoll(argv[2]) : 10000;
   std::printf("Eigen SGEMM, one thread: 512x512x512 %.1f GFLOP/s; 64x576x3136 (conv-shaped) %.1f GFLOP/s\n",
               gemm_gflops(512, 512, 512), gemm_gflops(64, 576, 3136));
-  const auto test = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
-  const auto train = workloads::load_dataset("fashion-mnist", "", workloads::Split::Train);
+  const auto test = workloads::load_fashion_mnist("", workloads::Split::Test);
+  const auto train = workloads::load_fashion_mnist("", workloads::Split::Train);
   std::printf("%-8s %-6s %-7s %10s %12s %10s %12s\n", "workload", "prec", "threads", "accuracy", "images/s", "wall_s",
               "GMAC/s");
   for (const char* name : {"mlp", "lenet5", "vgg8"}) {

@@ -19,7 +19,7 @@ MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
   m.hardware = hw;
   std::map<std::string, int> exp{{net.input_name, net.input_quantization->input_scale_exp}};
   std::map<std::string, models::IntRange> range{
-      {net.input_name, models::unsigned_range(net.input_quantization->input_bits)}};
+      {net.input_name, models::IntRange{net.input_quantization->lo(), net.input_quantization->hi()}}};
   for (const auto& L : net.layers) {
     const int in_exp = exp.count(L.inputs[0]) != 0 ? exp.at(L.inputs[0]) : 0;
     const models::IntRange in_range = range.count(L.inputs[0]) != 0 ? range.at(L.inputs[0]) : models::IntRange{};

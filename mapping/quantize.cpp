@@ -103,14 +103,18 @@ workloads::Network quantize_post_training(const workloads::Network& float_net, c
   if (net.is_quantized()) throw Error("network '" + net.name + "' is already quantized");
 
   const auto& in_values = samples_of(samples, net.input_name);
+  // Inputs that go below zero (mean/std normalisation) get two's complement codes: the DACs
+  // drive the top phase's digit negative (docs/models.md, "Signed inputs").
   const float in_min = *std::min_element(in_values.begin(), in_values.end());
-  if (in_min < 0.0F) {
-    throw Error("network '" + net.name +
-                "': integer inference drives unsigned inputs, but the normalised input reaches " +
-                std::to_string(in_min) + " (use a normalization with mean 0, as the zoo does)");
+  const bool in_signed = in_min < 0.0F;
+  if (in_signed && opt.activation_bits < 2) {
+    throw Error("network '" + net.name + "': signed inputs (the normalised input reaches " + std::to_string(in_min) +
+                ") need at least 2 activation bits");
   }
-  const auto in_range = models::unsigned_range(opt.activation_bits);
-  net.input_quantization = workloads::InputQuantization{opt.activation_bits, choose_exponent(in_values, in_range)};
+  const auto in_range =
+      in_signed ? models::signed_range(opt.activation_bits) : models::unsigned_range(opt.activation_bits);
+  net.input_quantization =
+      workloads::InputQuantization{opt.activation_bits, choose_exponent(in_values, in_range), in_signed};
 
   std::map<std::string, int> exp{{net.input_name, net.input_quantization->input_scale_exp}};
   for (auto& L : net.layers) {

@@ -237,7 +237,7 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
   }
   std::vector<Mat<T>> slots(steps_.size() + 1);
   if constexpr (kInt) {
-    const auto range = models::unsigned_range(input_quant_.input_bits);
+    const models::IntRange range{input_quant_.lo(), input_quant_.hi()};
     slots[0] = inputs.unaryExpr(
         [&](float x) { return static_cast<double>(models::quantize_value(x, input_quant_.input_scale_exp, range)); });
   } else {

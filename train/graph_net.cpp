@@ -121,7 +121,7 @@ torch::Tensor GraphNet::forward(torch::Tensor x) {
   const auto& qnet = quant_ ? *quant_ : net_;
   if (quant_) {
     const auto& iq = *quant_->input_quantization;
-    x = fake_quantize(x, iq.input_scale_exp, 0, (std::int64_t{1} << iq.input_bits) - 1);
+    x = fake_quantize(x, iq.input_scale_exp, iq.lo(), iq.hi());
   }
   t[net_.input_name] = x;
   for (const auto& L : qnet.layers) {

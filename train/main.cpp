@@ -119,8 +119,8 @@ int run(int argc, char** argv) {
     source = workloads::load_network(a.from);
     spec = source->dataset;
   }
-  const auto train_set = workloads::load_dataset(spec.name, a.data_dir, workloads::Split::Train);
-  const auto test_set = workloads::load_dataset(spec.name, a.data_dir, workloads::Split::Test);
+  const auto train_set = workloads::load_dataset(spec, a.data_dir, workloads::Split::Train);
+  const auto test_set = workloads::load_dataset(spec, a.data_dir, workloads::Split::Test);
   const std::int64_t train_images =
       a.opt.train_limit > 0 ? std::min(a.opt.train_limit, train_set.count) : train_set.count;
 

@@ -442,12 +442,27 @@ Network load_network_json(const nlohmann::json& doc, const std::string& file, co
     net.input_shape = in.get_int_array("shape", 1, kMaxDim);
     in.finish();
   }
+  net.dataset.base_dir = base_dir;
   if (auto ds = r.get_optional_object("dataset")) {
     net.dataset.name = ds->get_string("name");
-    bool known = false;
-    for (const auto& k : known_datasets()) known = known || k == net.dataset.name;
-    if (!known)
-      throw Error(ds->where("name") + ": unknown data set \"" + net.dataset.name + "\", expected fashion-mnist");
+    if (auto f = ds->get_optional_string("format")) {
+      net.dataset.format = parse_dataset_format(*f, ds->where("format"));
+    } else if (net.dataset.name != "fashion-mnist") {
+      throw Error(ds->where("format") + ": required for data set \"" + net.dataset.name +
+                  "\" (one of: idx, cifar10, cifar100, safetensors; only fashion-mnist is built in)");
+    }
+    net.dataset.dir = ds->get_string("dir", "");
+    net.dataset.classes = static_cast<int>(ds->get_int("classes", 2, 256, 0));
+    for (auto [key, files] : {std::pair{"train", &net.dataset.train}, std::pair{"test", &net.dataset.test}}) {
+      if (const auto* v = ds->raw_optional(key)) {
+        if (!v->is_array() || v->empty()) throw Error(ds->where(key) + ": expected a non-empty array of file names");
+        for (const auto& x : *v) {
+          if (!x.is_string() || x.get<std::string>().empty())
+            throw Error(ds->where(key) + ": expected a non-empty array of file names");
+          files->push_back(x.get<std::string>());
+        }
+      }
+    }
     if (auto n = ds->get_optional_object("normalization"))
       net.dataset.normalization = parse_normalization(std::move(*n));
     ds->finish();
@@ -457,6 +472,9 @@ Network load_network_json(const nlohmann::json& doc, const std::string& file, co
     InputQuantization iq;
     iq.input_bits = static_cast<int>(q->get_int("input_bits", 1, 16));
     iq.input_scale_exp = static_cast<int>(q->get_int("input_scale_exp", -64, 64));
+    iq.input_signed = q->get_bool("input_signed", false);
+    if (iq.input_signed && iq.input_bits < 2)
+      throw Error(q->where("input_bits") + ": signed inputs need at least 2 bits, found 1");
     q->finish();
     net.input_quantization = iq;
   }
@@ -501,12 +519,20 @@ nlohmann::ordered_json to_json(const Network& net) {
   doc["name"] = net.name;
   doc["input"] = {{"name", net.input_name}, {"shape", net.input_shape}};
   const auto& n = net.dataset.normalization;
-  doc["dataset"] = {{"name", net.dataset.name},
-                    {"normalization", {{"scale", n.scale}, {"mean", n.mean}, {"std", n.std}}}};
+  const auto& ds = net.dataset;
+  doc["dataset"] = {{"name", ds.name}};
+  if (ds.format != DatasetFormat::FashionMnist || ds.name != "fashion-mnist")
+    doc["dataset"]["format"] = dataset_format_name(ds.format);
+  if (!ds.dir.empty()) doc["dataset"]["dir"] = ds.dir;
+  if (ds.classes > 0) doc["dataset"]["classes"] = ds.classes;
+  if (!ds.train.empty()) doc["dataset"]["train"] = ds.train;
+  if (!ds.test.empty()) doc["dataset"]["test"] = ds.test;
+  doc["dataset"]["normalization"] = {{"scale", n.scale}, {"mean", n.mean}, {"std", n.std}};
   doc["weights"] = net.weights_file;
   if (net.input_quantization) {
     doc["quantization"] = {{"input_bits", net.input_quantization->input_bits},
                            {"input_scale_exp", net.input_quantization->input_scale_exp}};
+    if (net.input_quantization->input_signed) doc["quantization"]["input_signed"] = true;
   }
   json layers = json::array();
   for (const auto& L : net.layers) {

@@ -46,6 +46,12 @@ struct LayerQuantization {
 struct InputQuantization {
   int input_bits = 8;
   int input_scale_exp = -8;
+  bool input_signed = false;  ///< two's complement codes (inputs below zero, e.g. mean/std normalisation)
+  /// Codes of the input: [0, 2^bits - 1], or [-2^(bits-1), 2^(bits-1) - 1] when signed.
+  std::int64_t lo() const { return input_signed ? -(std::int64_t{1} << (input_bits - 1)) : 0; }
+  std::int64_t hi() const {
+    return input_signed ? (std::int64_t{1} << (input_bits - 1)) - 1 : (std::int64_t{1} << input_bits) - 1;
+  }
 };
 
 struct Layer {
@@ -77,11 +83,6 @@ struct Layer {
   Shape output_shape;  ///< inferred at load
 
   bool has_weights() const { return kind == LayerKind::Conv2d || kind == LayerKind::Linear; }
-};
-
-struct DatasetSpec {
-  std::string name = "fashion-mnist";
-  Normalization normalization;
 };
 
 struct Metadata {

@@ -12,8 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "sim/reference.hpp"
 #include "tests/support/cli.hpp"
 #include "tests/support/toy.hpp"
+#include "workloads/dataset.hpp"
 #include "workloads/io.hpp"
 #include "workloads/network.hpp"
 #include "workloads/safetensors.hpp"
@@ -127,6 +129,54 @@ TEST_F(Cli, EvalWritesAReportThatStatesWorkloadSettingsAndResults) {
   EXPECT_NE(r.output.find("accuracy"), std::string::npos);
 }
 
+TEST_F(Cli, AWorkloadBringsItsOwnCifarStyleDataSet) {
+  // 3x32x32 -> flatten -> linear 10, reading CIFAR-10 binary batches from "cifar/" next to the
+  // JSON, with per-channel normalisation. 20 test images, 30 training images in one batch file.
+  std::mt19937_64 rng(5);
+  workloads::Network net;
+  net.name = "rgb";
+  net.input_shape = {3, 32, 32};
+  net.weights_file = "rgb.safetensors";
+  net.dataset.name = "my-cifar";
+  net.dataset.format = workloads::DatasetFormat::Cifar10;
+  net.dataset.dir = "cifar";
+  net.dataset.train = {"data_batch_1.bin"};
+  net.dataset.normalization.mean = {0.49, 0.48, 0.45};  // CIFAR-style: inputs below zero
+  net.dataset.normalization.std = {0.25, 0.24, 0.26};
+  testing_support::add_simple(net, "flatten", workloads::LayerKind::Flatten, "input");
+  testing_support::add_linear(net, "fc", "flatten", 3072, 10, rng);
+  workloads::validate_and_infer(net, "rgb");
+  const std::string path = dir_.file("rgb.json");
+  workloads::save_network(net, path);
+  const auto records = [&](int n) {
+    std::string b;
+    for (int i = 0; i < n; ++i) {
+      b.push_back(static_cast<char>(i % 10));
+      for (int p = 0; p < 3072; ++p) b.push_back(static_cast<char>(rng() % 256));
+    }
+    return b;
+  };
+  // Missing: one line naming what is expected where.
+  fs::create_directories(dir_.file("cifar"));
+  expect_bad("eval " + path, {"test_batch.bin: not found", "expects test_batch.bin in " + dir_.file("cifar")});
+  spit(dir_.file("cifar/test_batch.bin"), records(20));
+  spit(dir_.file("cifar/data_batch_1.bin"), records(30));
+  const CliRun e = run_cli("eval " + path + " --output " + report_);
+  ASSERT_EQ(e.status, 0) << e.output;
+  EXPECT_EQ(nlohmann::json::parse(slurp(report_))["results"]["images"], 20);
+  const std::string q = dir_.file("rgb_int8.json");
+  const CliRun qr = run_cli("quantize " + path + " -o " + q + " --calibration-images 16");
+  ASSERT_EQ(qr.status, 0) << qr.output;
+  const CliRun ei = run_cli("eval " + q + " --precision int --output " + report_);
+  ASSERT_EQ(ei.status, 0) << ei.output;
+  EXPECT_EQ(nlohmann::json::parse(slurp(report_))["results"]["images"], 20);
+  // Negative inputs quantize to two's complement codes and run on the crossbars, cycle by cycle.
+  EXPECT_EQ(nlohmann::json::parse(slurp(q))["quantization"]["input_signed"], true);
+  const CliRun rc = run_cli("run " + q + " --cycle-level --images 4 --set device=ideal");
+  ASSERT_EQ(rc.status, 0) << rc.output;
+  EXPECT_NE(rc.output.find("4 of 4 images identical to the functional engine"), std::string::npos) << rc.output;
+}
+
 TEST_F(Cli, QuantizeThenEvalInIntegers) {
   const std::string q = dir_.file("tiny_int8.json");
   const CliRun r = run_cli("quantize " + json_ + " -o " + q + " --calibration-images 64");
@@ -172,7 +222,11 @@ TEST_F(Cli, BadWorkloadFiles) {
   expect_bad("eval " + edited([](auto& d) { d["dataset"]["normalization"]["std"] = {0.0}; }),
              {"dataset.normalization.std: expected an array of numbers in [1e-12"});
   expect_bad("eval " + edited([](auto& d) { d["dataset"]["name"] = "imagenet"; }),
-             {"dataset.name", "unknown data set \"imagenet\""});
+             {"dataset.format: required for data set \"imagenet\""});
+  expect_bad("eval " + edited([](auto& d) { d["dataset"]["format"] = "jpeg"; }),
+             {"dataset.format: unknown data set format \"jpeg\""});
+  expect_bad("eval " + edited([](auto& d) { d["dataset"]["train"] = nlohmann::json::array(); }),
+             {"dataset.train: expected a non-empty array of file names"});
 }
 
 TEST_F(Cli, BadWeightFiles) {
@@ -200,7 +254,9 @@ TEST_F(Cli, BadDataFiles) {
   fs::create_directories(data);
   const std::string src = "/usr/share/datasets/fashion-mnist/";
   fs::copy_file(src + "t10k-labels-idx1-ubyte.gz", data + "/t10k-labels-idx1-ubyte.gz");
-  expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-images-idx3-ubyte.gz: no such file"});
+  expect_bad(
+      "eval " + json_ + " --data-dir " + data,
+      {"t10k-images-idx3-ubyte.gz: not found", "expects t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz in"});
   idx_gz(data + "/t10k-images-idx3-ubyte.gz", "\x01\x02\x08\x03garbage");
   expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-images-idx3-ubyte.gz: bad IDX magic"});
   idx_gz(data + "/t10k-images-idx3-ubyte.gz", idx_header({10000, 28, 28}) + std::string(1000, '\0'));
@@ -210,8 +266,7 @@ TEST_F(Cli, BadDataFiles) {
   expect_bad("eval " + json_ + " --data-dir " + data, {"t10k-labels-idx1-ubyte.gz: 10000 labels for 5 images"});
   idx_gz(data + "/t10k-images-idx3-ubyte.gz", idx_header({10000, 32, 32}) + std::string(10000 * 1024, '\0'));
   expect_bad("eval " + json_ + " --data-dir " + data, {"has images of 1024 values, the network expects 784"});
-  expect_bad("eval " + json_ + " --data-dir " + dir_.file("nowhere"),
-             {"nowhere/t10k-images-idx3-ubyte.gz: no such file"});
+  expect_bad("eval " + json_ + " --data-dir " + dir_.file("nowhere"), {"nowhere/t10k-images-idx3-ubyte.gz: not found"});
 }
 
 TEST_F(Cli, BadOptions) {
@@ -220,8 +275,10 @@ TEST_F(Cli, BadOptions) {
   expect_bad("eval " + json_ + " --colour red", {"unrecognised option '--colour'"});
   expect_bad("eval " + json_ + " --threads many", {"the argument ('many') for option '--threads' is invalid"});
   expect_bad("eval", {"the option '--workload' is required"});
-  expect_bad("eval " + edited([](auto& d) { d["dataset"]["normalization"]["mean"] = {0.5}; }) + " --precision int",
-             {"integer inference drives unsigned inputs"});
+  expect_bad("eval " + edited([](auto& d) {
+               d["quantization"] = {{"input_bits", 1}, {"input_scale_exp", 0}, {"input_signed", true}};
+             }),
+             {"quantization.input_bits: signed inputs need at least 2 bits, found 1"});
   const CliRun r = run_cli("simulate " + json_);
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.output.find("unknown command 'simulate'"), std::string::npos);
@@ -546,6 +603,35 @@ TEST_F(Cli, PeakReportsAFullChipAndRejectsBadPrecisions) {
   expect_bad("peak --weight-bits 1", {"--weight-bits: expected 2..16, found 1"});
   expect_bad("peak --input-bits 0", {"--input-bits: expected 1..16, found 0"});
   expect_bad("peak --hw neurosim_like", {"--tiles: hardware 'neurosim_like' has no max_tiles"});
+}
+
+TEST_F(Cli, RunDumpsLayerCodesAndLogitsOfBothEngines) {
+  const std::string q = dir_.file("tiny_int8.json");
+  ASSERT_EQ(run_cli("quantize " + json_ + " -o " + q + " --calibration-images 64").status, 0);
+  const std::string dump = dir_.file("dump.safetensors");
+  const CliRun r = run_cli("run " + q + " --trials 1 --limit 50 --error-images 3 --dump " + dump);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto f = workloads::read_safetensors(dump);
+  for (const char* k :
+       {"reference/flatten", "crossbar/flatten", "reference/fc", "crossbar/fc", "reference/logits", "crossbar/logits"})
+    ASSERT_EQ(f.tensors.count(k), 1U) << k;
+  EXPECT_EQ(f.tensors.at("reference/fc").shape(), (std::vector<std::int64_t>{3, 10}));
+  EXPECT_EQ(f.tensors.at("reference/flatten").shape(), (std::vector<std::int64_t>{3, 784}));
+  EXPECT_EQ(f.tensors.at("crossbar/logits").dtype(), workloads::DType::F32);
+  // Independently: the integer reference on the same three test images.
+  const auto net = workloads::load_network(q);
+  const sim::ReferenceEngine ref(net, sim::Precision::Int);
+  const auto test = workloads::load_fashion_mnist("", workloads::Split::Test);
+  const Eigen::MatrixXf x = sim::image_batch(test, net.dataset.normalization, 0, 3);
+  const Eigen::MatrixXd codes = ref.forward_int_codes(x);
+  const auto dumped = f.tensors.at("reference/fc").to_double();
+  for (Eigen::Index i = 0; i < codes.size(); ++i) EXPECT_EQ(dumped[static_cast<std::size_t>(i)], codes.data()[i]) << i;
+  // Only the named layers, and a name that is not a layer is one line.
+  ASSERT_EQ(run_cli("run " + q + " --trials 1 --limit 50 --error-images 2 --dump " + dump + " --dump-layers fc").status,
+            0);
+  EXPECT_EQ(workloads::read_safetensors(dump).tensors.count("reference/flatten"), 0U);
+  expect_bad("run " + q + " --trials 1 --limit 50 --dump " + dump + " --dump-layers fc,conv9",
+             {"--dump-layers: no layer 'conv9' in 'tiny' (layers: flatten, fc)"});
 }
 
 TEST_F(Cli, RunReportsEnergyAreaAndTimingFromTheCostModel) {

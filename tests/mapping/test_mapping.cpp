@@ -105,8 +105,16 @@ TEST(Quantize, PostTrainingQuantizationProducesAConsistentIntegerNetwork) {
   EXPECT_TRUE(conv1.output_bits.has_value());
   EXPECT_FALSE(q.find_layer("fc")->quantization->output_bits.has_value()) << "the output layer keeps accumulators";
   EXPECT_TRUE(q.find_layer("add")->quantization->output_scale_exp.has_value());
-  // Negative network inputs cannot be driven as unsigned codes.
+  EXPECT_FALSE(q.input_quantization->input_signed);
+  // Negative network inputs get two's complement codes: [-1, 1) on 8 bits is 2^-7 per code.
   samples["input"][0] = -1.0F;
+  const auto sq = quantize_post_training(net, samples, opt);
+  EXPECT_TRUE(sq.input_quantization->input_signed);
+  EXPECT_EQ(sq.input_quantization->lo(), -128);
+  EXPECT_EQ(sq.input_quantization->hi(), 127);
+  EXPECT_EQ(sq.input_quantization->input_scale_exp, -7);
+  // One bit cannot hold a sign.
+  opt.activation_bits = 1;
   EXPECT_THROW(quantize_post_training(net, samples, opt), Error);
 }
 

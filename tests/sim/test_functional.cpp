@@ -36,6 +36,43 @@ Eigen::MatrixXf random_inputs(std::int64_t size, int n) {
   return (Eigen::MatrixXf::Random(size, n).array() + 1.0F) * 0.5F;
 }
 
+TEST(Functional, SignedInputsOnIdealArraysEqualTheIntegerReferenceBitForBit) {
+  // Mean/std normalisation makes inputs negative: two's complement codes, the top phase's digit
+  // driven negative. Every sign scheme, 1- to 8-bit DACs, analog and digital subtraction.
+  using S = mapping::SignScheme;
+  struct Case {
+    int cell_bits, dac_bits;
+    S sign;
+    mapping::Subtraction sub;
+  };
+  const Case cases[] = {{2, 1, S::TwoColumn, mapping::Subtraction::Digital},
+                        {1, 2, S::Differential, mapping::Subtraction::Digital},
+                        {3, 3, S::Offset, mapping::Subtraction::Digital},
+                        {2, 8, S::Differential, mapping::Subtraction::Analog}};
+  for (const auto& fnet : {testing_support::toy_cnn(3), testing_support::toy_residual(3)}) {
+    const auto net = quantized_toy(fnet, 8, true);
+    ASSERT_TRUE(net.input_quantization->input_signed);
+    const ReferenceEngine ref(net, Precision::Int);
+    const Eigen::MatrixXf x = Eigen::MatrixXf::Random(ref.input_size(), 5);  // in [-1, 1)
+    const Eigen::MatrixXd want = ref.forward_int_codes(x);
+    EXPECT_FALSE(ref.forward_int_codes(x.cwiseAbs()).isApprox(want));  // the signs reach the outputs
+    for (const auto& c : cases) {
+      const auto hw = hardware(32, 32, c.cell_bits, c.dac_bits, c.sign, c.sub);
+      const auto m = mapping::compile(net, hw);
+      EXPECT_TRUE(m.layers.front().input_signed());
+      const auto p = mapping::program(m, models::DeviceConfig{}, 7, {});
+      FunctionalOptions o;
+      o.exact_adc = true;
+      const FunctionalEngine fe(net, m, p, o);
+      const Eigen::MatrixXd got = fe.forward_codes(x, 0);
+      for (Eigen::Index i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(got.data()[i], want.data()[i])
+            << net.name << " dac " << c.dac_bits << " " << mapping::sign_scheme_name(c.sign);
+      }
+    }
+  }
+}
+
 TEST(Functional, IdealDevicesAndExactAdcEqualTheIntegerReferenceBitForBit) {
   using S = mapping::SignScheme;
   struct Case {

@@ -22,11 +22,11 @@ std::string zoo(const std::string& name) {
 class Zoo : public ::testing::TestWithParam<std::string> {
  protected:
   static const workloads::Dataset& test_set() {
-    static const workloads::Dataset d = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
+    static const workloads::Dataset d = workloads::load_fashion_mnist("", workloads::Split::Test);
     return d;
   }
   static const workloads::Dataset& train_set() {
-    static const workloads::Dataset d = workloads::load_dataset("fashion-mnist", "", workloads::Split::Train);
+    static const workloads::Dataset d = workloads::load_fashion_mnist("", workloads::Split::Train);
     return d;
   }
 };

@@ -6,6 +6,7 @@
 
 namespace xbarsim::testing_support {
 
-workloads::Network quantized_toy(const workloads::Network& net, int bits);
+/// Calibrated on uniform inputs in [0, 1), or in [-1, 1) with `signed_inputs` (two's complement input codes).
+workloads::Network quantized_toy(const workloads::Network& net, int bits, bool signed_inputs = false);
 
 }  // namespace xbarsim::testing_support

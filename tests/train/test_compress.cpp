@@ -19,7 +19,7 @@ std::string zoo(const std::string& name) {
 }
 
 const workloads::Dataset& test_set() {
-  static const workloads::Dataset d = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
+  static const workloads::Dataset d = workloads::load_fashion_mnist("", workloads::Split::Test);
   return d;
 }
 

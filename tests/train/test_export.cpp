@@ -12,7 +12,7 @@ namespace {
 class Export : public ::testing::TestWithParam<std::string> {
  protected:
   static const workloads::Dataset& test_set() {
-    static const workloads::Dataset d = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
+    static const workloads::Dataset d = workloads::load_fashion_mnist("", workloads::Split::Test);
     return d;
   }
 };
@@ -54,7 +54,7 @@ TEST_P(Export, ExportedWorkloadReproducesTheTorchModel) {
 
 TEST(Train, ShortFixedSeedRunLearnsAndIsRepeatable) {
   workloads::DatasetSpec spec;
-  const auto data = workloads::load_dataset("fashion-mnist", "", workloads::Split::Test);
+  const auto data = workloads::load_fashion_mnist("", workloads::Split::Test);
   TrainOptions opt;
   opt.epochs = 2;
   opt.train_limit = 2000;
