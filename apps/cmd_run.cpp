@@ -49,6 +49,7 @@ struct RunArgs {
   std::string cost_table;
   std::string dump;                 ///< safetensors file of per-layer codes and logits
   std::string dump_layers = "all";  ///< comma-separated layer names, or all
+  std::string dump_inputs;          ///< safetensors "images" to dump instead of the first test images
 };
 
 /// The layers to dump: every conv2d/linear/add/pool... layer of `net` for "all", else the named ones.
@@ -72,6 +73,41 @@ std::vector<std::string> dump_selection(const workloads::Network& net, const std
     start = comma + 1;
   }
   return names;
+}
+
+/// The network inputs (input_size x N) of a safetensors file's "images": uint8 pixels
+/// [N, shape...] normalised as the workload says, or float32 [N, shape...] taken as they are.
+Eigen::MatrixXf inputs_from_file(const std::string& path, const workloads::Network& net) {
+  const auto f = workloads::read_safetensors(path);
+  const auto it = f.tensors.find("images");
+  if (it == f.tensors.end()) throw make_error(path, "expected a tensor \"images\" (uint8 pixels or float32 inputs)");
+  const auto& t = it->second;
+  std::vector<std::int64_t> want{0};
+  want.insert(want.end(), net.input_shape.begin(), net.input_shape.end());
+  std::vector<std::int64_t> got = t.shape();
+  if (got.empty() || got[0] < 1) throw make_error(path, "tensor \"images\" holds no images");
+  want[0] = got[0];
+  if (got != want) {
+    throw make_error(path, "tensor \"images\" has shape " + t.shape_string() + ", expected " +
+                               workloads::shape_string(want) + " (the network's input per image)");
+  }
+  const std::int64_t n = got[0], size = static_cast<std::int64_t>(t.numel()) / n;
+  Eigen::MatrixXf x(size, n);
+  if (t.dtype() == workloads::DType::F32) {
+    std::copy(t.data<float>(), t.data<float>() + t.numel(), x.data());
+  } else if (t.dtype() == workloads::DType::U8) {
+    workloads::Dataset d;
+    d.name = path;
+    d.count = n;
+    d.channels = net.input_shape.size() == 3 ? static_cast<int>(net.input_shape[0]) : 1;
+    d.height = net.input_shape.size() == 3 ? static_cast<int>(net.input_shape[1]) : 1;
+    d.width = static_cast<int>(size / (std::int64_t{d.channels} * d.height));
+    d.pixels.assign(t.data<std::uint8_t>(), t.data<std::uint8_t>() + t.numel());
+    workloads::normalize_images(d, net.dataset.normalization, 0, n, x.data());
+  } else {
+    throw make_error(path, "tensor \"images\" has dtype " + workloads::dtype_name(t.dtype()) + ", expected U8 or F32");
+  }
+  return x;
 }
 
 /// Codes of one tensor (features x images) as an int32 tensor [images, shape...].
@@ -355,8 +391,11 @@ int cmd_run(const std::vector<std::string>& args) {
       "write the chosen layers' output codes and the logits of the integer reference and the crossbar engine "
       "(configured device, first seed) on the first --error-images test images to this safetensors file")(
       "dump-layers", po::value(&a.dump_layers)->default_value(a.dump_layers),
-      "--dump: comma-separated layer names, or all")("output,o", po::value(&a.output)->default_value(""),
-                                                     "write the report as JSON to this file")(
+      "--dump: comma-separated layer names, or all")(
+      "dump-inputs", po::value(&a.dump_inputs)->default_value(""),
+      "--dump (and the per-layer error): inputs from this safetensors file's \"images\" (uint8 pixels, normalised as "
+      "the workload says, or float32 inputs) instead of the first test images")(
+      "output,o", po::value(&a.output)->default_value(""), "write the report as JSON to this file")(
       "cycle-level", po::bool_switch(&a.cycle_level),
       "run --images test images through the cycle-level SystemC chip (configured device, first seed), check them "
       "against the functional engine, report timing and statistics")(
@@ -395,6 +434,10 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
   cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);  // fail before the long part
   if (!a.dump.empty()) dump_selection(net, a.dump_layers);                     // the same
+  if (!a.dump_inputs.empty()) {
+    if (a.dump.empty()) throw Error("--dump-inputs needs --dump");
+    inputs_from_file(a.dump_inputs, net);  // the same
+  }
   const workloads::Network float_net = net;
   const auto quant = ensure_integer(net, a.ptq);
   const auto test = workloads::load_dataset(net.dataset, a.ptq.data_dir, workloads::Split::Test);
@@ -454,8 +497,10 @@ int cmd_run(const std::vector<std::string>& args) {
   }
 
   // Per-layer output error of the configured device, first seed.
-  const std::int64_t n_err = std::min(a.error_images, int_result.images);
-  const Eigen::MatrixXf x = sim::image_batch(test, norm, 0, n_err);
+  const Eigen::MatrixXf x = a.dump_inputs.empty()
+                                ? sim::image_batch(test, norm, 0, std::min(a.error_images, int_result.images))
+                                : inputs_from_file(a.dump_inputs, net);
+  const std::int64_t n_err = x.cols();
   std::map<std::string, Eigen::MatrixXd> want, got;
   const sim::CodeObserver ow = [&](const std::string& n, const Eigen::MatrixXd& v) { want[n] = v; };
   const sim::CodeObserver og = [&](const std::string& n, const Eigen::MatrixXd& v) { got[n] = v; };

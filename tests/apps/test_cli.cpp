@@ -632,6 +632,31 @@ TEST_F(Cli, RunDumpsLayerCodesAndLogitsOfBothEngines) {
   EXPECT_EQ(workloads::read_safetensors(dump).tensors.count("reference/flatten"), 0U);
   expect_bad("run " + q + " --trials 1 --limit 50 --dump " + dump + " --dump-layers fc,conv9",
              {"--dump-layers: no layer 'conv9' in 'tiny' (layers: flatten, fc)"});
+  // Inputs of the user's own: two images of uint8 pixels, normalised as the workload says; the
+  // dumped reference codes are the reference engine's on them.
+  workloads::TensorFile in;
+  std::vector<std::uint8_t> px(2 * 784);
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<std::uint8_t>((i * 37) % 256);
+  in.tensors["images"] = workloads::Tensor::from<std::uint8_t>({2, 1, 28, 28}, px);
+  const std::string inputs = dir_.file("inputs.safetensors");
+  workloads::write_safetensors(inputs, in);
+  ASSERT_EQ(run_cli("run " + q + " --trials 1 --limit 50 --dump " + dump + " --dump-inputs " + inputs).status, 0);
+  Eigen::MatrixXf mine(784, 2);
+  workloads::Dataset d;
+  d.count = 2;
+  d.channels = 1;
+  d.height = d.width = 28;
+  d.pixels = px;
+  workloads::normalize_images(d, net.dataset.normalization, 0, 2, mine.data());
+  const Eigen::MatrixXd want = ref.forward_int_codes(mine);
+  const auto got = workloads::read_safetensors(dump).tensors.at("reference/fc").to_double();
+  ASSERT_EQ(got.size(), 20U);
+  for (Eigen::Index i = 0; i < want.size(); ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], want.data()[i]) << i;
+  in.tensors["images"] = workloads::Tensor::from<std::uint8_t>({1, 1, 27, 28}, std::vector<std::uint8_t>(756));
+  workloads::write_safetensors(inputs, in);
+  expect_bad("run " + q + " --trials 1 --dump " + dump + " --dump-inputs " + inputs,
+             {"inputs.safetensors: tensor \"images\" has shape [1, 1, 27, 28], expected [1, 1, 28, 28]"});
+  expect_bad("run " + q + " --trials 1 --dump-inputs " + inputs, {"--dump-inputs needs --dump"});
 }
 
 TEST_F(Cli, RunReportsEnergyAreaAndTimingFromTheCostModel) {
