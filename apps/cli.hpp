@@ -67,6 +67,7 @@ int cmd_convert(const std::vector<std::string>& args);
 int cmd_map(const std::vector<std::string>& args);
 int cmd_cost(const std::vector<std::string>& args);
 int cmd_peak(const std::vector<std::string>& args);
+int cmd_import(const std::vector<std::string>& args);
 int cmd_run(const std::vector<std::string>& args);
 int cmd_compare(const std::vector<std::string>& args);
 int cmd_sweep(const std::vector<std::string>& args);

@@ -29,6 +29,7 @@ const std::vector<xbarsim::apps::Command>& commands() {
       {"sweep", "run a parameter sweep (crossbar size, ADC bits, ...): CSV/JSON table and plots; resumable, shardable",
        xbarsim::apps::cmd_sweep},
       {"convert", "validate a workload, fold batch norm, write it in canonical form", xbarsim::apps::cmd_convert},
+      {"import", "an ONNX model as a workload (JSON + safetensors)", xbarsim::apps::cmd_import},
       {"keys", "every hardware and device key (--hw files, --set, sweep axes): type, range, default, unit, meaning",
        xbarsim::apps::cmd_keys},
   };

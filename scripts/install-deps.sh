@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev              # tests
   libbenchmark-dev                       # micro-benchmarks (bench/)
   zlib1g-dev                             # gzip-compressed IDX data
+  libonnx-dev libprotobuf-dev            # ONNX import (onnx/)
   libtorch-dev                           # training front-end (train/)
   libopenblas0-pthread                   # fast BLAS for LibTorch's CPU kernels (otherwise reference BLAS)
   dataset-fashion-mnist                  # /usr/share/datasets/fashion-mnist/*.gz
