@@ -19,6 +19,8 @@
 namespace xbarsim::onnx_import {
 namespace {
 
+using testing_support::message_of;
+
 using testing_support::TempDir;
 
 std::vector<float> random_values(std::size_t n, std::mt19937_64& rng, float scale) {
@@ -94,15 +96,6 @@ struct Builder {
     return p;
   }
 };
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
 
 TEST(OnnxImport, AResidualCnnImportsAsTheNetworkOneWouldWriteForIt) {
   // x [2, 6, 6] -> Conv 2->3 3x3 pad 1 -> BatchNorm -> Relu -> MaxPool 2 -> Conv 3->3 3x3 pad 1 ->

@@ -3,14 +3,26 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 
+#include "common/error.hpp"
 #include "workloads/network.hpp"
 
 namespace xbarsim::testing_support {
 
 /// A fresh folder under the system temp dir, removed with the object.
+/// The message of the xbarsim::Error `f` throws, or "no error".
+inline std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 class TempDir {
  public:
   TempDir();

@@ -16,6 +16,8 @@
 namespace xbarsim::workloads {
 namespace {
 
+using testing_support::message_of;
+
 using testing_support::TempDir;
 
 std::string idx(const std::vector<std::uint32_t>& dims, const std::vector<std::uint8_t>& data) {
@@ -45,15 +47,6 @@ std::string cifar(int n, bool cifar100, int classes) {
     for (int p = 0; p < 3072; ++p) s.push_back(static_cast<char>((i + p) % 256));
   }
   return s;
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
 }
 
 DatasetSpec spec(DatasetFormat f, const std::string& dir) {
