@@ -38,6 +38,10 @@ void end_progress();
 double mean(const std::vector<double>& v);
 double stddev(const std::vector<double>& v);
 
+/// A workload: a network JSON (with its safetensors) or an ONNX model, imported in memory
+/// (as `xbarsim import` would; a build without ONNX support says so).
+workloads::Network load_workload(const std::string& path);
+
 /// Writes a report atomically (or not at all on error).
 void write_json_report(const std::string& path, const nlohmann::ordered_json& report);
 

@@ -138,7 +138,7 @@ int cmd_compare(const std::vector<std::string>& args) {
 
   // Inputs are checked here, before any child runs: one clear error, nothing written.
   for (const auto* d : {&sa, &sb}) {
-    workloads::load_network(d->workload);
+    load_workload(d->workload);
     const auto hw = mapping::load_hardware(d->hardware, d->sets);
     cost::load_cost_table(d->cost_table.empty() ? hw.cost_table : d->cost_table);
   }

@@ -36,7 +36,7 @@ int cmd_cost(const std::vector<std::string>& args) {
                   "(closed-form actions and analytic timing; run --cycle-level for measured traffic and contention)",
                   "workload", vm))
     return 0;
-  auto net = workloads::load_network(workload);
+  auto net = load_workload(workload);
   const auto hw = mapping::load_hardware(hw_spec, sets);
   const auto table = cost::load_cost_table(table_spec.empty() ? hw.cost_table : table_spec);
   const auto quant = ensure_integer_without_data(net, ptq);

@@ -73,7 +73,7 @@ int cmd_eval(const std::vector<std::string>& args) {
   if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
   if (a.batch < 1) throw Error("--batch: expected at least 1, found " + std::to_string(a.batch));
 
-  workloads::Network net = workloads::load_network(a.workload);
+  workloads::Network net = load_workload(a.workload);
   const auto test = workloads::load_dataset(net.dataset, a.ptq.data_dir, workloads::Split::Test);
   nlohmann::ordered_json quant;
   if (precision == sim::Precision::Int) quant = ensure_integer(net, a.ptq);

@@ -27,7 +27,7 @@ int cmd_map(const std::vector<std::string>& args) {
                   "(every hardware key, its type, range and default: xbarsim keys)",
                   "workload", vm))
     return 0;
-  auto net = workloads::load_network(workload);
+  auto net = load_workload(workload);
   const auto hw = mapping::load_hardware(hw_spec, sets);
   const auto quant = ensure_integer(net, ptq);
   const auto m = mapping::compile(net, hw);

@@ -430,7 +430,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
 
-  workloads::Network net = workloads::load_network(a.workload);
+  workloads::Network net = load_workload(a.workload);
   const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
   cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);  // fail before the long part
   if (!a.dump.empty()) dump_selection(net, a.dump_layers);                     // the same

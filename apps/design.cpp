@@ -79,7 +79,7 @@ cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::M
 nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   if (s.trials < 1) throw Error("design: trials must be at least 1, found " + std::to_string(s.trials));
   if (s.images < 0) throw Error("design: images must be non-negative, found " + std::to_string(s.images));
-  workloads::Network net = workloads::load_network(s.workload);
+  workloads::Network net = load_workload(s.workload);
   const auto hw = mapping::load_hardware(s.hardware, s.sets);
   PtqArgs ptq;
   ptq.seed = s.seed;

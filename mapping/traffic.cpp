@@ -89,7 +89,7 @@ std::vector<LayerTraffic> closed_form_traffic(const workloads::Network& net, con
           layer.quantization && layer.quantization->output_bits ? *layer.quantization->output_bits : in.bits, node);
       continue;
     }
-    if (layer.kind == K::MaxPool2d || layer.kind == K::AvgPool2d) {
+    if (layer.kind == K::MaxPool2d || layer.kind == K::AvgPool2d || layer.kind == K::Slice || layer.kind == K::Pad) {
       tensor[layer.name] = rows_of(layer.output_shape, in.bits, in.base);
       continue;
     }

@@ -21,6 +21,24 @@ constexpr std::int64_t round_shift(std::int64_t v, int shift) {
   return v;
 }
 
+/// How a rescale rounds a tie: up (floor(x + 1/2), the shift-and-add unit adds 2^(shift-1)
+/// before the shift; xbarsim's default) or to the even neighbour (ONNX QuantizeLinear and
+/// PyTorch; the unit also checks that the dropped bits are exactly one half).
+enum class Rounding { HalfUp, HalfEven };
+
+/// round(v / 2^shift) with ties to the even neighbour (a negative shift multiplies).
+constexpr std::int64_t round_shift_even(std::int64_t v, int shift) {
+  if (shift <= 0) return round_shift(v, shift);
+  if (shift >= 63) return v >= -(std::int64_t{1} << 62) && v <= (std::int64_t{1} << 62) ? 0 : (v < 0 ? -1 : 1);
+  const std::int64_t q = v >> shift;  // floor
+  const std::int64_t r = v - q * (std::int64_t{1} << shift), half = std::int64_t{1} << (shift - 1);
+  return r > half || (r == half && (q & 1) != 0) ? q + 1 : q;
+}
+
+constexpr std::int64_t round_shift(std::int64_t v, int shift, Rounding mode) {
+  return mode == Rounding::HalfUp ? round_shift(v, shift) : round_shift_even(v, shift);
+}
+
 /// Inclusive integer range of an activation or weight code.
 struct IntRange {
   std::int64_t lo = 0;
@@ -47,11 +65,34 @@ inline std::int64_t quantize_value(double x, int exp, IntRange range) {
   return static_cast<std::int64_t>(scaled);
 }
 
+/// The same with ties to even (std::nearbyint in the default rounding mode).
+inline std::int64_t quantize_value(double x, int exp, IntRange range, Rounding mode) {
+  if (mode == Rounding::HalfUp) return quantize_value(x, exp, range);
+  const double scaled = std::nearbyint(std::ldexp(x, -exp));
+  if (!(scaled > static_cast<double>(range.lo))) return range.lo;
+  if (scaled > static_cast<double>(range.hi)) return range.hi;
+  return static_cast<std::int64_t>(scaled);
+}
+
 /// Integer average: round(sum / count) with ties up, floor division for negative sums.
 constexpr std::int64_t round_div(std::int64_t sum, std::int64_t count) {
   const std::int64_t num = 2 * sum + count;
   const std::int64_t den = 2 * count;
   return num >= 0 ? num / den : -((-num + den - 1) / den);
+}
+
+/// Integer average with ties to even.
+constexpr std::int64_t round_div_even(std::int64_t sum, std::int64_t count) {
+  std::int64_t q = sum / count, r = sum % count;
+  if (r < 0) {  // floor division
+    q -= 1;
+    r += count;
+  }
+  return 2 * r > count || (2 * r == count && (q & 1) != 0) ? q + 1 : q;
+}
+
+constexpr std::int64_t round_div(std::int64_t sum, std::int64_t count, Rounding mode) {
+  return mode == Rounding::HalfUp ? round_div(sum, count) : round_div_even(sum, count);
 }
 
 }  // namespace xbarsim::models

@@ -48,15 +48,18 @@ struct ReferenceEngine::Step {
   // pools: geom.kh/kw/stride/pad with in_channels/in_h/in_w
   // add
   int add_shift_a = 0, add_shift_b = 0, add_out_shift = 0;
+  // slice / pad: the input feature each output feature copies (-1: a padded zero)
+  std::vector<std::int64_t> gather;
 };
 
 namespace {
 
 /// Max or average pooling over the windows of `g`. Padded cells never win a max; they
 /// count as zeros in an average (PyTorch's count_include_pad=True), whose divisor is kh*kw.
-/// Integer averages round with models::round_div.
+/// Integer averages round with models::round_div (ties as the network's `rounding` says).
 template <typename T>
-void pool2d(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out, bool is_max, bool integer) {
+void pool2d(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out, bool is_max, bool integer,
+            models::Rounding rounding) {
   const std::int64_t oh = g.out_h(), ow = g.out_w();
   const std::int64_t count = std::int64_t{g.kh} * g.kw;
   out.resize(g.in_channels * oh * ow, in.cols());
@@ -78,7 +81,7 @@ void pool2d(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out, bool 
             }
           }
           if (!is_max) {
-            acc = integer ? static_cast<T>(models::round_div(static_cast<std::int64_t>(acc), count))
+            acc = integer ? static_cast<T>(models::round_div(static_cast<std::int64_t>(acc), count, rounding))
                           : acc / static_cast<T>(count);
           }
           dst[oy * ow + ox] = acc;
@@ -86,6 +89,32 @@ void pool2d(const mapping::ConvGeometry& g, const Mat<T>& in, Mat<T>& out, bool 
       }
     }
   }
+}
+
+/// Slice and pad as a gather over {C, H, W}: the input feature of each output feature, -1 for a zero.
+std::vector<std::int64_t> gather_of(const workloads::Layer& L, const workloads::Shape& in) {
+  const auto& o = L.output_shape;
+  std::vector<std::int64_t> g(static_cast<std::size_t>(o[0] * o[1] * o[2]));
+  std::size_t k = 0;
+  for (std::int64_t c = 0; c < o[0]; ++c) {
+    for (std::int64_t y = 0; y < o[1]; ++y) {
+      for (std::int64_t x = 0; x < o[2]; ++x, ++k) {
+        std::int64_t ic = c, iy = y, ix = x;
+        if (L.kind == LayerKind::Slice) {
+          ic = L.begin[0] + c * L.step[0];
+          iy = L.begin[1] + y * L.step[1];
+          ix = L.begin[2] + x * L.step[2];
+        } else {
+          ic -= L.pad_before[0];
+          iy -= L.pad_before[1];
+          ix -= L.pad_before[2];
+        }
+        const bool inside = ic >= 0 && ic < in[0] && iy >= 0 && iy < in[1] && ix >= 0 && ix < in[2];
+        g[k] = inside ? (ic * in[1] + iy) * in[2] + ix : -1;
+      }
+    }
+  }
+  return g;
 }
 
 }  // namespace
@@ -200,6 +229,7 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
       }
       exp[L.name] = exp.at(L.inputs[0]);
     }
+    if (L.kind == LayerKind::Slice || L.kind == LayerKind::Pad) s.gather = gather_of(L, ishape);
     steps_.push_back(std::move(s));
   }
   output_slot_ = slot.at(net.output);
@@ -236,18 +266,21 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
                 std::to_string(input_size_));
   }
   std::vector<Mat<T>> slots(steps_.size() + 1);
+  const models::Rounding rounding = input_quant_.ties_to_even ? models::Rounding::HalfEven : models::Rounding::HalfUp;
   if constexpr (kInt) {
     const models::IntRange range{input_quant_.lo(), input_quant_.hi()};
-    slots[0] = inputs.unaryExpr(
-        [&](float x) { return static_cast<double>(models::quantize_value(x, input_quant_.input_scale_exp, range)); });
+    slots[0] = inputs.unaryExpr([&](float x) {
+      return static_cast<double>(models::quantize_value(x, input_quant_.input_scale_exp, range, rounding));
+    });
   } else {
     slots[0] = inputs;
     if (observer != nullptr) (*observer)("input", slots[0]);
   }
-  auto requantize = [](const Step& s, Mat<T>& y) {  // rows = output channels
+  auto requantize = [rounding](const Step& s, Mat<T>& y) {  // rows = output channels
     for (std::int64_t j = 0; j < y.cols(); ++j) {
       for (std::int64_t c = 0; c < y.rows(); ++c) {
-        y(c, j) = static_cast<T>(s.range.clip(models::round_shift(static_cast<std::int64_t>(y(c, j)), s.shift[c])));
+        y(c, j) =
+            static_cast<T>(s.range.clip(models::round_shift(static_cast<std::int64_t>(y(c, j)), s.shift[c], rounding)));
       }
     }
   };
@@ -284,8 +317,20 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
       }
       case LayerKind::Relu: out = a.cwiseMax(T(0)); break;
       case LayerKind::MaxPool2d:
-      case LayerKind::AvgPool2d: pool2d(s.geom, a, out, s.kind == LayerKind::MaxPool2d, kInt); break;
+      case LayerKind::AvgPool2d: pool2d(s.geom, a, out, s.kind == LayerKind::MaxPool2d, kInt, rounding); break;
       case LayerKind::Flatten: out = a; break;
+      case LayerKind::Slice:
+      case LayerKind::Pad: {
+        const auto rows = static_cast<std::int64_t>(s.gather.size());
+        out.resize(rows, a.cols());
+        for (std::int64_t j = 0; j < a.cols(); ++j) {
+          for (std::int64_t r = 0; r < rows; ++r) {
+            const std::int64_t g = s.gather[static_cast<std::size_t>(r)];
+            out(r, j) = g < 0 ? T(0) : a(g, j);
+          }
+        }
+        break;
+      }
       case LayerKind::Add: {
         const Mat<T>& b = slots[s.in[1]];
         if constexpr (kInt) {
@@ -293,7 +338,7 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
           for (std::int64_t i = 0; i < a.size(); ++i) {
             const std::int64_t sum = models::round_shift(static_cast<std::int64_t>(a.data()[i]), -s.add_shift_a) +
                                      models::round_shift(static_cast<std::int64_t>(b.data()[i]), -s.add_shift_b);
-            out.data()[i] = static_cast<T>(s.range.clip(models::round_shift(sum, s.add_out_shift)));
+            out.data()[i] = static_cast<T>(s.range.clip(models::round_shift(sum, s.add_out_shift, rounding)));
           }
         } else {
           out = a + b;

@@ -25,6 +25,19 @@ torch::Tensor fake_quantize(const torch::Tensor& x, const torch::Tensor& scale, 
   return clipped + (q - clipped).detach();
 }
 
+torch::Tensor slice_chw(const torch::Tensor& x, const workloads::Layer& L) {
+  torch::Tensor y = x;
+  for (int a = 0; a < 3; ++a)
+    y = y.slice(a + 1, L.begin[a], std::min<std::int64_t>(L.end[a], y.size(a + 1)), L.step[a]);
+  return y;
+}
+
+torch::Tensor pad_chw(const torch::Tensor& x, const workloads::Layer& L) {
+  // torch's pad list runs from the last axis: (W before, W after, H before, H after, C before, C after).
+  return torch::constant_pad_nd(
+      x, {L.pad_before[2], L.pad_after[2], L.pad_before[1], L.pad_after[1], L.pad_before[0], L.pad_after[0]}, 0.0);
+}
+
 namespace {
 
 torch::Tensor to_torch(const workloads::Tensor& t) {
@@ -78,6 +91,9 @@ mapping::UnrolledShape GraphNet::unrolled_shape(const std::string& name) const {
 void GraphNet::set_quantization(const workloads::Network& quantized) {
   if (!quantized.is_quantized()) throw Error("train: set_quantization needs a quantized network");
   if (quantized.layers.size() != net_.layers.size()) throw Error("train: quantized network has a different graph");
+  if (quantized.input_quantization->ties_to_even)
+    throw Error("train: network '" + quantized.name +
+                "' rounds ties to even; quantization-aware training reproduces the half-up contract only");
   quant_ = quantized;
   weight_scale_.clear();
   for (const auto& name : weighted_) {
@@ -156,6 +172,8 @@ torch::Tensor GraphNet::forward(torch::Tensor x) {
                             std::numeric_limits<std::int32_t>::max());
         break;
       case LayerKind::Flatten: y = a.flatten(1); break;
+      case LayerKind::Slice: y = slice_chw(a, L); break;
+      case LayerKind::Pad: y = pad_chw(a, L); break;
       case LayerKind::Add:
         y = a + t.at(L.inputs[1]);
         if (quant_) {

@@ -62,6 +62,10 @@ class GraphNet : public Trainable {
   double sigma_ = 0.0;
 };
 
+/// The IR's slice and pad layers on an N x C x H x W tensor.
+torch::Tensor slice_chw(const torch::Tensor& x, const workloads::Layer& L);
+torch::Tensor pad_chw(const torch::Tensor& x, const workloads::Layer& L);
+
 /// Fake quantization: clip(floor(x / 2^e + 1/2), lo, hi) * 2^e, gradient 1 inside [lo, hi] * 2^e.
 torch::Tensor fake_quantize(const torch::Tensor& x, int exp, std::int64_t lo, std::int64_t hi);
 /// The same with a tensor of scales 2^e broadcast over x (per-channel exponents).

@@ -21,7 +21,7 @@ namespace {
 
 struct Args {
   train::TrainOptions opt;
-  std::string model, from, out, data_dir;
+  std::string model, from, out, data_dir, dataset, checkpoint;
   // compression
   bool float_only = false;
   train::CompressOptions compress;
@@ -39,6 +39,7 @@ nlohmann::json training_record(const Args& a, const train::TrainResult& r, std::
           {"lr", a.opt.lr},
           {"weight_decay", a.opt.weight_decay},
           {"hflip", a.opt.hflip},
+          {"crop_pad", a.opt.crop_pad},
           {"seed", a.opt.seed},
           {"threads", resolve_threads(static_cast<unsigned>(a.opt.threads))},
           {"train_images", train_images},
@@ -53,8 +54,10 @@ int run(int argc, char** argv) {
   auto& c = a.compress;
   po::options_description general(
       "xbarsim-train: train a float baseline (--model) or compress a trained workload (--from)\n\nGeneral");
+  std::string models;
+  for (const auto& n : train::architecture_names()) models += (models.empty() ? "" : ", ") + n;
   general.add_options()("help,h", "show this help")("model", po::value(&a.model),
-                                                    "train from scratch: mlp, lenet5, vgg8")(
+                                                    ("train from scratch: " + models).c_str())(
       "from", po::value(&a.from), "fine-tune this float workload with the compression options below")(
       "out", po::value(&a.out)->required(), "network JSON to write (weights go beside it as <stem>.safetensors)")(
       "epochs", po::value(&a.opt.epochs)->default_value(a.opt.epochs), "training epochs")(
@@ -62,12 +65,19 @@ int run(int argc, char** argv) {
       "lr", po::value(&a.opt.lr)->default_value(a.opt.lr), "peak Adam learning rate (cosine decay to 0)")(
       "weight-decay", po::value(&a.opt.weight_decay)->default_value(a.opt.weight_decay), "Adam L2 weight decay")(
       "hflip", po::bool_switch(&a.opt.hflip), "random horizontal flips")(
+      "crop", po::value(&a.opt.crop_pad)->default_value(0),
+      "random crops from the image zero-padded by this many pixels per side (CIFAR: 4)")(
+      "checkpoint", po::value(&a.checkpoint)->default_value(""),
+      "checkpoint written after every epoch (default: <out stem>.ckpt beside --out)")(
+      "resume", po::bool_switch(&a.opt.resume), "continue from the checkpoint when it exists (same options)")(
       "seed", po::value(&a.opt.seed)->default_value(a.opt.seed),
       "random seed (initialisation, shuffling, calibration)")(
       "threads", po::value(&a.opt.threads)->default_value(a.opt.threads), "CPU threads (0 = all cores)")(
       "train-limit", po::value(&a.opt.train_limit)->default_value(0), "use only the first N training images (0 = all)")(
+      "dataset", po::value(&a.dataset)->default_value(""),
+      "data set JSON (a network's \"dataset\" block on its own; default: Fashion-MNIST)")(
       "data-dir", po::value(&a.data_dir)->default_value(""),
-      "Fashion-MNIST IDX folder (default: the Debian package's)");
+      "folder of the data set's files (default: the data set's own, Debian's for Fashion-MNIST)");
   po::options_description comp("Compression (with --from)");
   comp.add_options()("float-only", po::bool_switch(&a.float_only), "no quantization-aware training (prune in float)")(
       "weight-bits", po::value(&c.ptq.weight_bits)->default_value(8),
@@ -112,9 +122,25 @@ int run(int argc, char** argv) {
   const std::filesystem::path json_path(a.out);
   if (json_path.extension() != ".json") throw Error("--out: expected a path ending in .json, found '" + a.out + "'");
   const std::string weights_file = json_path.stem().string() + ".safetensors";
+  if (a.opt.crop_pad < 0) throw Error("--crop must be at least 0");
+  a.opt.checkpoint =
+      !a.checkpoint.empty() ? a.checkpoint : (json_path.parent_path() / (json_path.stem().string() + ".ckpt")).string();
+  if (a.opt.resume && !a.from.empty())
+    throw Error("--resume continues training from scratch (--model); compression runs (--from) start over");
 
   workloads::DatasetSpec spec;  // fashion-mnist, pixels / 255, mean 0, std 1: unsigned inputs for integer inference
   std::optional<workloads::Network> source;
+  if (!a.dataset.empty()) {
+    if (!a.from.empty()) throw Error("--dataset is for --model; a workload (--from) names its own data set");
+    spec = workloads::load_dataset_spec(a.dataset);
+    if (!spec.dir.empty()) {  // the workload's "dir" is relative to the workload JSON's folder
+      namespace fs = std::filesystem;
+      const fs::path data = fs::absolute(fs::path(spec.base_dir) / spec.dir);
+      const fs::path out_dir = fs::absolute(json_path.parent_path().empty() ? fs::path(".") : json_path.parent_path());
+      spec.dir = fs::path(spec.dir).is_absolute() ? spec.dir : data.lexically_relative(out_dir).string();
+      spec.base_dir.clear();
+    }
+  }
   if (!a.from.empty()) {
     source = workloads::load_network(a.from);
     spec = source->dataset;
@@ -125,7 +151,8 @@ int run(int argc, char** argv) {
       a.opt.train_limit > 0 ? std::min(a.opt.train_limit, train_set.count) : train_set.count;
 
   if (!a.model.empty()) {
-    train::SequentialNet net(train::architecture(a.model), a.opt.seed);
+    const std::vector<std::int64_t> shape{train_set.channels, train_set.height, train_set.width};
+    train::ArchNet net(train::architecture(a.model, shape, train_set.classes), a.opt.seed);
     const auto result = train::train(net, train_set, test_set, spec.normalization, a.opt);
     auto exported = train::export_network(net, spec, weights_file);
     exported.metadata.dataset = spec.name;

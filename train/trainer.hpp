@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 
 #include "train/architectures.hpp"
@@ -19,10 +21,15 @@ struct TrainOptions {
   double lr = 1e-3;
   double weight_decay = 0.0;
   bool hflip = false;  ///< random horizontal flips (valid for Fashion-MNIST's garments)
+  int crop_pad = 0;    ///< random crops of the image zero-padded by this many pixels per side (0 = off)
   std::uint64_t seed = 1;
   int threads = 0;               ///< 0 = all cores
   std::int64_t train_limit = 0;  ///< 0 = whole training set
   bool verbose = true;
+  /// Written after every epoch (model, optimizer, random state, progress); "" = none.
+  std::string checkpoint;
+  /// Continue from `checkpoint` when it exists (same options); a finished run just evaluates.
+  bool resume = false;
 };
 
 struct TrainResult {
@@ -32,20 +39,23 @@ struct TrainResult {
   std::vector<double> epoch_test_accuracy;
 };
 
-/// A sequential LibTorch model built from an Architecture; modules registered under the spec's names.
-class SequentialNet : public Trainable {
+/// The LibTorch model of an Architecture (a DAG of its layers, batch norm in training form);
+/// modules registered under the layers' names.
+class ArchNet : public Trainable {
  public:
   /// Parameters are initialised from LibTorch's generator seeded with `init_seed`.
-  SequentialNet(const Architecture& arch, std::uint64_t init_seed);
+  ArchNet(const Architecture& arch, std::uint64_t init_seed);
   torch::Tensor forward(torch::Tensor x) override;
   const Architecture& arch() const { return arch_; }
-  /// The registered module of op `name`.
+  /// The registered module of layer `name`.
   std::shared_ptr<torch::nn::Module> module(const std::string& name) const;
 
  private:
   Architecture arch_;
-  std::vector<std::pair<std::string, std::shared_ptr<torch::nn::Module>>> mods_;
-  std::vector<std::function<torch::Tensor(torch::Tensor)>> fns_;
+  std::map<std::string, std::shared_ptr<torch::nn::Module>> mods_;
+  std::map<std::string, std::shared_ptr<torch::nn::Conv2dImpl>> conv_;
+  std::map<std::string, std::shared_ptr<torch::nn::LinearImpl>> linear_;
+  std::map<std::string, std::shared_ptr<torch::nn::BatchNorm2dImpl>> bn_;
 };
 
 /// Normalised images [first, first + n) as an N x C x H x W float tensor.
@@ -65,12 +75,13 @@ struct TrainHooks {
   bool exact_eval = false;  ///< final evaluation in float64 (quantized models); epochs report float32
 };
 
-/// Trains with Adam and a cosine learning-rate schedule; deterministic for a seed and thread count.
+/// Trains with Adam and a cosine learning-rate schedule; deterministic for a seed and thread
+/// count, and a run resumed from a checkpoint ends where the uninterrupted run ends.
 TrainResult train(Trainable& net, const workloads::Dataset& train_set, const workloads::Dataset& test_set,
                   const workloads::Normalization& norm, const TrainOptions& opt, const TrainHooks& hooks = {});
 
 /// The trained model as an xbarsim Network (batch norm folded); `weights_file` is relative to the JSON.
-workloads::Network export_network(const SequentialNet& net, const workloads::DatasetSpec& dataset,
+workloads::Network export_network(const ArchNet& net, const workloads::DatasetSpec& dataset,
                                   const std::string& weights_file);
 
 }  // namespace xbarsim::train

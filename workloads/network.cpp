@@ -27,7 +27,20 @@ constexpr KindName kKinds[] = {
     {LayerKind::Flatten, "flatten"},
     {LayerKind::Add, "add"},
     {LayerKind::BatchNorm, "batchnorm"},
+    {LayerKind::Slice, "slice"},
+    {LayerKind::Pad, "pad"},
 };
+
+std::array<std::int64_t, 3> get_triple(ObjectReader& r, const std::string& key, std::int64_t min, std::int64_t max,
+                                       std::array<std::int64_t, 3> fallback) {
+  if (!r.has(key)) {
+    r.raw_optional(key);
+    return fallback;
+  }
+  const auto v = r.get_int_array(key, min, max);
+  if (v.size() != 3) throw Error(r.where(key) + ": expected 3 integers, one per axis of [C, H, W]");
+  return {v[0], v[1], v[2]};
+}
 
 std::string kinds_list() {
   std::string s;
@@ -115,6 +128,15 @@ Layer parse_layer(const nlohmann::json& j, const std::string& file, std::size_t 
       L.running_var = r.get_string("running_var");
       L.eps = r.get_number("eps", 0.0, 1.0, 1e-5);
       break;
+    case LayerKind::Slice:
+      L.begin = get_triple(r, "begin", 0, kMaxDim, {0, 0, 0});
+      L.end = get_triple(r, "end", 1, kSliceToEnd, {kSliceToEnd, kSliceToEnd, kSliceToEnd});
+      L.step = get_triple(r, "step", 1, kMaxDim, {1, 1, 1});
+      break;
+    case LayerKind::Pad:
+      L.pad_before = get_triple(r, "before", 0, kMaxDim, {0, 0, 0});
+      L.pad_after = get_triple(r, "after", 0, kMaxDim, {0, 0, 0});
+      break;
     case LayerKind::Relu:
     case LayerKind::Flatten:
     case LayerKind::Add: break;
@@ -127,6 +149,53 @@ Layer parse_layer(const nlohmann::json& j, const std::string& file, std::size_t 
   }
   r.finish();
   return L;
+}
+
+Normalization parse_normalization(ObjectReader r);
+
+DatasetSpec parse_dataset_spec(ObjectReader ds, const std::string& base_dir) {
+  DatasetSpec spec;
+  spec.base_dir = base_dir;
+  spec.name = ds.get_string("name");
+  if (auto f = ds.get_optional_string("format")) {
+    spec.format = parse_dataset_format(*f, ds.where("format"));
+  } else if (spec.name != "fashion-mnist") {
+    throw Error(ds.where("format") + ": required for data set \"" + spec.name +
+                "\" (one of: idx, cifar10, cifar100, safetensors; only fashion-mnist is built in)");
+  }
+  spec.dir = ds.get_string("dir", "");
+  spec.classes = static_cast<int>(ds.get_int("classes", 2, 256, 0));
+  for (auto [key, files] : {std::pair{"train", &spec.train}, std::pair{"test", &spec.test}}) {
+    if (const auto* v = ds.raw_optional(key)) {
+      if (!v->is_array() || v->empty()) throw Error(ds.where(key) + ": expected a non-empty array of file names");
+      for (const auto& x : *v) {
+        if (!x.is_string() || x.get<std::string>().empty())
+          throw Error(ds.where(key) + ": expected a non-empty array of file names");
+        files->push_back(x.get<std::string>());
+      }
+    }
+  }
+  if (auto n = ds.get_optional_object("normalization")) spec.normalization = parse_normalization(std::move(*n));
+  ds.finish();
+  return spec;
+}
+
+Metadata parse_metadata(ObjectReader m) {
+  Metadata md;
+  md.dataset = m.get_string("dataset", "");
+  if (auto acc = m.get_optional_object("accuracy")) {
+    for (const auto& k : acc->keys()) md.accuracy[k] = acc->get_number(k, 0.0, 1.0);
+    acc->finish();
+  }
+  md.produced_by = m.get_string("produced_by", "");
+  for (auto [key, dst] : {std::pair{"training", &md.training}, std::pair{"compression", &md.compression}}) {
+    if (const auto* t = m.raw_optional(key)) {
+      if (!t->is_object()) throw Error(m.where(key) + ": expected an object");
+      *dst = *t;
+    }
+  }
+  m.finish();
+  return md;
 }
 
 Normalization parse_normalization(ObjectReader r) {
@@ -282,6 +351,30 @@ void validate_and_infer(Network& net, const std::string& file) {
         std::int64_t n = 1;
         for (auto d : in) n *= d;
         L.output_shape = {n};
+        break;
+      }
+      case LayerKind::Slice: {
+        need_chw();
+        Shape out(3);
+        for (int a = 0; a < 3; ++a) {
+          L.end[a] = std::min(L.end[a], in[a]);
+          if (L.begin[a] >= L.end[a]) {
+            throw make_error(where, "slice: axis " + std::to_string(a) + " begins at " + std::to_string(L.begin[a]) +
+                                        ", at or past its end " + std::to_string(L.end[a]) + " (input " +
+                                        shape_string(in) + ")");
+          }
+          out[a] = (L.end[a] - L.begin[a] + L.step[a] - 1) / L.step[a];
+        }
+        L.output_shape = out;
+        break;
+      }
+      case LayerKind::Pad: {
+        need_chw();
+        L.output_shape = {in[0] + L.pad_before[0] + L.pad_after[0], in[1] + L.pad_before[1] + L.pad_after[1],
+                          in[2] + L.pad_before[2] + L.pad_after[2]};
+        for (auto d : L.output_shape) {
+          if (d > kMaxDim) throw make_error(where, "pad: output " + shape_string(L.output_shape) + " is too large");
+        }
         break;
       }
       case LayerKind::Relu: L.output_shape = in; break;
@@ -443,36 +536,18 @@ Network load_network_json(const nlohmann::json& doc, const std::string& file, co
     in.finish();
   }
   net.dataset.base_dir = base_dir;
-  if (auto ds = r.get_optional_object("dataset")) {
-    net.dataset.name = ds->get_string("name");
-    if (auto f = ds->get_optional_string("format")) {
-      net.dataset.format = parse_dataset_format(*f, ds->where("format"));
-    } else if (net.dataset.name != "fashion-mnist") {
-      throw Error(ds->where("format") + ": required for data set \"" + net.dataset.name +
-                  "\" (one of: idx, cifar10, cifar100, safetensors; only fashion-mnist is built in)");
-    }
-    net.dataset.dir = ds->get_string("dir", "");
-    net.dataset.classes = static_cast<int>(ds->get_int("classes", 2, 256, 0));
-    for (auto [key, files] : {std::pair{"train", &net.dataset.train}, std::pair{"test", &net.dataset.test}}) {
-      if (const auto* v = ds->raw_optional(key)) {
-        if (!v->is_array() || v->empty()) throw Error(ds->where(key) + ": expected a non-empty array of file names");
-        for (const auto& x : *v) {
-          if (!x.is_string() || x.get<std::string>().empty())
-            throw Error(ds->where(key) + ": expected a non-empty array of file names");
-          files->push_back(x.get<std::string>());
-        }
-      }
-    }
-    if (auto n = ds->get_optional_object("normalization"))
-      net.dataset.normalization = parse_normalization(std::move(*n));
-    ds->finish();
-  }
+  if (auto ds = r.get_optional_object("dataset")) net.dataset = parse_dataset_spec(std::move(*ds), base_dir);
   net.weights_file = r.get_string("weights");
   if (auto q = r.get_optional_object("quantization")) {
     InputQuantization iq;
     iq.input_bits = static_cast<int>(q->get_int("input_bits", 1, 16));
     iq.input_scale_exp = static_cast<int>(q->get_int("input_scale_exp", -64, 64));
     iq.input_signed = q->get_bool("input_signed", false);
+    if (const auto r = q->get_optional_string("rounding")) {
+      if (*r != "half_up" && *r != "half_even")
+        throw Error(q->where("rounding") + ": expected \"half_up\" or \"half_even\", found \"" + *r + "\"");
+      iq.ties_to_even = *r == "half_even";
+    }
     if (iq.input_signed && iq.input_bits < 2)
       throw Error(q->where("input_bits") + ": signed inputs need at least 2 bits, found 1");
     q->finish();
@@ -482,22 +557,7 @@ Network load_network_json(const nlohmann::json& doc, const std::string& file, co
   if (!layers.is_array()) throw Error(r.where("layers") + ": expected an array of layer objects");
   for (std::size_t i = 0; i < layers.size(); ++i) net.layers.push_back(parse_layer(layers[i], file, i));
   net.output = r.get_string("output", "");
-  if (auto m = r.get_optional_object("metadata")) {
-    net.metadata.dataset = m->get_string("dataset", "");
-    if (auto acc = m->get_optional_object("accuracy")) {
-      for (const auto& k : acc->keys()) net.metadata.accuracy[k] = acc->get_number(k, 0.0, 1.0);
-      acc->finish();
-    }
-    net.metadata.produced_by = m->get_string("produced_by", "");
-    for (auto [key, dst] :
-         {std::pair{"training", &net.metadata.training}, std::pair{"compression", &net.metadata.compression}}) {
-      if (const auto* t = m->raw_optional(key)) {
-        if (!t->is_object()) throw Error(m->where(key) + ": expected an object");
-        *dst = *t;
-      }
-    }
-    m->finish();
-  }
+  if (auto m = r.get_optional_object("metadata")) net.metadata = parse_metadata(std::move(*m));
   r.finish();
 
   const std::string weights_path = resolve_path(base_dir, net.weights_file);
@@ -509,6 +569,20 @@ Network load_network_json(const nlohmann::json& doc, const std::string& file, co
 
 Network load_network(const std::string& json_path) {
   return load_network_json(read_json_file(json_path), json_path, parent_dir(json_path));
+}
+
+DatasetSpec dataset_from_json(const nlohmann::json& j, const std::string& where, const std::string& base_dir) {
+  return parse_dataset_spec(ObjectReader(j, where, "dataset"), base_dir);
+}
+
+Metadata metadata_from_json(const nlohmann::json& j, const std::string& where) {
+  return parse_metadata(ObjectReader(j, where, "metadata"));
+}
+
+DatasetSpec load_dataset_spec(const std::string& json_path) {
+  const auto doc = read_json_file(json_path);
+  if (!doc.is_object()) throw make_error(json_path, "expected a JSON object (a network's \"dataset\" block)");
+  return parse_dataset_spec(ObjectReader(doc, json_path, ""), parent_dir(json_path));
 }
 
 nlohmann::ordered_json to_json(const Network& net) {
@@ -533,6 +607,7 @@ nlohmann::ordered_json to_json(const Network& net) {
     doc["quantization"] = {{"input_bits", net.input_quantization->input_bits},
                            {"input_scale_exp", net.input_quantization->input_scale_exp}};
     if (net.input_quantization->input_signed) doc["quantization"]["input_signed"] = true;
+    if (net.input_quantization->ties_to_even) doc["quantization"]["rounding"] = "half_even";
   }
   json layers = json::array();
   for (const auto& L : net.layers) {
@@ -563,6 +638,15 @@ nlohmann::ordered_json to_json(const Network& net) {
         j["running_mean"] = L.running_mean;
         j["running_var"] = L.running_var;
         j["eps"] = L.eps;
+        break;
+      case LayerKind::Slice:
+        j["begin"] = L.begin;
+        j["end"] = L.end;
+        j["step"] = L.step;
+        break;
+      case LayerKind::Pad:
+        j["before"] = L.pad_before;
+        j["after"] = L.pad_after;
         break;
       default: break;
     }

@@ -17,8 +17,10 @@
 namespace xbarsim::workloads {
 
 inline constexpr int kNetworkFormatVersion = 1;
+/// A slice end that means "to the end of the axis".
+inline constexpr std::int64_t kSliceToEnd = std::int64_t{1} << 40;
 
-enum class LayerKind { Conv2d, Linear, Relu, MaxPool2d, AvgPool2d, Flatten, Add, BatchNorm };
+enum class LayerKind { Conv2d, Linear, Relu, MaxPool2d, AvgPool2d, Flatten, Add, BatchNorm, Slice, Pad };
 
 std::string kind_name(LayerKind kind);
 bool parse_kind(const std::string& name, LayerKind& out);
@@ -47,6 +49,9 @@ struct InputQuantization {
   int input_bits = 8;
   int input_scale_exp = -8;
   bool input_signed = false;  ///< two's complement codes (inputs below zero, e.g. mean/std normalisation)
+  /// How every rescale of the network rounds ties (the input's, the layers', the adds', the
+  /// averages'): up (false, the default) or to even (imported ONNX QDQ models: QuantizeLinear's rule).
+  bool ties_to_even = false;
   /// Codes of the input: [0, 2^bits - 1], or [-2^(bits-1), 2^(bits-1) - 1] when signed.
   std::int64_t lo() const { return input_signed ? -(std::int64_t{1} << (input_bits - 1)) : 0; }
   std::int64_t hi() const {
@@ -77,6 +82,13 @@ struct Layer {
   std::string running_mean;
   std::string running_var;
   double eps = 1e-5;
+  // slice: elements begin, begin + step, ... below end, per axis of {C, H, W} (end clipped to the input)
+  std::array<std::int64_t, 3> begin{0, 0, 0};
+  std::array<std::int64_t, 3> end{kSliceToEnd, kSliceToEnd, kSliceToEnd};
+  std::array<std::int64_t, 3> step{1, 1, 1};
+  // pad: zeros before and after, per axis of {C, H, W}
+  std::array<std::int64_t, 3> pad_before{0, 0, 0};
+  std::array<std::int64_t, 3> pad_after{0, 0, 0};
 
   std::optional<LayerQuantization> quantization;
 
@@ -119,6 +131,15 @@ struct Network {
 Network load_network(const std::string& json_path);
 /// Same from JSON already in memory; `file` names it in errors, `base_dir` resolves "weights".
 Network load_network_json(const nlohmann::json& doc, const std::string& file, const std::string& base_dir);
+
+/// A data set described on its own: a JSON file holding what a network's "dataset" block holds
+/// (docs/formats.md), its "dir" relative to the file's folder.
+DatasetSpec load_dataset_spec(const std::string& json_path);
+
+/// The "dataset" and "metadata" blocks of a network JSON on their own (an ONNX export keeps
+/// them in the model's metadata); `where` names them in errors.
+DatasetSpec dataset_from_json(const nlohmann::json& j, const std::string& where, const std::string& base_dir);
+Metadata metadata_from_json(const nlohmann::json& j, const std::string& where);
 
 /// Validates a Network built in code (tensors present, shapes, quantization); infers shapes.
 /// `where` names it in errors. load_network calls this too.

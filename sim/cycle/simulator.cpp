@@ -152,6 +152,20 @@ CycleSimulator::CycleSimulator(const workloads::Network& net, const mapping::Map
         }
         break;
       }
+      case workloads::LayerKind::Slice:
+      case workloads::LayerKind::Pad: {
+        // Row j of a slice copies input row begin + j * step; of a pad, input row j - before
+        // (a padded row waits for the nearest real one: the tensor leaves its producer in order).
+        const std::int64_t h_in = net.shape_of(layer.inputs[0])[1];
+        out = rows_of_shape(layer.output_shape, in.bits, in.base);
+        for (std::int64_t j = 0; j < out.rows; ++j) {
+          const std::int64_t src =
+              layer.kind == workloads::LayerKind::Slice ? layer.begin[1] + j * layer.step[1] : j - layer.pad_before[1];
+          out.need[static_cast<std::size_t>(j)] =
+              in.need[static_cast<std::size_t>(std::clamp<std::int64_t>(src, 0, h_in - 1))];
+        }
+        break;
+      }
       default:  // relu, flatten, batchnorm (folded): the same rows as their input
         out = in;
         break;

@@ -50,5 +50,21 @@ TEST(Arithmetic, RoundDivMatchesFloorHalfUp) {
   }
 }
 
+TEST(Arithmetic, TiesToEvenMatchNearbyint) {
+  // std::nearbyint in the default floating-point mode rounds ties to even (ONNX QuantizeLinear).
+  for (std::int64_t v = -300; v <= 300; ++v) {
+    for (int s = 0; s <= 6; ++s) {
+      ASSERT_EQ(round_shift_even(v, s), static_cast<std::int64_t>(std::nearbyint(std::ldexp(double(v), -s))))
+          << v << " >> " << s;
+      ASSERT_EQ(quantize_value(std::ldexp(double(v), -s - 3), -3, signed_range(16), Rounding::HalfEven),
+                round_shift_even(v, s));
+    }
+    for (std::int64_t c = 1; c <= 9; ++c) {
+      ASSERT_EQ(round_div_even(v, c), static_cast<std::int64_t>(std::nearbyint(static_cast<double>(v) / c)))
+          << v << "/" << c;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace xbarsim::models
