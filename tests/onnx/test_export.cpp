@@ -65,48 +65,6 @@ TEST(OnnxExport, ZooWorkloadsComeBackExactly) {
   }
 }
 
-/// input [4, 8, 8] -> conv 4->8 s2 -> relu -> (a) conv 8->8; (b) slice ::2 of the input, pad 2+2
-/// channels -> add -> relu -> avgpool 2 -> flatten -> linear: option-A shortcut, pads, averages.
-workloads::Network residual(std::mt19937_64& rng) {
-  workloads::Network net;
-  net.name = "residual";
-  net.input_shape = {4, 8, 8};
-  net.weights_file = "residual.safetensors";
-  testing_support::add_conv(net, "c1", "input", 4, 8, 3, 2, 1, rng);
-  testing_support::add_simple(net, "r1", LayerKind::Relu, "c1");
-  testing_support::add_conv(net, "c2", "r1", 8, 8, 3, 1, 1, rng);
-  workloads::Layer s;
-  s.name = "sub";
-  s.kind = LayerKind::Slice;
-  s.inputs = {"input"};
-  s.step = {1, 2, 2};
-  net.layers.push_back(s);
-  workloads::Layer p;
-  p.name = "pad";
-  p.kind = LayerKind::Pad;
-  p.inputs = {"sub"};
-  p.pad_before = {2, 0, 0};
-  p.pad_after = {2, 0, 0};
-  net.layers.push_back(p);
-  workloads::Layer a;
-  a.name = "add";
-  a.kind = LayerKind::Add;
-  a.inputs = {"c2", "pad"};
-  net.layers.push_back(a);
-  testing_support::add_simple(net, "r2", LayerKind::Relu, "add");
-  workloads::Layer g;
-  g.name = "avg";
-  g.kind = LayerKind::AvgPool2d;
-  g.inputs = {"r2"};
-  g.kernel_size = {2, 2};
-  g.stride = {2, 2};
-  net.layers.push_back(g);
-  testing_support::add_simple(net, "flat", LayerKind::Flatten, "avg");
-  testing_support::add_linear(net, "fc", "flat", 32, 5, rng);
-  workloads::validate_and_infer(net, "residual");
-  return net;
-}
-
 /// Random 4 x 8 x 8 images to calibrate on.
 workloads::Dataset images(std::mt19937_64& rng, std::int64_t n) {
   workloads::Dataset d;
@@ -129,13 +87,13 @@ workloads::Network quantized(const workloads::Network& f, std::mt19937_64& rng, 
 TEST(OnnxExport, ResidualNetworksWithSlicesPadsAndAveragesComeBackInFloatAndAsQdq) {
   TempDir dir;
   std::mt19937_64 rng(4);
-  const auto f = residual(rng);
+  const auto f = testing_support::toy_option_a(4);
   expect_same(f, round_trip(f, dir));
   // Integer, per channel, with both tie roundings.
   mapping::PtqOptions opt;
   opt.per_channel = true;
   auto q = quantized(f, rng, opt);
-  q.name = "residual_int8";
+  q.name = "toy_option_a_int8";
   expect_same(q, round_trip(q, dir));
   q.input_quantization->ties_to_even = true;
   expect_same(q, round_trip(q, dir));
@@ -144,7 +102,7 @@ TEST(OnnxExport, ResidualNetworksWithSlicesPadsAndAveragesComeBackInFloatAndAsQd
 TEST(OnnxExport, WhatQdqCannotHoldIsNamed) {
   TempDir dir;
   std::mt19937_64 rng(4);
-  const auto f = residual(rng);
+  const auto f = testing_support::toy_option_a(4);
   mapping::PtqOptions opt;
   opt.activation_bits = 6;
   const auto q = quantized(f, rng, opt);

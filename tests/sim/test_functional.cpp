@@ -49,7 +49,8 @@ TEST(Functional, SignedInputsOnIdealArraysEqualTheIntegerReferenceBitForBit) {
                         {1, 2, S::Differential, mapping::Subtraction::Digital},
                         {3, 3, S::Offset, mapping::Subtraction::Digital},
                         {2, 8, S::Differential, mapping::Subtraction::Analog}};
-  for (const auto& fnet : {testing_support::toy_cnn(3), testing_support::toy_residual(3)}) {
+  for (const auto& fnet :
+       {testing_support::toy_cnn(3), testing_support::toy_residual(3), testing_support::toy_option_a(3)}) {
     const auto net = quantized_toy(fnet, 8, true);
     ASSERT_TRUE(net.input_quantization->input_signed);
     const ReferenceEngine ref(net, Precision::Int);
@@ -91,7 +92,8 @@ TEST(Functional, IdealDevicesAndExactAdcEqualTheIntegerReferenceBitForBit) {
   };
   int checked = 0;
   for (std::uint64_t seed : {1, 2}) {
-    for (const auto& fnet : {testing_support::toy_cnn(seed), testing_support::toy_residual(seed)}) {
+    for (const auto& fnet :
+         {testing_support::toy_cnn(seed), testing_support::toy_residual(seed), testing_support::toy_option_a(seed)}) {
       for (int bits : {4, 8}) {
         const auto net = quantized_toy(fnet, bits);
         const ReferenceEngine ref(net, Precision::Int);
@@ -116,7 +118,7 @@ TEST(Functional, IdealDevicesAndExactAdcEqualTheIntegerReferenceBitForBit) {
       }
     }
   }
-  EXPECT_EQ(checked, 2 * 2 * 2 * 7);
+  EXPECT_EQ(checked, 2 * 3 * 2 * 7);
 }
 
 TEST(Functional, PrunedZooModelIsExactOnIdealDevices) {

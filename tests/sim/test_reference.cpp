@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <random>
 
@@ -100,8 +101,21 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
   const auto& iq = *net.input_quantization;
   IntTensor in;
   in.exp = iq.input_scale_exp;
-  for (float v : x)
-    in.v.push_back(models::quantize_value(v, iq.input_scale_exp, models::unsigned_range(iq.input_bits)));
+  // Rescales round ties up (floor(v + 1/2)) or to even (std::nearbyint), in double: exact here.
+  const auto rescale = [&](std::int64_t v, int shift) {
+    const double x = std::ldexp(static_cast<double>(v), -shift);
+    return static_cast<std::int64_t>(iq.ties_to_even ? std::nearbyint(x) : std::floor(x + 0.5));
+  };
+  const auto average = [&](std::int64_t sum, std::int64_t n) {
+    const double x = static_cast<double>(sum) / static_cast<double>(n);
+    return static_cast<std::int64_t>(iq.ties_to_even ? std::nearbyint(x) : std::floor(x + 0.5));
+  };
+  for (float v : x) {
+    const double scaled = std::ldexp(static_cast<double>(v), -iq.input_scale_exp);
+    in.v.push_back(std::clamp<std::int64_t>(
+        static_cast<std::int64_t>(iq.ties_to_even ? std::nearbyint(scaled) : std::floor(scaled + 0.5)), iq.lo(),
+        iq.hi()));
+  }
   t[net.input_name] = in;
   for (const auto& L : net.layers) {
     const IntTensor& a = t.at(L.inputs[0]);
@@ -137,8 +151,7 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
               for (std::int64_t i = 0; i < L.in_features; ++i)
                 acc += static_cast<std::int64_t>(w[c * L.in_features + i]) * a.v[i];
             }
-            if (q.output_bits)
-              acc = range.clip(models::round_shift(acc, *q.output_scale_exp - a.exp - q.weight_exp(c)));
+            if (q.output_bits) acc = range.clip(rescale(acc, *q.output_scale_exp - a.exp - q.weight_exp(c)));
             out.v.push_back(acc);
           }
         }
@@ -148,6 +161,20 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
       for (auto v : a.v) out.v.push_back(std::max<std::int64_t>(0, v));
     } else if (L.kind == LayerKind::Flatten) {
       out.v = a.v;
+    } else if (L.kind == LayerKind::Slice || L.kind == LayerKind::Pad) {
+      const auto& os = L.output_shape;
+      for (std::int64_t c = 0; c < os[0]; ++c) {
+        for (std::int64_t y = 0; y < os[1]; ++y) {
+          for (std::int64_t xx = 0; xx < os[2]; ++xx) {
+            const bool slice = L.kind == LayerKind::Slice;
+            const std::int64_t ic = slice ? L.begin[0] + c * L.step[0] : c - L.pad_before[0];
+            const std::int64_t iy = slice ? L.begin[1] + y * L.step[1] : y - L.pad_before[1];
+            const std::int64_t ix = slice ? L.begin[2] + xx * L.step[2] : xx - L.pad_before[2];
+            const bool inside = ic >= 0 && ic < ish[0] && iy >= 0 && iy < ish[1] && ix >= 0 && ix < ish[2];
+            out.v.push_back(inside ? a.v[(ic * ish[1] + iy) * ish[2] + ix] : 0);
+          }
+        }
+      }
     } else if (L.kind == LayerKind::Add) {
       const IntTensor& b = t.at(L.inputs[1]);
       const int e = std::min(a.exp, b.exp);
@@ -156,7 +183,7 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
           only_relu_reads(net, L.name) ? models::unsigned_range(*q.output_bits) : models::signed_range(*q.output_bits);
       for (std::size_t i = 0; i < a.v.size(); ++i) {
         const std::int64_t s = a.v[i] * (std::int64_t{1} << (a.exp - e)) + b.v[i] * (std::int64_t{1} << (b.exp - e));
-        out.v.push_back(range.clip(models::round_shift(s, *q.output_scale_exp - e)));
+        out.v.push_back(range.clip(rescale(s, *q.output_scale_exp - e)));
       }
       out.exp = *q.output_scale_exp;
     } else {  // 2x2 pools, stride 2, no padding in the toy networks
@@ -170,7 +197,7 @@ std::vector<std::int64_t> naive_integer_forward(const Network& net, const std::v
               m = std::max(m, v);
               s += v;
             }
-            out.v.push_back(is_max ? m : models::round_div(s, 4));
+            out.v.push_back(is_max ? m : average(s, 4));
           }
         }
       }
@@ -184,9 +211,11 @@ using testing_support::quantized_toy;
 
 TEST(ReferenceInt, MatchesAnIndependentIntegerImplementationBitForBit) {
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
-    for (const Network& fnet : {testing_support::toy_cnn(seed), testing_support::toy_residual(seed)}) {
+    for (const Network& fnet :
+         {testing_support::toy_cnn(seed), testing_support::toy_residual(seed), testing_support::toy_option_a(seed)}) {
       for (int bits : {4, 8}) {
-        const Network q = quantized_toy(fnet, bits);
+        Network q = quantized_toy(fnet, bits);
+        q.input_quantization->ties_to_even = seed % 2 == 0;  // both tie rules
         const ReferenceEngine engine(q, Precision::Int);
         Eigen::MatrixXf x = (Eigen::MatrixXf::Random(engine.input_size(), 5).array() + 1.0F) * 0.5F;
         const Eigen::MatrixXd codes = engine.forward_int_codes(x);
@@ -205,6 +234,7 @@ TEST(ReferenceInt, MatchesAnIndependentIntegerImplementationBitForBit) {
 }
 
 TEST(ReferenceInt, ApproachesFloatAsBitsGrow) {
+  std::srand(9);  // Eigen's Random draws from std::rand: the inputs must not depend on earlier tests
   const Network fnet = testing_support::toy_cnn(9);
   const ReferenceEngine fe(fnet, Precision::Float);
   Eigen::MatrixXf x = (Eigen::MatrixXf::Random(fe.input_size(), 32).array() + 1.0F) * 0.5F;

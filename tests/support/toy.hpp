@@ -46,6 +46,11 @@ workloads::Network toy_cnn(std::uint64_t seed);
 /// A residual block: conv -> relu -> conv, added to the input, then relu, flatten, linear. Input [2, 6, 6].
 workloads::Network toy_residual(std::uint64_t seed);
 
+/// He et al.'s option-A shortcut: input [4, 8, 8] -> conv 4->8 stride 2 -> relu -> conv 8->8,
+/// added to the input subsampled by 2 (slice) with 2 + 2 zero channels (pad), relu, 2x2 average
+/// pooling, flatten, linear 32 -> 5.
+workloads::Network toy_option_a(std::uint64_t seed);
+
 /// `blocks` residual blocks with skips from intermediate tensors: conv0 -> relu0, then per block
 /// conv -> relu -> conv, added to the block's input (relu0 or the previous block's relu), relu;
 /// then flatten, linear. Input [2, 6, 6], 3 channels inside.

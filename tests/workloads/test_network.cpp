@@ -162,6 +162,39 @@ TEST(Network, RejectsInconsistentJsonNamingFileAndKey) {
   }
 }
 
+TEST(Network, SlicesAndPadsParseInferAndRejectWhatTheyCannotBe) {
+  TempDir dir;
+  std::ofstream(dir.file("w.safetensors"), std::ios::binary) << serialize_safetensors({});
+  const std::string head = R"({"version":1,"name":"n","input":{"shape":[4,7,7]},"weights":"w.safetensors","layers":)";
+  const auto load = [&](const std::string& layers) {
+    return load_network_json(parse_json_text(head + layers + "}", "n.json"), "n.json", dir.path().string());
+  };
+  // Every other row and column from 1 (ceil((7 - 1) / 2) = 3), channels 1..2; then zeros.
+  const auto net = load(R"([{"name":"s","type":"slice","begin":[1,1,1],"end":[3,7,7],"step":[1,2,2]},
+                            {"name":"p","type":"pad","before":[1,0,2],"after":[3,1,0]}])");
+  EXPECT_EQ(net.shape_of("s"), (Shape{2, 3, 3}));
+  EXPECT_EQ(net.shape_of("p"), (Shape{6, 4, 5}));
+  EXPECT_EQ(load(R"([{"name":"s","type":"slice","step":[1,2,3]}])").shape_of("s"), (Shape{4, 4, 3}))
+      << "end defaults to the whole axis";
+  const std::pair<const char*, const char*> bad[] = {
+      {R"([{"name":"s","type":"slice","step":[1,2]}])", "layers[0].step: expected 3 integers"},
+      {R"([{"name":"s","type":"slice","step":[1,0,1]}])",
+       "layers[0].step: expected an array of integers in [1, 1048576], found integer 0"},
+      {R"([{"name":"s","type":"slice","begin":[0,7,0]}])", "slice: axis 1 begins at 7, at or past its end 7"},
+      {R"([{"name":"p","type":"pad","before":[0,-1,0]}])",
+       "layers[0].before: expected an array of integers in [0, 1048576], found integer -1"},
+      {R"([{"name":"f","type":"flatten"},{"name":"s","type":"slice"}])", "slice expects a [C, H, W] input"},
+  };
+  for (const auto& [json, fragment] : bad) {
+    const auto m = testing_support::message_of([&] { load(json); });
+    EXPECT_NE(m.find(fragment), std::string::npos) << json << ": " << m;
+  }
+  // Saved and loaded, the option-A toy is the same network.
+  const Network a = testing_support::toy_option_a(2);
+  save_network(a, dir.file("a.json"));
+  EXPECT_EQ(to_json(load_network(dir.file("a.json"))), to_json(a));
+}
+
 TEST(Network, MalformedJsonReportsLine) {
   try {
     parse_json_text("{\n  \"version\": 1,\n  oops\n}", "bad.json");
