@@ -49,6 +49,17 @@ nlohmann::json training_record(const Args& a, const train::TrainResult& r, std::
           {"parameters", params}};
 }
 
+/// `spec` as the workload at `json_path` writes it: a relative "dir" relative to the workload's folder.
+workloads::DatasetSpec relative_to(workloads::DatasetSpec spec, const std::filesystem::path& json_path) {
+  namespace fs = std::filesystem;
+  if (spec.dir.empty() || fs::path(spec.dir).is_absolute()) return spec;
+  const fs::path data = fs::absolute(fs::path(spec.base_dir.empty() ? "." : spec.base_dir) / spec.dir);
+  const fs::path out_dir = fs::absolute(json_path.parent_path().empty() ? fs::path(".") : json_path.parent_path());
+  spec.dir = data.lexically_normal().lexically_relative(out_dir.lexically_normal()).string();
+  spec.base_dir.clear();
+  return spec;
+}
+
 int run(int argc, char** argv) {
   Args a;
   auto& c = a.compress;
@@ -133,13 +144,6 @@ int run(int argc, char** argv) {
   if (!a.dataset.empty()) {
     if (!a.from.empty()) throw Error("--dataset is for --model; a workload (--from) names its own data set");
     spec = workloads::load_dataset_spec(a.dataset);
-    if (!spec.dir.empty()) {  // the workload's "dir" is relative to the workload JSON's folder
-      namespace fs = std::filesystem;
-      const fs::path data = fs::absolute(fs::path(spec.base_dir) / spec.dir);
-      const fs::path out_dir = fs::absolute(json_path.parent_path().empty() ? fs::path(".") : json_path.parent_path());
-      spec.dir = fs::path(spec.dir).is_absolute() ? spec.dir : data.lexically_relative(out_dir).string();
-      spec.base_dir.clear();
-    }
   }
   if (!a.from.empty()) {
     source = workloads::load_network(a.from);
@@ -154,7 +158,7 @@ int run(int argc, char** argv) {
     const std::vector<std::int64_t> shape{train_set.channels, train_set.height, train_set.width};
     train::ArchNet net(train::architecture(a.model, shape, train_set.classes), a.opt.seed);
     const auto result = train::train(net, train_set, test_set, spec.normalization, a.opt);
-    auto exported = train::export_network(net, spec, weights_file);
+    auto exported = train::export_network(net, relative_to(spec, json_path), weights_file);
     exported.metadata.dataset = spec.name;
     exported.metadata.accuracy["float"] = result.test_accuracy;
     exported.metadata.produced_by = command;

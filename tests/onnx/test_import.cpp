@@ -301,5 +301,34 @@ TEST(OnnxImport, TheCommandWritesAWorkloadThatEvaluates) {
   EXPECT_FALSE(std::filesystem::exists(dir.file("n.json")));
 }
 
+TEST(OnnxImport, BadModelsAreOneLineAndExitStatus2FromEveryCommand) {
+  TempDir dir;
+  std::ofstream(dir.file("junk.onnx"), std::ios::binary) << "\x08\x01 not a protobuf \xff\xff";
+  Builder s({4});
+  s.node("Sigmoid", {"x"}, "s");
+  s.output("s", {4});
+  s.save(dir, "sigmoid.onnx");
+  // A QDQ input quantizer at scale 0.3: not a power of two.
+  Builder q({4});
+  q.init("sc", {}, {0.3F});
+  q.node("QuantizeLinear", {"x", "sc"}, "xq");
+  q.node("DequantizeLinear", {"xq", "sc"}, "xd");
+  q.output("xd", {4});
+  q.save(dir, "scale.onnx");
+  const std::pair<std::string, std::string> cases[] = {
+      {"eval " + dir.file("junk.onnx"), "junk.onnx: not an ONNX model"},
+      {"info " + dir.file("sigmoid.onnx"), "sigmoid.onnx: node 's' (Sigmoid, opset 13): not supported"},
+      {"import " + dir.file("scale.onnx") + " -o " + dir.file("scale.json"),
+       "scale.onnx: node 'xq' (QuantizeLinear, opset 13): scale 0.300000 is not a power of two"},
+      {"run " + dir.file("missing.onnx"), "missing.onnx"},
+  };
+  for (const auto& [args, fragment] : cases) {
+    const auto r = testing_support::run_cli(XBARSIM_CLI, args);
+    EXPECT_EQ(r.status, 2) << args << ": " << r.output;
+    EXPECT_NE(r.output.find(fragment), std::string::npos) << args << ": " << r.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir.file("scale.json")));
+}
+
 }  // namespace
 }  // namespace xbarsim::onnx_import

@@ -9,6 +9,7 @@
 #include "sim/calibrate.hpp"
 #include "sim/reference.hpp"
 #include "train/compress.hpp"
+#include "train/trainer.hpp"
 #include "workloads/network.hpp"
 
 namespace xbarsim::train {
@@ -190,6 +191,37 @@ TEST(Compress, ShortRunExportsAnIntegerWorkloadTheEngineReproduces) {
   // conv1 was excluded from pruning.
   EXPECT_EQ(r.report["layers"][0]["name"], "conv1");
   EXPECT_LT(r.report["layers"][0]["sparsity"].get<double>(), 0.2);
+}
+
+TEST(Compress, AResNetWithOptionAShortcutsCompressesAndTheEngineReproducesIt) {
+  // The slices, pads and adds of option-A shortcuts go through QAT and crossbar pruning.
+  workloads::Dataset small = test_set();
+  small.count = 600;
+  small.pixels.resize(static_cast<std::size_t>(small.count * small.image_size()));
+  small.labels.resize(static_cast<std::size_t>(small.count));
+  TrainOptions t;
+  t.epochs = 1;
+  t.verbose = false;
+  t.threads = 2;
+  ArchNet arch(architecture("resnet20", {1, 28, 28}, 10), 1);
+  train(arch, small, small, workloads::Normalization{}, t);
+  const auto net = export_network(arch, {}, "r.safetensors");
+  t.lr = 2e-4;
+  CompressOptions c;
+  c.calibration_images = 64;
+  PruneSettings p;
+  p.options.method = mapping::PruneMethod::CrossbarKernelGroup;
+  p.options.sparsity = 0.3;
+  p.freeze_epochs = 0;
+  c.prune = p;
+  const auto r = compress(net, small, small, t, c);
+  ASSERT_TRUE(r.workload.is_quantized());
+  EXPECT_GE(r.report["sparsity"].get<double>(), 0.25);
+  sim::EvalOptions e;
+  const double engine =
+      sim::evaluate(sim::ReferenceEngine(r.workload, sim::Precision::Int), small, net.dataset.normalization, e)
+          .accuracy();
+  EXPECT_NEAR(engine, r.workload.metadata.accuracy.at("int"), 0.002);
 }
 
 }  // namespace
