@@ -26,10 +26,9 @@ int cmd_import(const std::vector<std::string>& args) {
   const std::string stem = out.stem().string();
   auto net = onnx_import::import_onnx(model, name.empty() ? stem : name, stem + ".safetensors");
   workloads::save_network(net, output);
-  std::size_t params = 0;
-  for (const auto& [n, t] : net.tensors) params += t.numel();
-  std::printf("xbarsim import: %s -> %s (%zu layers, %zu parameters, input %s)\n", model.c_str(), output.c_str(),
-              net.layers.size(), params, workloads::shape_string(net.input_shape).c_str());
+  std::printf("xbarsim import: %s -> %s (%zu layers, %lld parameters, input %s, %s)\n", model.c_str(), output.c_str(),
+              net.layers.size(), static_cast<long long>(net.parameter_count()),
+              workloads::shape_string(net.input_shape).c_str(), net.is_quantized() ? "integer (QDQ)" : "float");
   return 0;
 #else
   (void)model;

@@ -1,4 +1,5 @@
 // xbarsim info: the layers of a workload with shapes, parameters and quantization.
+#include <algorithm>
 #include <cstdio>
 
 #include "apps/cli.hpp"
@@ -18,10 +19,20 @@ int cmd_info(const std::vector<std::string>& args) {
               net.name.c_str(), net.input_name.c_str(), workloads::format_shape(net.input_shape).c_str(),
               net.layers.size(), static_cast<long long>(net.parameter_count()),
               net.is_quantized() ? "quantized" : "float");
-  std::printf("  %-10s %-10s %-14s %-16s %s\n", "layer", "type", "inputs", "output shape", "quantization");
-  for (const auto& L : net.layers) {
+  // Columns as wide as the longest name (imported graphs have long ones).
+  int name_w = 10, in_w = 14;
+  const auto inputs_of = [](const workloads::Layer& L) {
     std::string inputs;
     for (const auto& in : L.inputs) inputs += (inputs.empty() ? "" : ",") + in;
+    return inputs;
+  };
+  for (const auto& L : net.layers) {
+    name_w = std::max(name_w, static_cast<int>(L.name.size()));
+    in_w = std::max(in_w, static_cast<int>(inputs_of(L).size()));
+  }
+  std::printf("  %-*s %-10s %-*s %-16s %s\n", name_w, "layer", "type", in_w, "inputs", "output shape", "quantization");
+  for (const auto& L : net.layers) {
+    const std::string inputs = inputs_of(L);
     std::string q = "-";
     if (L.quantization) {
       const auto& lq = *L.quantization;
@@ -31,8 +42,8 @@ int cmd_info(const std::vector<std::string>& args) {
       q += lq.output_bits ? "out u/s" + std::to_string(*lq.output_bits) + " 2^" + std::to_string(*lq.output_scale_exp)
                           : "out int32";
     }
-    std::printf("  %-10s %-10s %-14s %-16s %s\n", L.name.c_str(), workloads::kind_name(L.kind).c_str(), inputs.c_str(),
-                workloads::format_shape(L.output_shape).c_str(), q.c_str());
+    std::printf("  %-*s %-10s %-*s %-16s %s\n", name_w, L.name.c_str(), workloads::kind_name(L.kind).c_str(), in_w,
+                inputs.c_str(), workloads::format_shape(L.output_shape).c_str(), q.c_str());
   }
   for (const auto& [k, v] : net.metadata.accuracy)
     std::printf("  recorded %s accuracy: %.2f %%\n", k.c_str(), 100.0 * v);

@@ -135,6 +135,7 @@ Constant elementwise(const std::string& op, const Constant& a, const Constant& b
   for (std::int64_t k = 0; k < out.size(); ++k) {
     const std::int64_t x = a.i[static_cast<std::size_t>(a_scalar ? 0 : k)];
     const std::int64_t y = b.i[static_cast<std::size_t>(b_scalar ? 0 : k)];
+    if (x == kBatchDim || y == kBatchDim) bad(op + " on the batch size does not fold (export with a fixed batch)");
     std::int64_t r = 0;
     if (op == "Add") {
       r = x + y;

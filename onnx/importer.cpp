@@ -86,6 +86,8 @@ class Importer {
     } else {
       workloads::fold_batchnorm(net_, path_);
     }
+    tidy_names();
+    workloads::validate_and_infer(net_, path_);
     return std::move(net_);
   }
 
@@ -505,6 +507,46 @@ class Importer {
       net_.metadata.training["import_note"] =
           "int8 weight code -128 in " + names + ": mapped with 9-bit symmetric weights";
     }
+  }
+
+  /// Exporters' value names as layer names, without their decoration: torch's
+  /// "/blocks/blocks.3/conv2/Conv_output_0" becomes "blocks/blocks.3/conv2/Conv".
+  void tidy_names() {
+    std::map<std::string, std::string> to;
+    std::set<std::string> used{net_.input_name};
+    for (const auto& L : net_.layers) {
+      std::string n = L.name;
+      if (!n.empty() && n.front() == '/') n.erase(0, 1);
+      const std::string suffix = "_output_0";
+      if (n.size() > suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0)
+        n.resize(n.size() - suffix.size());
+      if (n.empty()) n = L.name;
+      std::string unique = n;
+      for (int k = 2; used.count(unique) != 0; ++k) unique = n + "_" + std::to_string(k);
+      used.insert(unique);
+      to[L.name] = unique;
+    }
+    const auto rename_tensor = [&](std::string& t, const std::string& from, const std::string& into) {
+      if (t.empty() || t.compare(0, from.size() + 1, from + ".") != 0) return;
+      const std::string renamed = into + t.substr(from.size());
+      if (net_.tensors.count(t) != 0 && net_.tensors.count(renamed) == 0) {
+        auto node = net_.tensors.extract(t);
+        node.key() = renamed;
+        net_.tensors.insert(std::move(node));
+      }
+      t = renamed;
+    };
+    for (auto& L : net_.layers) {
+      const std::string old = L.name;
+      L.name = to.at(old);
+      for (auto& in : L.inputs) in = to.count(in) != 0 ? to.at(in) : in;
+      for (auto* t : {&L.weight, &L.bias, &L.running_mean, &L.running_var}) rename_tensor(*t, old, L.name);
+      if (L.quantization) {
+        rename_tensor(L.quantization->weight, old, L.name);
+        rename_tensor(L.quantization->bias, old, L.name);
+      }
+    }
+    net_.output = to.count(net_.output) != 0 ? to.at(net_.output) : net_.output;
   }
 
   // ---- pads folded into the following conv or average pool
