@@ -104,11 +104,19 @@ class Exporter {
     t->set_name(name);
     t->set_data_type(type);
     for (auto d : dims) t->add_dims(d);
-    if (type == onnx::TensorProto::INT64) {
-      for (auto x : v) t->add_int64_data(x);
-    } else {
-      for (auto x : v) t->add_int32_data(static_cast<std::int32_t>(x));  // INT8, UINT8 and INT32 live here
+    // Raw little-endian bytes: one byte per INT8/UINT8 code (int32_data would spend a varint each).
+    std::string raw;
+    for (auto x : v) {
+      if (type == onnx::TensorProto::INT64) {
+        raw.append(reinterpret_cast<const char*>(&x), sizeof x);
+      } else if (type == onnx::TensorProto::INT32) {
+        const auto y = static_cast<std::int32_t>(x);
+        raw.append(reinterpret_cast<const char*>(&y), sizeof y);
+      } else {
+        raw.push_back(static_cast<char>(static_cast<std::uint8_t>(x)));
+      }
     }
+    t->set_raw_data(raw);
     return name;
   }
   std::string scale(const std::string& name, const std::vector<int>& exps) {

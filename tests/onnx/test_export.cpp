@@ -65,6 +65,23 @@ TEST(OnnxExport, ZooWorkloadsComeBackExactly) {
   }
 }
 
+TEST(OnnxExport, TheZoosOnnxFilesAreItsWorkloads) {
+  // workloads/zoo/onnx/ (scripts/export_zoo_onnx.sh): one file per zoo workload, each importing
+  // back to it, so the files cannot drift from the JSON.
+  const std::filesystem::path dir = std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo";
+  int checked = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".json") continue;
+    SCOPED_TRACE(e.path().filename().string());
+    const auto w = workloads::load_network(e.path().string());
+    const auto onnx = dir / "onnx" / (e.path().stem().string() + ".onnx");
+    ASSERT_TRUE(std::filesystem::exists(onnx)) << onnx << " is missing: run scripts/export_zoo_onnx.sh";
+    expect_same(w, import_onnx(onnx.string(), w.name, w.weights_file));
+    ++checked;
+  }
+  EXPECT_GE(checked, 11);
+}
+
 /// Random 4 x 8 x 8 images to calibrate on.
 workloads::Dataset images(std::mt19937_64& rng, std::int64_t n) {
   workloads::Dataset d;
