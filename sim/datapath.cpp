@@ -64,14 +64,16 @@ void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in,
     }
   }
   // Phases (2^(d p)), then slices and signs (readout coefficients); row blocks add up in acc.
+  // In double: a column reading is an integer below 2^24 (hardware validation), but weighted by
+  // 2^(d p) over the phases it is not (4096 rows of 8-bit cells, 8 phases: 2^27); double holds
+  // every sum exactly up to 2^53.
   const int P = layer.phases, d = layer.dac_bits;
-  Eigen::VectorXf t;
-  Eigen::RowVectorXd term;
+  Eigen::RowVectorXd t, term;
   for (Eigen::Index r = 0; r < y.rows(); ++r) {
-    t = y.row(r).segment(0, mt).transpose();
-    for (int p = 1; p < P; ++p) t += std::ldexp(1.0F, d * p) * y.row(r).segment(p * mt, mt).transpose();
+    t = y.row(r).segment(0, mt).cast<double>();
+    for (int p = 1; p < P; ++p) t += std::ldexp(1.0, d * p) * y.row(r).segment(p * mt, mt).cast<double>();
     const Readout& ro = xb.readouts[static_cast<std::size_t>(r)];
-    term = ro.coef * t.cast<double>().transpose();
+    term = ro.coef * t;
     if (ro.channel >= 0) {
       acc.row(xb.channel_begin + ro.channel).segment(m0, mt) += term;
     } else {  // the reference column's sum is subtracted from every channel the crossbar holds

@@ -414,6 +414,7 @@ EvalResult evaluate_forward(const BatchForward& forward, std::int64_t input_size
   EvalResult r;
   r.images = options.limit > 0 ? std::min(options.limit, data.count) : data.count;
   r.predictions.assign(static_cast<std::size_t>(r.images), -1);
+  r.output_digests.assign(static_cast<std::size_t>(r.images), 0);
   const std::int64_t batch = std::max<std::int64_t>(1, options.batch);
   const std::size_t chunks = static_cast<std::size_t>((r.images + batch - 1) / batch);
   std::atomic<std::int64_t> done{0};
@@ -426,6 +427,11 @@ EvalResult evaluate_forward(const BatchForward& forward, std::int64_t input_size
       Eigen::Index best = 0;
       logits.col(i).maxCoeff(&best);
       r.predictions[static_cast<std::size_t>(first + i)] = static_cast<int>(best);
+      std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the bytes of the doubles
+      const auto* bytes = reinterpret_cast<const unsigned char*>(logits.col(i).data());
+      for (std::size_t b = 0; b < static_cast<std::size_t>(logits.rows()) * sizeof(double); ++b)
+        h = (h ^ bytes[b]) * 0x100000001b3ULL;
+      r.output_digests[static_cast<std::size_t>(first + i)] = h;
     }
     const std::int64_t now = done.fetch_add(n) + n;
     if (options.progress) {

@@ -96,6 +96,9 @@ struct EvalResult {
   std::int64_t images = 0;
   std::int64_t correct = 0;
   std::vector<int> predictions;
+  /// Per image, a 64-bit FNV-1a digest of its output vector's bits: two engines computed the
+  /// same outputs (not only the same classes) when the digests are equal.
+  std::vector<std::uint64_t> output_digests;
   double wall_time_s = 0.0;
   double accuracy() const { return images == 0 ? 0.0 : static_cast<double>(correct) / static_cast<double>(images); }
 };

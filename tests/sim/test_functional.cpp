@@ -6,6 +6,7 @@
 #include "common/error.hpp"
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
+#include "mapping/quantize.hpp"
 #include "models/adc.hpp"
 #include "models/device.hpp"
 #include "sim/functional.hpp"
@@ -119,6 +120,33 @@ TEST(Functional, IdealDevicesAndExactAdcEqualTheIntegerReferenceBitForBit) {
     }
   }
   EXPECT_EQ(checked, 2 * 3 * 2 * 7);
+}
+
+TEST(Functional, TallArraysOfWideCellsStayIntegerExact) {
+  // 4096 x 64 crossbars of 8-bit cells, 16-bit weights, 8-bit inputs through 1-bit DACs: one
+  // column reads up to 4096 x 255, and the eight input phases weigh it by up to 2^7, past
+  // float32's 2^24 integers. The shift-and-add must still give the integer reference's codes.
+  const auto fnet = testing_support::toy_linear(5, 64, 64, 128);
+  ReferenceEngine fe(fnet, Precision::Float);
+  mapping::ActivationSamples samples;
+  TensorObserver obs = [&](const std::string& name, const Eigen::MatrixXf& v) {
+    samples[name].insert(samples[name].end(), v.data(), v.data() + v.size());
+  };
+  const Eigen::MatrixXf x = random_inputs(fe.input_size(), 6);
+  fe.forward(x, &obs);
+  mapping::PtqOptions opt;
+  opt.weight_bits = 16;
+  opt.activation_bits = 8;
+  const auto net = mapping::quantize_post_training(fnet, samples, opt);
+  const auto hw = hardware(4096, 64, 8, 1, mapping::SignScheme::TwoColumn);
+  const auto m = mapping::compile(net, hw);
+  const auto p = mapping::program(m, models::DeviceConfig{}, 7, {});
+  FunctionalOptions o;
+  o.exact_adc = true;
+  const Eigen::MatrixXd got = FunctionalEngine(net, m, p, o).forward_codes(x, 0);
+  const Eigen::MatrixXd want = ReferenceEngine(net, Precision::Int).forward_int_codes(x);
+  ASSERT_EQ(got.rows(), 128);
+  EXPECT_EQ((got - want).cwiseAbs().maxCoeff(), 0.0);
 }
 
 TEST(Functional, PrunedZooModelIsExactOnIdealDevices) {

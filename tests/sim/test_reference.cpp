@@ -249,6 +249,31 @@ TEST(ReferenceInt, ApproachesFloatAsBitsGrow) {
   EXPECT_LT(prev, 2e-3) << "12-bit power-of-two quantization is close to float";
 }
 
+TEST(Evaluate, DigestsTellOutputsApartWhereClassesAgree) {
+  // "Exact" in run --ladder compares these digests: same classes with other outputs must differ.
+  workloads::Dataset d;
+  d.name = "random";
+  d.count = 20;
+  d.channels = 2;
+  d.height = d.width = 8;
+  d.classes = 4;
+  std::mt19937_64 rng(2);
+  for (std::int64_t i = 0; i < d.count * d.image_size(); ++i) d.pixels.push_back(static_cast<std::uint8_t>(rng()));
+  d.labels.assign(static_cast<std::size_t>(d.count), 0);
+  const ReferenceEngine e(testing_support::toy_cnn(4), Precision::Float);
+  EvalOptions o;
+  o.batch = 7;
+  const auto a = evaluate(e, d, workloads::Normalization{}, o);
+  const auto b = evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t) { return e.forward(x); }, e.input_size(),
+                                  d, workloads::Normalization{}, o);
+  const auto c = evaluate_forward(
+      [&](const Eigen::MatrixXf& x, std::uint64_t) { return Eigen::MatrixXd(e.forward(x).array() * (1.0 + 1e-12)); },
+      e.input_size(), d, workloads::Normalization{}, o);
+  EXPECT_EQ(a.output_digests, b.output_digests);
+  EXPECT_EQ(a.predictions, c.predictions);
+  for (std::size_t i = 0; i < a.output_digests.size(); ++i) EXPECT_NE(a.output_digests[i], c.output_digests[i]) << i;
+}
+
 TEST(ReferenceInt, RefusesAFloatNetwork) {
   EXPECT_THROW(ReferenceEngine(testing_support::toy_cnn(1), Precision::Int), Error);
   EXPECT_THROW(parse_precision("double"), Error);
