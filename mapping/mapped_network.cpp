@@ -1,6 +1,7 @@
 #include "mapping/mapped_network.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -68,6 +69,18 @@ MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
                               models::signed_range(ml.input_bits).hi < in_range.hi)
                            : models::unsigned_range(ml.input_bits).hi < in_range.hi) {
       ++ml.input_bits;
+    }
+    // The engines accumulate in double: exact while |acc| < 2^53 (docs/models.md).
+    {
+      const double in_max = static_cast<double>(std::max(std::abs(in_range.lo), std::abs(in_range.hi)));
+      double bias_max = 0;
+      for (auto b : ml.bias) bias_max = std::max(bias_max, std::abs(static_cast<double>(b)));
+      const double bound = std::ldexp(1.0, q.weight_bits - 1) * in_max * static_cast<double>(ml.shape.rows) + bias_max;
+      if (bound >= std::ldexp(1.0, 53)) {
+        throw Error("layer '" + L.name + "': " + std::to_string(q.weight_bits) + "-bit weights x " +
+                    std::to_string(ml.input_bits) + "-bit inputs over " + std::to_string(ml.shape.rows) +
+                    " rows can reach " + std::to_string(bound) + ", past 2^53, the largest exact accumulator");
+      }
     }
 
     // Allocation (the rule of footprint()): compact kept kernel groups per channel group, cut into R rows.
