@@ -118,6 +118,9 @@ void validate(const HardwareConfig& hw, const std::string& where) {
     throw make_error(where, "replication \"auto\" needs a tile budget: set max_tiles");
   }
   hw.device.validate(where + " (device '" + hw.device.name + "')", hw.cell_bits);
+  if (hw.weight_flip && hw.subtraction == Subtraction::Analog) {
+    throw make_error(where, "weight_flip needs subtraction \"digital\" (each column is corrected after its own ADC)");
+  }
   if (hw.subtraction == Subtraction::Analog && hw.sign == SignScheme::Offset) {
     throw make_error(where, "subtraction \"analog\" needs a column pair (sign_scheme two-column or differential)");
   }

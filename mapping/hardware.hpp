@@ -73,6 +73,7 @@ struct HardwareConfig {
   int adc_bits = 8;           ///< ADC resolution
   int columns_per_adc = 128;  ///< columns multiplexed onto one ADC; 0 = all the crossbar's converted columns
   SignScheme sign = SignScheme::TwoColumn;
+  bool weight_flip = false;  ///< ISAAC's weight flip (mapping/sign_scheme.hpp): half the ADC range
   Subtraction subtraction = Subtraction::Digital;  ///< column pair difference before or after the ADC
   int crossbars_per_tile = 8;
   int max_tiles = 0;              ///< 0 = as many as the network needs

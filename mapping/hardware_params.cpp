@@ -179,6 +179,8 @@ std::vector<HardwareParam> make_hardware_params() {
                         "how signed weights take columns (docs/models.md)"));
   t.push_back(H::choice("subtraction", L::Crossbar, XBARSIM_FIELD(subtraction), {"digital", "analog"},
                         "the column-pair difference after (digital) or before (analog) the ADC"));
+  t.push_back(H::boolean("weight_flip", L::Crossbar, XBARSIM_FIELD(weight_flip),
+                         "ISAAC: a column past half its range stores max - level; the ADC needs half the range"));
   // converters
   t.push_back(H::integer("dac_bits", L::Converters, XBARSIM_FIELD(dac_bits), 1, 8, "bits",
                          "input bits driven per input phase (1 = bit-serial)"));

@@ -117,6 +117,7 @@ MappedNetwork compile(const workloads::Network& net, const HardwareConfig& hw) {
         }
         if (!nonzero) continue;  // an all-zero block is never allocated
         xb.cells = encoder->encode(block, nrows, c1 - c0, ml.geometry);
+        if (hw.weight_flip) apply_weight_flip(xb.cells, hw.cell_bits);
         ml.crossbars.push_back(m.crossbars.size());
         m.crossbars.push_back(std::move(xb));
       }

@@ -22,7 +22,7 @@ std::vector<std::int32_t> decode_pairs(const EncodedBlock& block, std::int64_t c
     const std::int32_t sign = role.kind == ColumnRole::Kind::Positive ? 1 : -1;
     for (std::int64_t r = 0; r < block.rows; ++r) {
       w[static_cast<std::size_t>(role.channel * block.rows + r)] +=
-          sign * (std::int32_t{block.level(r, col)} << (role.slice * g.cell_bits));
+          sign * (block.logical_level(r, col, g.cell_bits) << (role.slice * g.cell_bits));
     }
   }
   return w;

@@ -38,7 +38,7 @@ std::vector<std::int32_t> OffsetEncoder::decode(const EncodedBlock& block, std::
   for (std::size_t col = 0; col < ref; ++col) {
     const auto& role = block.columns[col];
     for (std::int64_t r = 0; r < block.rows; ++r) {
-      w[static_cast<std::size_t>(role.channel * block.rows + r)] += std::int32_t{block.level(r, col)}
+      w[static_cast<std::size_t>(role.channel * block.rows + r)] += block.logical_level(r, col, g.cell_bits)
                                                                     << (role.slice * g.cell_bits);
     }
   }

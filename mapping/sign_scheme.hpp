@@ -22,6 +22,7 @@ struct ColumnRole {
   Kind kind = Kind::Positive;
   std::int64_t channel = -1;  ///< output channel within the block (-1 for the reference column)
   int slice = 0;              ///< slice index s: weight 2^(s * cell_bits)
+  bool flipped = false;       ///< ISAAC's weight flip: the cells hold max - level (apply_weight_flip)
 };
 
 /// The cells of one block: rows x columns of levels in [0, 2^cell_bits - 1], column-major.
@@ -29,10 +30,21 @@ struct EncodedBlock {
   std::int64_t rows = 0;
   std::vector<ColumnRole> columns;
   std::vector<std::uint8_t> levels;  ///< levels[col * rows + row]
+  /// The level the cell holds (what is programmed).
   std::uint8_t level(std::int64_t row, std::size_t col) const {
     return levels[col * static_cast<std::size_t>(rows) + static_cast<std::size_t>(row)];
   }
+  /// The level the column stands for: `level`, or max - `level` in a flipped column.
+  std::int32_t logical_level(std::int64_t row, std::size_t col, int cell_bits) const {
+    const std::int32_t l = level(row, col);
+    return columns[col].flipped ? ((1 << cell_bits) - 1) - l : l;
+  }
 };
+
+/// ISAAC's weight flip (Shafiee et al. 2016, section 5): every column (the offset scheme's
+/// reference excepted) whose levels sum past half of rows * (2^cell_bits - 1) stores max - level
+/// instead, so no column reads more than half the range and an ADC one bit narrower converts it
+/// exactly; the shift-and-add recovers the column as max * (sum of the input digits) - reading.
 
 class SignEncoder {
  public:
@@ -44,6 +56,8 @@ class SignEncoder {
   virtual std::vector<std::int32_t> decode(const EncodedBlock& block, std::int64_t channels,
                                            const CrossbarGeometry& g) const = 0;
 };
+
+void apply_weight_flip(EncodedBlock& block, int cell_bits);
 
 /// The encoder of a sign scheme.
 std::unique_ptr<SignEncoder> make_sign_encoder(SignScheme scheme);

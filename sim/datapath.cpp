@@ -63,6 +63,19 @@ void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in,
       }
     }
   }
+  // Weight flip: a flipped column read sum (max - l) x = max * sum(x) - sum l x; the digits' sum
+  // per phase is counted digitally (ISAAC's correction).
+  bool any_flip = false;
+  for (const auto& ro : xb.readouts) any_flip = any_flip || ro.flip_max != 0.0;
+  if (any_flip) {
+    const Eigen::RowVectorXf digits = in.colwise().sum();
+    for (Eigen::Index r = 0; r < y.rows(); ++r) {
+      const double max = xb.readouts[static_cast<std::size_t>(r)].flip_max;
+      if (max == 0.0) continue;
+      for (Eigen::Index k = 0; k < y.cols(); ++k)
+        y(r, k) = static_cast<float>(max * static_cast<double>(digits(k)) - static_cast<double>(y(r, k)));
+    }
+  }
   // Phases (2^(d p)), then slices and signs (readout coefficients); row blocks add up in acc.
   // In double: a column reading is an integer below 2^24 (hardware validation), but weighted by
   // 2^(d p) over the phases it is not (4096 rows of 8-bit cells, 8 phases: 2^27); double holds

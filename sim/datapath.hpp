@@ -24,6 +24,7 @@ using InputBlock = Eigen::Ref<const Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
 struct Readout {
   std::int64_t channel = -1;  ///< output channel within the crossbar; -1 = every channel (offset reference)
   double coef = 1.0;          ///< shift-and-add weight: +-2^(slice * cell_bits), or -2^(b-1) for the reference
+  double flip_max = 0.0;      ///< a flipped column (weight flip): the reading is max * sum(digits) - reading
 };
 
 /// One crossbar of a layer, ready to read.

@@ -42,7 +42,10 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
     L.dac_bits = std::min(hw.dac_bits, ml.input_bits);
     L.phases = (ml.input_bits + L.dac_bits - 1) / L.dac_bits;
     const bool bipolar = analog || ml.input_signed();
-    const double full_scale = static_cast<double>(hw.rows) * levels_max * ((1 << L.dac_bits) - 1);
+    // With the weight flip no column's levels sum past half the range (ISAAC's one ADC bit saved).
+    const double column_range = hw.weight_flip ? std::floor(static_cast<double>(hw.rows) * levels_max / 2.0)
+                                               : static_cast<double>(hw.rows) * levels_max;
+    const double full_scale = column_range * ((1 << L.dac_bits) - 1);
     const int bits = options.exact_adc ? models::exact_adc_bits(full_scale, bipolar) : hw.adc_bits;
     L.adc = models::make_adc(bits, bipolar, full_scale);
     L.adc_identity = ideal && L.adc.exact();
@@ -69,10 +72,10 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
           members.push_back({static_cast<int>(c)});
         } else if (role.kind == K::Negative) {
           if (analog) continue;  // paired with its positive column below
-          plan.readouts.push_back({role.channel, -w});
+          plan.readouts.push_back({role.channel, -w, role.flipped ? levels_max : 0.0});
           members.push_back({static_cast<int>(c)});
         } else {
-          plan.readouts.push_back({role.channel, w});
+          plan.readouts.push_back({role.channel, w, role.flipped ? levels_max : 0.0});
           members.push_back({static_cast<int>(c)});
           if (analog && role.kind == K::Positive) {
             for (std::size_t n = 0; n < roles.size(); ++n) {

@@ -52,6 +52,37 @@ TEST(SignSchemes, EncodeDecodeRoundTripOverRandomCases) {
   EXPECT_GE(cases, 1000);
 }
 
+TEST(SignSchemes, WeightFlipKeepsTheWeightsAndHalvesEveryColumnsRange) {
+  std::mt19937_64 rng(16);
+  int flipped = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    CrossbarGeometry g;
+    g.weight_bits = 2 + static_cast<int>(rng() % 7);
+    g.cell_bits = 1 + static_cast<int>(rng() % 4);
+    g.sign = static_cast<SignScheme>(rng() % 3);
+    g.rows = 1 + static_cast<int>(rng() % 128);
+    g.cols = 4 * g.columns_per_channel() + 1;
+    const std::int64_t rows = g.rows, channels = g.channels_per_crossbar();
+    const std::int32_t lim = (1 << (g.weight_bits - 1)) - 1;
+    std::vector<std::int32_t> w(static_cast<std::size_t>(rows * channels));
+    // Large magnitudes (and, for the differential scheme, zeros: both cells full on) fill columns past half.
+    for (auto& v : w) v = rng() % 4 == 0 ? 0 : (rng() % 2 == 0 ? lim : -lim + static_cast<std::int32_t>(rng() % 2));
+    const auto enc = make_sign_encoder(g.sign);
+    EncodedBlock b = enc->encode(w, rows, channels, g);
+    apply_weight_flip(b, g.cell_bits);
+    ASSERT_EQ(enc->decode(b, channels, g), w) << sign_scheme_name(g.sign);
+    const int L = (1 << g.cell_bits) - 1;
+    for (std::size_t col = 0; col < b.columns.size(); ++col) {
+      if (b.columns[col].kind == ColumnRole::Kind::Reference) continue;
+      std::int64_t sum = 0;
+      for (std::int64_t r = 0; r < rows; ++r) sum += b.level(r, col);
+      ASSERT_LE(2 * sum, rows * L) << "no column reads past half its range";
+      flipped += b.columns[col].flipped ? 1 : 0;
+    }
+  }
+  EXPECT_GT(flipped, 100);
+}
+
 TEST(SignSchemes, WorkedExamples) {
   CrossbarGeometry g;
   g.weight_bits = 8;

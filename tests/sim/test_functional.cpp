@@ -172,6 +172,28 @@ TEST(Functional, PrunedZooModelIsExactOnIdealDevices) {
   EXPECT_FALSE((narrow.forward_codes(x, 3).array() == want.array()).all());
 }
 
+TEST(Functional, IsaacsWeightFlipMakesItsEightBitAdcLossless) {
+  // ISAAC: 128 rows of 2-bit cells read up to 384 (9 bits); flipped columns read at most 192, so
+  // the 8-bit full-scale ADC converts them with step 1 and the outputs are the integer
+  // reference's. Without the flip the same ADC has step 2 and loses the odd readings.
+  const auto net = workloads::load_network(std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/lenet5_int8.json");
+  const ReferenceEngine ref(net, Precision::Int);
+  const Eigen::MatrixXf x = random_inputs(ref.input_size(), 16);
+  const Eigen::MatrixXd want = ref.forward_int_codes(x);
+  for (bool flip : {false, true}) {
+    for (auto sign : {mapping::SignScheme::TwoColumn, mapping::SignScheme::Differential}) {
+      auto hw = hardware(128, 128, 2, 1, sign);
+      hw.adc_bits = 8;
+      hw.weight_flip = flip;
+      const auto m = mapping::compile(net, hw);
+      const FunctionalEngine fe(net, m, mapping::program(m, models::DeviceConfig{}, 1, {}));
+      EXPECT_EQ(fe.adc(0).step_log2, flip ? 0 : 1) << mapping::sign_scheme_name(sign);
+      EXPECT_EQ((fe.forward_codes(x, 0).array() == want.array()).all(), flip)
+          << mapping::sign_scheme_name(sign) << (flip ? " flipped" : "");
+    }
+  }
+}
+
 TEST(Functional, AFaultChangesOnlyItsOwnCellAndItsOwnChannel) {
   const auto net = quantized_toy(testing_support::toy_cnn(3), 8);
   const auto m = mapping::compile(net, hardware(64, 64, 2, 1, mapping::SignScheme::TwoColumn));
