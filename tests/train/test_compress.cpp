@@ -207,12 +207,13 @@ TEST(Compress, AResNetWithOptionAShortcutsCompressesAndTheEngineReproducesIt) {
   train(arch, small, small, workloads::Normalization{}, t);
   const auto net = export_network(arch, {}, "r.safetensors");
   t.lr = 2e-4;
+  t.epochs = 2;
   CompressOptions c;
   c.calibration_images = 64;
   PruneSettings p;
   p.options.method = mapping::PruneMethod::CrossbarKernelGroup;
   p.options.sparsity = 0.3;
-  p.freeze_epochs = 0;
+  p.freeze_epochs = 1;
   c.prune = p;
   const auto r = compress(net, small, small, t, c);
   ASSERT_TRUE(r.workload.is_quantized());
