@@ -298,6 +298,12 @@ std::vector<DeviceParam> make_device_params() {
   t.push_back(D::number("write_sigma", L, XBARSIM_FIELD(write_sigma), 0, 10, "", "sigma of the write variation"));
   t.push_back(D::number_array("write_sigma_per_level", L, XBARSIM_FIELD(write_sigma_per_level), 0, 10, "",
                               "sigma per level, 2^cell_bits of them (overrides write_sigma)"));
+  t.push_back(D::boolean("write_mean_preserving", L, XBARSIM_FIELD(write_mean_preserving),
+                         "lognormal: G exp(theta - sigma^2/2), mean G (false: G exp(theta), mean G exp(sigma^2/2))"));
+  t.push_back(D::number("write_floor_us", L, XBARSIM_FIELD(write_floor_us), 0, 1e9, "uS",
+                        "additive, state-independent programming noise sigma (a Gmin cell is not perfect)"));
+  t.push_back(D::boolean("write_bounded", L, XBARSIM_FIELD(write_bounded),
+                         "written conductances clipped to [g_min_us, g_max_us] (false: only at 0)"));
   t.push_back(D::number("read_noise_sigma", L, XBARSIM_FIELD(read_noise_sigma), 0, 10, "",
                         "per-read gaussian proportional noise sigma (every read of every cell independent)"));
   t.push_back(D::number("fault_rate", L, XBARSIM_FIELD(fault_rate), 0, 1, "",

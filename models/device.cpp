@@ -1,5 +1,6 @@
 #include "models/device.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -21,7 +22,7 @@ double DeviceConfig::sigma(int level) const {
 bool DeviceConfig::ideal() const {
   bool no_variation = write_sigma_per_level.empty() ? write_sigma == 0.0 : true;
   for (double s : write_sigma_per_level) no_variation = no_variation && s == 0.0;
-  return no_variation && read_noise_sigma == 0.0 && fault_rate == 0.0 && drift_nu == 0.0;
+  return no_variation && write_floor_us == 0.0 && read_noise_sigma == 0.0 && fault_rate == 0.0 && drift_nu == 0.0;
 }
 
 void DeviceConfig::validate(const std::string& where, int cell_bits) const {
@@ -58,10 +59,19 @@ CellFault ConductanceModel::draw_fault(Rng& rng) const {
 double ConductanceModel::write(int level, Rng& rng) const {
   const double g = target_us(level);
   const double s = d_.sigma(level);
-  if (s == 0.0) return g;
-  const double n = rng.normal();
-  if (d_.write_model == WriteVariation::Lognormal) return g * std::exp(s * n);
-  return std::max(0.0, g * (1.0 + s * n));
+  if (s == 0.0 && d_.write_floor_us == 0.0) return g;
+  double out = g;
+  if (s != 0.0) {
+    const double n = rng.normal();
+    if (d_.write_model == WriteVariation::Lognormal) {
+      out = g * std::exp(s * n - (d_.write_mean_preserving ? 0.5 * s * s : 0.0));
+    } else {
+      out = g * (1.0 + s * n);
+    }
+  }
+  if (d_.write_floor_us > 0.0) out += d_.write_floor_us * rng.normal();
+  if (d_.write_bounded) out = std::clamp(out, d_.g_min_us, d_.g_max_us);
+  return std::max(0.0, out);
 }
 
 double ConductanceModel::read_level_units(double g_us, CellFault fault) const {

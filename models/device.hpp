@@ -24,6 +24,9 @@ struct DeviceConfig {
   WriteVariation write_model = WriteVariation::Lognormal;
   double write_sigma = 0.0;                   ///< lognormal: G exp(theta), theta ~ N(0, s^2); gaussian: G (1 + s n)
   std::vector<double> write_sigma_per_level;  ///< optional: sigma of level k (overrides write_sigma)
+  bool write_mean_preserving = false;         ///< lognormal: G exp(theta - sigma^2 / 2), so E[G'] = G
+  double write_floor_us = 0.0;                ///< additive, state-independent programming noise: + N(0, floor^2), uS
+  bool write_bounded = false;                 ///< written conductances clipped to [g_min_us, g_max_us]
   double read_noise_sigma = 0.0;              ///< per read, gaussian proportional: G (1 + s n)
   double fault_rate = 0.0;                    ///< stuck-at cells, fraction of all cells
   double stuck_on_per_off = 5.2;              ///< stuck-on : stuck-off ratio (Yuan et al. 2021: 9.04 % : 1.75 %)

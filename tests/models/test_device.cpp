@@ -72,6 +72,57 @@ TEST(Device, WriteVariationStatistics) {
   EXPECT_FALSE(d.ideal());
 }
 
+TEST(Device, MeanPreservingWritesFloorsAndBoundsFollowTheirClosedForms) {
+  // Lognormal G exp(sigma n) has mean G exp(sigma^2 / 2) (+2.0 % at sigma 0.2); the
+  // mean-preserving form G exp(sigma n - sigma^2 / 2) has mean G. Standard errors: about
+  // 0.2 / sqrt(n) = 0.06 % here, so 0.3 % tolerances are 5 sigma.
+  DeviceConfig d;
+  d.g_max_us = 100.0;
+  d.write_sigma = 0.2;
+  const int n = 100000;
+  const auto mean_of = [&](const DeviceConfig& dev, int level, std::uint64_t seed) {
+    const ConductanceModel m(dev, 1);
+    Rng rng(seed);
+    double sum = 0;
+    for (int i = 0; i < n; ++i) sum += m.write(level, rng);
+    return sum / n;
+  };
+  EXPECT_NEAR(mean_of(d, 1, 3) / 100.0, std::exp(0.02), 0.003);
+  d.write_mean_preserving = true;
+  EXPECT_NEAR(mean_of(d, 1, 3) / 100.0, 1.0, 0.003);
+  // A floor is additive and state-independent: a level-0 cell (Gmin 10 uS) gets sigma 1.5 uS.
+  DeviceConfig f;
+  f.g_max_us = 100.0;
+  f.g_min_us = 10.0;
+  f.write_floor_us = 1.5;
+  EXPECT_FALSE(f.ideal());
+  {
+    const ConductanceModel m(f, 1);
+    Rng rng(4);
+    double s = 0, s2 = 0;
+    for (int i = 0; i < n; ++i) {
+      const double g = m.write(0, rng) - 10.0;
+      s += g;
+      s2 += g * g;
+    }
+    EXPECT_NEAR(s / n, 0.0, 0.03);
+    EXPECT_NEAR(std::sqrt(s2 / n), 1.5, 0.02);
+  }
+  // Bounded: nothing leaves [Gmin, Gmax], so the top level's mean falls below Gmax.
+  f.write_sigma = 0.2;
+  f.write_bounded = true;
+  const ConductanceModel m(f, 1);
+  Rng rng(6);
+  double top = 0;
+  for (int i = 0; i < n; ++i) {
+    const double g = m.write(1, rng);
+    ASSERT_GE(g, 10.0);
+    ASSERT_LE(g, 100.0);
+    top += g;
+  }
+  EXPECT_LT(top / n, 95.0);
+}
+
 TEST(Device, FaultRateAndOnOffSplit) {
   DeviceConfig d;
   d.fault_rate = 0.1;
