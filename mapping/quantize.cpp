@@ -13,17 +13,7 @@ using workloads::LayerKind;
 using workloads::Tensor;
 
 models::IntRange output_code_range(const workloads::Network& net, const std::string& layer, int bits) {
-  bool any = false;
-  bool only_relu = true;
-  for (const auto& other : net.layers) {
-    for (const auto& in : other.inputs) {
-      if (in == layer) {
-        any = true;
-        only_relu = only_relu && other.kind == LayerKind::Relu;
-      }
-    }
-  }
-  return any && only_relu ? models::unsigned_range(bits) : models::signed_range(bits);
+  return net.read_only_by_relu(layer) ? models::unsigned_range(bits) : models::signed_range(bits);
 }
 
 int choose_exponent(const std::vector<float>& values, models::IntRange range, int span) {

@@ -145,16 +145,7 @@ class Exporter {
   /// The QDQ type of a layer's codes: its output bits and range (unsigned when only ReLUs read it).
   bool output_signed(const Layer& L) const {
     const int bits = *L.quantization->output_bits;
-    std::size_t readers = 0, relus = 0;
-    for (const auto& other : net_.layers) {
-      for (const auto& in : other.inputs) {
-        if (in == L.name) {
-          ++readers;
-          relus += other.kind == LayerKind::Relu ? 1 : 0;
-        }
-      }
-    }
-    const bool relu_only = readers > 0 && relus == readers;
+    const bool relu_only = net_.read_only_by_relu(L.name);
     if (relu_only && bits == 8) return false;  // uint8 [0, 255]
     if (relu_only && bits == 7) return true;   // int8 read by ReLUs: [0, 127]
     if (!relu_only && bits == 8) return true;  // int8 [-128, 127]
@@ -265,19 +256,22 @@ class Exporter {
     }
     value_[L.name] = out;
     if (!integer) return;
-    if ((L.has_weights() || L.kind == LayerKind::Add) && L.quantization->output_bits) {
+    const bool rescaled = (L.has_weights() || L.kind == LayerKind::Add) && L.quantization->output_bits;
+    const bool is_signed = rescaled                    ? output_signed(L)
+                           : L.has_weights()           ? true
+                           : L.kind == LayerKind::Relu ? false
+                                                       : signed_[L.inputs[0]];
+    if (rescaled) {
       out_exp = *L.quantization->output_scale_exp;
-      value_[L.name] = quantize(out, out_exp, output_signed(L), L.name);
+      value_[L.name] = quantize(out, out_exp, is_signed, L.name);
     } else if (L.kind == LayerKind::AvgPool2d) {
       // The contract rounds an average onto its input's grid; QDQ says so with a Q + DQ.
-      value_[L.name] = quantize(out, out_exp, signed_[L.inputs[0]], L.name);
+      value_[L.name] = quantize(out, out_exp, is_signed, L.name);
     } else if (L.has_weights() && L.name != net_.output) {
       fail(L.name, "raw accumulators inside the network have no QDQ form");
     }
     exp_[L.name] = out_exp;
-    signed_[L.name] = L.has_weights() || L.kind == LayerKind::Add
-                          ? (L.quantization->output_bits ? output_signed(L) : true)
-                          : (L.kind == LayerKind::Relu ? false : signed_[L.inputs[0]]);
+    signed_[L.name] = is_signed;
   }
 
   const workloads::Network& net_;

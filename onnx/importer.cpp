@@ -385,11 +385,9 @@ class Importer {
   }
 
   void request(const std::string& t, Request r) {
-    bool relu = false;
-    for (Layer* L = producer(t); L != nullptr && L->name != request_target(t); L = producer(L->inputs[0]))
-      relu = relu || L->kind == LayerKind::Relu;
-    r.via_relu = relu;
     const std::string target = request_target(t);
+    for (Layer* L = producer(t); L != nullptr && L->name != target; L = producer(L->inputs[0]))
+      r.via_relu = r.via_relu || L->kind == LayerKind::Relu;
     const auto it = requests_.find(target);
     if (it == requests_.end()) {
       requests_[target] = r;
@@ -404,18 +402,10 @@ class Importer {
 
   /// After the graph is read: every weighted layer, add and the input get their integer form.
   void resolve_qdq() {
-    std::map<std::string, std::vector<const Layer*>> readers;
-    for (const auto& L : net_.layers) {
-      for (const auto& in : L.inputs) readers[in].push_back(&L);
-    }
-    const auto all_relu = [&](const std::string& t) {
-      const auto& r = readers[t];
-      return !r.empty() && std::all_of(r.begin(), r.end(), [](const Layer* l) { return l->kind == LayerKind::Relu; });
-    };
     /// Output bits that give exactly QuantizeLinear's codes (int8: [-128, 127], uint8: [0, 255])
     /// under the contract's ranges (unsigned when every reader is a ReLU).
     const auto output_bits = [&](const std::string& t, const Request& r) {
-      const bool relu_only = all_relu(t);
+      const bool relu_only = net_.read_only_by_relu(t);
       if (r.is_signed) {
         if (relu_only) return 7;  // relu(clip(x, -128, 127)) = clip(x, 0, 127)
         if (r.via_relu) fail("'" + t + "' is quantized after a ReLU but also read without it: not supported");

@@ -25,6 +25,9 @@ torch::Tensor fake_quantize(const torch::Tensor& x, const torch::Tensor& scale, 
   return clipped + (q - clipped).detach();
 }
 
+namespace {
+
+/// The IR's slice and pad layers on an N x C x H x W tensor.
 torch::Tensor slice_chw(const torch::Tensor& x, const workloads::Layer& L) {
   torch::Tensor y = x;
   for (int a = 0; a < 3; ++a)
@@ -36,6 +39,24 @@ torch::Tensor pad_chw(const torch::Tensor& x, const workloads::Layer& L) {
   // torch's pad list runs from the last axis: (W before, W after, H before, H after, C before, C after).
   return torch::constant_pad_nd(
       x, {L.pad_before[2], L.pad_after[2], L.pad_before[1], L.pad_after[1], L.pad_before[0], L.pad_after[0]}, 0.0);
+}
+
+}  // namespace
+
+torch::Tensor unweighted_forward(const workloads::Layer& L, const torch::Tensor& a) {
+  switch (L.kind) {
+    case LayerKind::Relu: return torch::relu(a);
+    case LayerKind::MaxPool2d:
+      return torch::max_pool2d(a, {L.kernel_size[0], L.kernel_size[1]}, {L.stride[0], L.stride[1]},
+                               {L.padding[0], L.padding[1]});
+    case LayerKind::AvgPool2d:
+      return torch::avg_pool2d(a, {L.kernel_size[0], L.kernel_size[1]}, {L.stride[0], L.stride[1]},
+                               {L.padding[0], L.padding[1]}, /*ceil_mode=*/false, /*count_include_pad=*/true);
+    case LayerKind::Flatten: return a.flatten(1);
+    case LayerKind::Slice: return slice_chw(a, L);
+    case LayerKind::Pad: return pad_chw(a, L);
+    default: throw Error("train: layer '" + L.name + "' (" + workloads::kind_name(L.kind) + ") has weights or inputs");
+  }
 }
 
 namespace {
@@ -158,22 +179,17 @@ torch::Tensor GraphNet::forward(torch::Tensor x) {
         }
         break;
       }
-      case LayerKind::Relu: y = torch::relu(a); break;
+      case LayerKind::Relu:
       case LayerKind::MaxPool2d:
-        y = torch::max_pool2d(a, {L.kernel_size[0], L.kernel_size[1]}, {L.stride[0], L.stride[1]},
-                              {L.padding[0], L.padding[1]});
-        break;
+      case LayerKind::Flatten:
+      case LayerKind::Slice:
+      case LayerKind::Pad: y = unweighted_forward(L, a); break;
       case LayerKind::AvgPool2d:
-        y = torch::avg_pool2d(a, {L.kernel_size[0], L.kernel_size[1]}, {L.stride[0], L.stride[1]},
-                              {L.padding[0], L.padding[1]},
-                              /*ceil_mode=*/false, /*count_include_pad=*/true);
+        y = unweighted_forward(L, a);
         if (quant_)
           y = fake_quantize(y, in_exp, std::numeric_limits<std::int32_t>::min(),
                             std::numeric_limits<std::int32_t>::max());
         break;
-      case LayerKind::Flatten: y = a.flatten(1); break;
-      case LayerKind::Slice: y = slice_chw(a, L); break;
-      case LayerKind::Pad: y = pad_chw(a, L); break;
       case LayerKind::Add:
         y = a + t.at(L.inputs[1]);
         if (quant_) {

@@ -62,9 +62,9 @@ class GraphNet : public Trainable {
   double sigma_ = 0.0;
 };
 
-/// The IR's slice and pad layers on an N x C x H x W tensor.
-torch::Tensor slice_chw(const torch::Tensor& x, const workloads::Layer& L);
-torch::Tensor pad_chw(const torch::Tensor& x, const workloads::Layer& L);
+/// A one-input layer without weights (relu, pools, flatten, slice, pad) in LibTorch, as the
+/// network IR defines it (average pooling counts padded zeros).
+torch::Tensor unweighted_forward(const workloads::Layer& L, const torch::Tensor& a);
 
 /// Fake quantization: clip(floor(x / 2^e + 1/2), lo, hi) * 2^e, gradient 1 inside [lo, hi] * 2^e.
 torch::Tensor fake_quantize(const torch::Tensor& x, int exp, std::int64_t lo, std::int64_t hi);

@@ -52,18 +52,12 @@ torch::Tensor ArchNet::forward(torch::Tensor x) {
       case LayerKind::Conv2d: y = conv_.at(L.name)->forward(a); break;
       case LayerKind::Linear: y = linear_.at(L.name)->forward(a); break;
       case LayerKind::BatchNorm: y = bn_.at(L.name)->forward(a); break;
-      case LayerKind::Relu: y = torch::relu(a); break;
+      case LayerKind::Relu:
       case LayerKind::MaxPool2d:
-        y = torch::max_pool2d(a, {L.kernel_size[0], L.kernel_size[1]}, {L.stride[0], L.stride[1]},
-                              {L.padding[0], L.padding[1]});
-        break;
       case LayerKind::AvgPool2d:
-        y = torch::avg_pool2d(a, {L.kernel_size[0], L.kernel_size[1]}, {L.stride[0], L.stride[1]},
-                              {L.padding[0], L.padding[1]});
-        break;
-      case LayerKind::Flatten: y = a.flatten(1); break;
-      case LayerKind::Slice: y = slice_chw(a, L); break;
-      case LayerKind::Pad: y = pad_chw(a, L); break;
+      case LayerKind::Flatten:
+      case LayerKind::Slice:
+      case LayerKind::Pad: y = unweighted_forward(L, a); break;
       case LayerKind::Add: y = a + t.at(L.inputs[1]); break;
     }
     t[L.name] = y;

@@ -270,6 +270,18 @@ const Shape& Network::shape_of(const std::string& tensor_name) const {
   return l->output_shape;
 }
 
+bool Network::read_only_by_relu(const std::string& tensor) const {
+  bool any = false;
+  for (const auto& L : layers) {
+    for (const auto& in : L.inputs) {
+      if (in != tensor) continue;
+      if (L.kind != LayerKind::Relu) return false;
+      any = true;
+    }
+  }
+  return any;
+}
+
 std::int64_t Network::parameter_count() const {
   std::int64_t n = 0;
   for (const auto& l : layers) {

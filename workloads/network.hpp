@@ -123,6 +123,8 @@ struct Network {
   bool is_quantized() const { return input_quantization.has_value(); }
   /// Shape of a named tensor (the input or a layer's output).
   const Shape& shape_of(const std::string& tensor_name) const;
+  /// True when `tensor` has readers and every one is a relu (its codes can be unsigned).
+  bool read_only_by_relu(const std::string& tensor) const;
   /// Number of parameters of conv2d/linear layers (weights + biases).
   std::int64_t parameter_count() const;
 };
