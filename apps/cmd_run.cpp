@@ -3,6 +3,7 @@
 // the per-layer output error against the integer reference. With --cycle-level, a few images
 // through the SystemC chip instead: outputs checked against the functional engine, timing and
 // per-module statistics.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -139,8 +140,9 @@ struct Scenario {
 
 std::vector<Scenario> scenarios(const mapping::HardwareConfig& hw, bool ladder) {
   std::vector<Scenario> out;
-  const std::string adc = std::to_string(hw.adc_bits) + "-bit ADC, " +
-                          (hw.adc_range == mapping::AdcRange::FullScale ? "full scale" : "calibrated");
+  std::string range = mapping::to_json(hw)["adc_range"].get<std::string>();
+  std::replace(range.begin(), range.end(), '_', ' ');
+  const std::string adc = std::to_string(hw.adc_bits) + "-bit ADC, " + range;
   if (ladder) {
     models::DeviceConfig ideal;
     ideal.name = "ideal";
@@ -194,12 +196,28 @@ void print_text(const nlohmann::ordered_json& r) {
   const auto& le = r["layer_error"];
   std::printf("  per-layer output error, %s, seed 0, first %lld images (codes vs the integer reference):\n",
               le["scenario"].get<std::string>().c_str(), le["images"].get<long long>());
-  std::printf("    %-10s %10s %14s %12s\n", "layer", "mismatch", "mean |error|", "rel. RMS");
+  std::printf("    %-10s %10s %14s %12s   %s\n", "layer", "mismatch", "mean |error|", "rel. RMS",
+              "ADC range (levels; step; how set; largest possible reading)");
   for (const auto& l : le["layers"]) {
-    std::printf("    %-10s %9.2f%% %14.3f %11.2f%%\n", l["name"].get<std::string>().c_str(),
+    const auto& adc = l["adc"];
+    std::printf("    %-10s %9.2f%% %14.3f %11.2f%%   %g; %g; %s; %g\n", l["name"].get<std::string>().c_str(),
                 100.0 * l["mismatch_fraction"].get<double>(), l["mean_abs_error"].get<double>(),
-                100.0 * l["relative_rms_error"].get<double>());
+                100.0 * l["relative_rms_error"].get<double>(), adc["max_reading"].get<double>(),
+                adc["step"].get<double>(), adc["range_source"].get<std::string>().c_str(),
+                adc["reading_bound"].get<double>());
   }
+}
+
+/// The ADC a layer got: its range and step, how the range was set, the largest reading its levels allow.
+nlohmann::ordered_json adc_json(const sim::LayerPlan& L) {
+  return {{"bits", L.adc.bits},
+          {"bipolar", L.adc.bipolar},
+          {"range_source", L.adc_range_source},
+          {"range", L.adc_range},
+          {"step", L.adc.step()},
+          {"max_reading", L.adc.max_reading()},
+          {"reading_bound", L.reading_bound},
+          {"exact", L.adc_identity}};
 }
 
 /// Rows driven with a nonzero digit in the data pass, all images and layers.
@@ -522,6 +540,7 @@ int cmd_run(const std::vector<std::string>& args) {
     workloads::write_safetensors(a.dump, f);
   }
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  std::size_t weighted = 0;
   for (const auto& L : net.layers) {
     if (!L.has_weights()) continue;
     const Eigen::ArrayXXd diff = got.at(L.name).array() - want.at(L.name).array();
@@ -529,7 +548,8 @@ int cmd_run(const std::vector<std::string>& args) {
     layers.push_back({{"name", L.name},
                       {"mismatch_fraction", (diff != 0.0).cast<double>().mean()},
                       {"mean_abs_error", diff.abs().mean()},
-                      {"relative_rms_error", ref_rms > 0 ? std::sqrt(diff.square().mean()) / ref_rms : 0.0}});
+                      {"relative_rms_error", ref_rms > 0 ? std::sqrt(diff.square().mean()) / ref_rms : 0.0},
+                      {"adc", adc_json(configured_first->plan(weighted++))}});
   }
 
   nlohmann::ordered_json report;

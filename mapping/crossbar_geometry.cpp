@@ -28,7 +28,7 @@ int CrossbarGeometry::slices() const {
 int CrossbarGeometry::columns_per_channel() const { return sign == SignScheme::Offset ? slices() : 2 * slices(); }
 
 int CrossbarGeometry::channels_per_crossbar() const {
-  const int usable = sign == SignScheme::Offset ? cols - 1 : cols;
+  const int usable = sign == SignScheme::Offset && reference_column ? cols - 1 : cols;
   return usable / columns_per_channel();
 }
 
@@ -41,7 +41,8 @@ void CrossbarGeometry::validate(const std::string& where) const {
   if (channels_per_crossbar() < 1) {
     throw make_error(where, "a " + std::to_string(cols) + "-column crossbar cannot hold one output channel (" +
                                 std::to_string(columns_per_channel()) + " columns with " + sign_scheme_name(sign) +
-                                (sign == SignScheme::Offset ? " plus a reference column" : "") + ")");
+                                (sign == SignScheme::Offset && reference_column ? " plus a reference column" : "") +
+                                ")");
   }
 }
 

@@ -11,7 +11,7 @@ namespace xbarsim::mapping {
 enum class SignScheme {
   TwoColumn,     ///< w>0 -> (w, 0), w<0 -> (0, |w|): two columns per slice
   Differential,  ///< Yuan et al.: w>=0 -> (max, max-w), w<0 -> (max-|w|, max): two columns per slice
-  Offset,        ///< w + 2^(b-1) in one column per slice, one reference column per crossbar
+  Offset,        ///< w + 2^(b-1) in one column per slice, a reference column per crossbar (or a digital count)
 };
 
 std::string sign_scheme_name(SignScheme s);
@@ -24,6 +24,7 @@ struct CrossbarGeometry {
   int cell_bits = 2;
   int weight_bits = 8;
   SignScheme sign = SignScheme::TwoColumn;
+  bool reference_column = true;  ///< offset scheme: a reference column (false: subtracted digitally)
 
   /// Slices per weight: magnitude bits (b-1; b for offset) over cell bits, rounded up.
   int slices() const;

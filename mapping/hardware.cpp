@@ -10,7 +10,7 @@
 namespace xbarsim::mapping {
 
 CrossbarGeometry HardwareConfig::geometry(int weight_bits) const {
-  return CrossbarGeometry{rows, cols, cell_bits, weight_bits, sign};
+  return CrossbarGeometry{rows, cols, cell_bits, weight_bits, sign, offset_reference == OffsetReference::Column};
 }
 
 std::string hardware_preset_dir() { return XBARSIM_HARDWARE_DIR; }
@@ -121,6 +121,10 @@ void validate(const HardwareConfig& hw, const std::string& where) {
   if (hw.weight_flip && hw.subtraction == Subtraction::Analog) {
     throw make_error(where, "weight_flip needs subtraction \"digital\" (each column is corrected after its own ADC)");
   }
+  if (hw.adc_dnl_lsb > 0 && hw.adc_bits > 16) {
+    throw make_error(where, "adc_dnl_lsb needs adc_bits at most 16 (one threshold per code), found adc_bits " +
+                                std::to_string(hw.adc_bits));
+  }
   if (hw.subtraction == Subtraction::Analog && hw.sign == SignScheme::Offset) {
     throw make_error(where, "subtraction \"analog\" needs a column pair (sign_scheme two-column or differential)");
   }
@@ -140,26 +144,27 @@ HardwareConfig load_hardware(const std::string& spec, const std::vector<std::str
   HardwareConfig hw;
   load_into(spec, hw);
   if (!overrides.empty()) {
-    // Each value typed by its key's declaration; device.<key> and replicas.<layer> gathered into objects.
-    nlohmann::json doc = nlohmann::json::object(), device = nlohmann::json::object(),
-                   replicas = nlohmann::json::object();
-    const std::string device_prefix = "device.", replicas_prefix = "replicas.";
+    // Each value typed by its key's declaration; device.<key> and <layer map>.<layer> (replicas.conv1)
+    // gathered into objects.
+    nlohmann::json doc = nlohmann::json::object(), device = nlohmann::json::object(), maps = nlohmann::json::object();
+    const std::string device_prefix = "device.";
     for (const auto& o : overrides) {
       const auto [key, text] = split_override(o, "--set");
       nlohmann::json value = parse_override_value(key, text, "--set");
+      const auto dot = key.find('.');
       if (key.rfind(device_prefix, 0) == 0) {
         device[key.substr(device_prefix.size())] = std::move(value);
-      } else if (key.rfind(replicas_prefix, 0) == 0) {
-        replicas[key.substr(replicas_prefix.size())] = std::move(value);
+      } else if (dot != std::string::npos) {  // parse_override_value accepted it: a layer map entry
+        maps[key.substr(0, dot)][key.substr(dot + 1)] = std::move(value);
       } else {
         doc[key] = std::move(value);
       }
     }
-    if (!replicas.empty()) {
-      if (doc.contains("replicas")) {
-        doc["replicas"].update(replicas);
+    for (const auto& [map, entries] : maps.items()) {
+      if (doc.contains(map)) {
+        doc[map].update(entries);
       } else {
-        doc["replicas"] = replicas;
+        doc[map] = entries;
       }
     }
     if (!device.empty()) {

@@ -19,9 +19,15 @@ namespace xbarsim::mapping {
 inline constexpr int kHardwareFormatVersion = 1;
 
 enum class Subtraction { Digital, Analog };
-/// How the ADC's input range is set: to the column's full scale (rows x top level x top DAC
-/// value), or to a percentile of the readings seen on calibration images.
-enum class AdcRange { FullScale, Calibrated };
+/// How the ADC's input range is set (docs/models.md, "ADC range"): the crossbar's full scale
+/// (rows x top level x top DAC value), the full scale of the rows the layer's crossbars use,
+/// the largest reading the layer's stored levels can produce, or a percentile of the readings
+/// seen on calibration images. `adc_ranges` sets single layers by hand.
+enum class AdcRange { FullScale, RowsUsed, LayerMax, Calibrated };
+/// The offset scheme's reference: a column of cells at the middle level 2^(cell_bits-1), whose
+/// reading the shift-and-add weights by -2^(b-cell_bits), or no column: the shift-and-add
+/// subtracts 2^(b-1) x the sum of the input digits, counted digitally.
+enum class OffsetReference { Column, Digital };
 /// How the shift-and-add output reaches the next layer's scale: by a shift (power-of-two scales,
 /// CRIMP: integer only), or by a floating-point multiply per value (the conventional baseline's
 /// FP scaling units, cost/).
@@ -74,7 +80,8 @@ struct HardwareConfig {
   int columns_per_adc = 128;  ///< columns multiplexed onto one ADC; 0 = all the crossbar's converted columns
   SignScheme sign = SignScheme::TwoColumn;
   bool weight_flip = false;  ///< ISAAC's weight flip (mapping/sign_scheme.hpp): half the ADC range
-  Subtraction subtraction = Subtraction::Digital;  ///< column pair difference before or after the ADC
+  OffsetReference offset_reference = OffsetReference::Column;  ///< sign_scheme offset only
+  Subtraction subtraction = Subtraction::Digital;              ///< column pair difference before or after the ADC
   int crossbars_per_tile = 8;
   int max_tiles = 0;              ///< 0 = as many as the network needs
   bool layers_span_tiles = true;  ///< false: a layer needing more than one tile is an error
@@ -105,8 +112,15 @@ struct HardwareConfig {
 
   // Converters
   AdcRange adc_range = AdcRange::FullScale;
-  double adc_percentile = 100.0;    ///< Calibrated: percentile of the calibration readings the range covers
-  int adc_calibration_images = 64;  ///< Calibrated: training images used to set the range
+  double adc_percentile = 100.0;             ///< Calibrated: percentile of the calibration readings the range covers
+  int adc_calibration_images = 64;           ///< Calibrated: training images used to set the range
+  std::map<std::string, double> adc_ranges;  ///< per layer: the range (column units), whatever adc_range says
+  // ADC non-idealities (docs/models.md, "ADC non-idealities"), drawn per ADC from the device seed
+  double adc_offset_lsb = 0.0;  ///< sigma of each ADC's input offset, LSB
+  double adc_gain_error = 0.0;  ///< sigma of each ADC's relative gain error
+  double adc_inl_lsb = 0.0;     ///< peak of the integral nonlinearity bow (zero at the range ends), LSB
+  double adc_dnl_lsb = 0.0;     ///< sigma of each code threshold's displacement (clipped to +-0.5 LSB), LSB
+  double adc_noise_lsb = 0.0;   ///< input-referred RMS noise per conversion, LSB
 
   // The cells and how they are programmed
   models::DeviceConfig device;
@@ -115,6 +129,10 @@ struct HardwareConfig {
   int write_verify_pulses = 0;     ///< 0 = single write; else program-and-verify up to this many pulses
   double write_verify_tolerance = 0.2;  ///< accept a cell within this fraction of the level spacing
 
+  /// True when any ADC non-ideality is set.
+  bool adc_nonideal() const {
+    return adc_offset_lsb > 0 || adc_gain_error > 0 || adc_inl_lsb != 0 || adc_dnl_lsb > 0 || adc_noise_lsb > 0;
+  }
   /// The crossbar geometry for weights of `weight_bits`.
   CrossbarGeometry geometry(int weight_bits) const;
 };

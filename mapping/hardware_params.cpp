@@ -117,16 +117,20 @@ struct Builder {
     return p;
   }
 
+  /// An object of layer name -> value (integers when `integers`), merged entry by entry.
   template <typename Ref>
-  static P replicas(std::string key, Level level, Ref ref, double min, double max, std::string meaning) {
-    P p = base(std::move(key), level, ParamType::Replicas, min, max, "", std::move(meaning));
+  static P layer_map(std::string key, Level level, Ref ref, bool integers, double min, double max, std::string unit,
+                     std::string meaning) {
+    P p = base(std::move(key), level, ParamType::LayerMap, min, max, std::move(unit), std::move(meaning));
+    p.integer_values = integers;
     p.get = [ref](const Config& c) {
       json j = json::object();
       for (const auto& [layer, n] : ref(c)) j[layer] = n;
       return j;
     };
     p.set = [ref](Config& c, const json& v) {
-      for (const auto& [layer, n] : v.items()) ref(c)[layer] = n.template get<int>();
+      using T = typename std::decay_t<decltype(ref(c))>::mapped_type;
+      for (const auto& [layer, n] : v.items()) ref(c)[layer] = n.template get<T>();
     };
     return p;
   }
@@ -181,19 +185,38 @@ std::vector<HardwareParam> make_hardware_params() {
                         "the column-pair difference after (digital) or before (analog) the ADC"));
   t.push_back(H::boolean("weight_flip", L::Crossbar, XBARSIM_FIELD(weight_flip),
                          "ISAAC: a column past half its range stores max - level; the ADC needs half the range"));
+  t.push_back(H::choice("offset_reference", L::Crossbar, XBARSIM_FIELD(offset_reference), {"column", "digital"},
+                        "offset scheme: a reference column at the middle level (its reading converts exactly), or "
+                        "none: 2^(b-1) x the input digits' sum subtracted digitally"));
   // converters
   t.push_back(H::integer("dac_bits", L::Converters, XBARSIM_FIELD(dac_bits), 1, 8, "bits",
                          "input bits driven per input phase (1 = bit-serial)"));
   t.push_back(H::integer("adc_bits", L::Converters, XBARSIM_FIELD(adc_bits), 1, 32, "bits", "ADC resolution"));
   t.push_back(H::integer("columns_per_adc", L::Converters, XBARSIM_FIELD(columns_per_adc), 0, 4096, "",
                          "columns multiplexed onto one ADC (at most cols); 0 = all the crossbar's converted columns"));
-  t.push_back(H::choice(
-      "adc_range", L::Converters, XBARSIM_FIELD(adc_range), {"full_scale", "calibrated"},
-      "ADC input range: the column's full scale, or a percentile of calibration readings (docs/models.md, \"ADC\")"));
+  t.push_back(H::choice("adc_range", L::Converters, XBARSIM_FIELD(adc_range),
+                        {"full_scale", "rows_used", "layer_max", "calibrated"},
+                        "ADC input range: the crossbar's full scale, the full scale of the rows the layer uses, the "
+                        "largest reading its stored levels allow, or a percentile of calibration readings "
+                        "(docs/models.md, \"ADC range\")"));
+  t.push_back(H::layer_map("adc_ranges", L::Converters, XBARSIM_FIELD(adc_ranges), false, 1e-3, 16777216.0, "levels",
+                           "per layer: its ADC range in column units (levels x input digit), whatever adc_range says; "
+                           "--set adc_ranges.conv1=64 sets one"));
   t.push_back(H::number("adc_percentile", L::Converters, XBARSIM_FIELD(adc_percentile), 1, 100, "%",
                         "calibrated: percentile of the calibration readings the range covers"));
   t.push_back(H::integer("adc_calibration_images", L::Converters, XBARSIM_FIELD(adc_calibration_images), 1, kInt20,
                          "images", "calibrated: training images that set the range"));
+  t.push_back(H::number("adc_offset_lsb", L::Converters, XBARSIM_FIELD(adc_offset_lsb), 0, 1e3, "LSB",
+                        "sigma of each ADC's input offset (drawn per ADC from the device seed)"));
+  t.push_back(H::number("adc_gain_error", L::Converters, XBARSIM_FIELD(adc_gain_error), 0, 0.5, "",
+                        "sigma of each ADC's relative gain error (drawn per ADC)"));
+  t.push_back(H::number("adc_inl_lsb", L::Converters, XBARSIM_FIELD(adc_inl_lsb), -1e3, 1e3, "LSB",
+                        "integral nonlinearity: a parabolic bow, zero at both ends of the range, this at mid-range"));
+  t.push_back(H::number("adc_dnl_lsb", L::Converters, XBARSIM_FIELD(adc_dnl_lsb), 0, 1, "LSB",
+                        "differential nonlinearity: sigma of each code threshold's displacement, clipped to "
+                        "+-0.5 LSB (drawn per ADC; adc_bits at most 16)"));
+  t.push_back(H::number("adc_noise_lsb", L::Converters, XBARSIM_FIELD(adc_noise_lsb), 0, 1e3, "LSB",
+                        "input-referred RMS noise of every conversion"));
   // timing
   t.push_back(H::optional_number("xbar_read_ns", L::Timing, XBARSIM_FIELD(timing.xbar_read_ns), 0, kNs, "ns",
                                  "one crossbar read (an input phase until the columns settle); unset: "
@@ -247,8 +270,8 @@ std::vector<HardwareParam> make_hardware_params() {
                         "copies of each layer's crossbars: none (replicas only), auto (balance the pipeline within "
                         "max_tiles)"));
   t.push_back(
-      H::replicas("replicas", L::Mapping, XBARSIM_FIELD(replicas), 1, 65536,
-                  "per layer: copies of its crossbars (at least these with auto); --set replicas.conv1=4 sets one"));
+      H::layer_map("replicas", L::Mapping, XBARSIM_FIELD(replicas), true, 1, 65536, "",
+                   "per layer: copies of its crossbars (at least these with auto); --set replicas.conv1=4 sets one"));
   // programming
   t.push_back(H::boolean("self_compensation", L::Programming, XBARSIM_FIELD(self_compensation),
                          "CRIMP: per-column gain/offset measured after programming, corrected in the shift-and-add"));
@@ -302,15 +325,35 @@ std::vector<DeviceParam> make_device_params() {
                          "lognormal: G exp(theta - sigma^2/2), mean G (false: G exp(theta), mean G exp(sigma^2/2))"));
   t.push_back(D::number("write_floor_us", L, XBARSIM_FIELD(write_floor_us), 0, 1e9, "uS",
                         "additive, state-independent programming noise sigma (a Gmin cell is not perfect)"));
+  t.push_back(D::number_array("write_sigma_poly_us", L, XBARSIM_FIELD(write_sigma_poly_us), -1e9, 1e9, "uS",
+                              "conductance-dependent programming noise: + N(0, s^2), s = max(0, sum_i c_i (G_T / "
+                              "g_max_us)^i) uS (aihwkit's PCM fit: 0.26348, 1.9650, -1.1731 at 25 uS)"));
   t.push_back(D::boolean("write_bounded", L, XBARSIM_FIELD(write_bounded),
                          "written conductances clipped to [g_min_us, g_max_us] (false: only at 0)"));
   t.push_back(D::number("read_noise_sigma", L, XBARSIM_FIELD(read_noise_sigma), 0, 10, "",
                         "per-read gaussian proportional noise sigma (every read of every cell independent)"));
+  t.push_back(D::number("read_noise_floor_us", L, XBARSIM_FIELD(read_noise_floor_us), 0, 1e9, "uS",
+                        "per-read additive, state-independent noise sigma (a Gmin cell is noisy too)"));
   t.push_back(D::number("fault_rate", L, XBARSIM_FIELD(fault_rate), 0, 1, "",
                         "fraction of cells stuck (stuck-on = Gmax, stuck-off = Gmin)"));
   t.push_back(D::number("stuck_on_per_off", L, XBARSIM_FIELD(stuck_on_per_off), 0, 1e9, "",
                         "stuck-on : stuck-off ratio (Yuan et al. 2021)"));
+  t.push_back(D::number("fault_word_line_rate", L, XBARSIM_FIELD(fault_word_line_rate), 0, 1, "",
+                        "fraction of word lines (rows) open; every cell on one reads as stuck-off"));
+  t.push_back(D::number("fault_bit_line_rate", L, XBARSIM_FIELD(fault_bit_line_rate), 0, 1, "",
+                        "fraction of bit lines (columns) open; every cell on one reads as stuck-off"));
+  t.push_back(D::number("fault_cluster_rate", L, XBARSIM_FIELD(fault_cluster_rate), 0, 1, "",
+                        "fault cluster centres per cell; each sticks the square around it (on or off, one draw)"));
+  t.push_back(D::integer("fault_cluster_radius", L, XBARSIM_FIELD(fault_cluster_radius), 0, 64, "cells",
+                         "cells within this Chebyshev distance of a centre are stuck (1: a 3 x 3 square)"));
   t.push_back(D::number("drift_nu", L, XBARSIM_FIELD(drift_nu), 0, 1, "", "drift exponent nu: G(t) = G (t / t0)^-nu"));
+  t.push_back(D::number("drift_nu_sigma", L, XBARSIM_FIELD(drift_nu_sigma), 0, 1, "",
+                        "per-cell spread of nu: nu ~ N(mean, sigma^2), clipped at 0 (measured PCM drift varies)"));
+  t.push_back(D::number_array("drift_nu_per_level", L, XBARSIM_FIELD(drift_nu_per_level), 0, 1, "",
+                              "mean nu per level, 2^cell_bits of them (overrides drift_nu)"));
+  t.push_back(D::boolean("drift_compensation", L, XBARSIM_FIELD(drift_compensation),
+                         "global drift compensation per array: readings scaled by sum G(t0) / sum G(t), measured "
+                         "with every input on"));
   t.push_back(D::number("drift_time_s", L, XBARSIM_FIELD(drift_time_s), 1e-12, 1e12, "s",
                         "time of the reads after programming (at least drift_t0_s)"));
   t.push_back(D::number("drift_t0_s", L, XBARSIM_FIELD(drift_t0_s), 1e-12, 1e12, "s", "drift reference time"));
@@ -355,7 +398,8 @@ std::string expected_json(const ParamSpec& p) {
       return s;
     }
     case ParamType::NumberArray: return "an array of numbers in " + numbers() + " or null (none)";
-    case ParamType::Replicas: return "an object of layer name -> integer in " + ints();
+    case ParamType::LayerMap:
+      return "an object of layer name -> " + (p.integer_values ? "integer in " + ints() : "number in " + numbers());
     case ParamType::Device: return "a device preset name, a device JSON path or an object";
   }
   return "?";
@@ -470,7 +514,8 @@ std::string type_text(const ParamSpec& p) {
       return s;
     }
     case ParamType::NumberArray: return "optional array of numbers " + range_text(p);
-    case ParamType::Replicas: return "object: layer -> integer " + range_text(p);
+    case ParamType::LayerMap:
+      return std::string("object: layer -> ") + (p.integer_values ? "integer " : "number ") + range_text(p);
     case ParamType::Device: return "device preset, path or object";
   }
   return "?";
@@ -490,7 +535,7 @@ std::string value_text(const ParamSpec& p, const nlohmann::json& v) {
       for (std::size_t i = 0; i < v.size(); ++i) s += (i == 0 ? "" : ", ") + number_text(v[i].get<double>());
       return s + "]";
     }
-    case ParamType::Replicas: return v.dump();
+    case ParamType::LayerMap: return v.dump();
     case ParamType::Device:
       if (v.is_object() && v.contains("name")) return v["name"].dump();
       return v.dump();
@@ -534,13 +579,14 @@ void check_value(const ParamSpec& p, const nlohmann::json& v, const std::string&
         if (!number_in(e, p.min, p.max)) fail(where, expected_json(p), e);
       }
       return;
-    case ParamType::Replicas: {
+    case ParamType::LayerMap: {
       if (!v.is_object()) fail(where, expected_json(p), v);
-      ParamSpec count = p;
-      count.type = ParamType::Integer;
+      ParamSpec entry = p;
+      entry.type = p.integer_values ? ParamType::Integer : ParamType::Number;
       for (const auto& [layer, n] : v.items()) {
         if (layer.empty()) fail(where, "an object keyed by layer names", v);
-        if (!integer_in(n, p.min, p.max)) fail(where + "." + layer, expected_json(count), n);
+        if (p.integer_values ? !integer_in(n, p.min, p.max) : !number_in(n, p.min, p.max))
+          fail(where + "." + layer, expected_json(entry), n);
       }
       return;
     }
@@ -553,7 +599,7 @@ void check_value(const ParamSpec& p, const nlohmann::json& v, const std::string&
 
 ParamSpec override_spec(const std::string& key, const std::string& where) {
   if (const auto* p = find_hardware_param(key)) return *p;
-  const std::string device = "device.", replicas = "replicas.";
+  const std::string device = "device.";
   if (key.rfind(device, 0) == 0) {
     if (const auto* p = find_device_param(key.substr(device.size()))) {
       ParamSpec s = *p;
@@ -561,12 +607,16 @@ ParamSpec override_spec(const std::string& key, const std::string& where) {
       return s;
     }
   }
-  if (key.rfind(replicas, 0) == 0 && key.size() > replicas.size()) {
-    ParamSpec s = *find_hardware_param("replicas");
-    s.key = key;
-    s.type = ParamType::Integer;
-    s.meaning = "copies of layer " + key.substr(replicas.size()) + "'s crossbars";
-    return s;
+  const auto dot = key.find('.');
+  if (dot != std::string::npos && dot > 0 && dot + 1 < key.size()) {
+    const auto* map = find_hardware_param(key.substr(0, dot));
+    if (map != nullptr && map->type == ParamType::LayerMap) {
+      ParamSpec s = *map;
+      s.key = key;
+      s.type = map->integer_values ? ParamType::Integer : ParamType::Number;
+      s.meaning = map->key + " of layer " + key.substr(dot + 1);
+      return s;
+    }
   }
   throw Error(where + ": " + key + ": unknown key (xbarsim keys lists every hardware and device key)");
 }
@@ -597,9 +647,10 @@ nlohmann::json parse_override_value(const std::string& key, const std::string& t
       if (parsed.is_discarded() || !(parsed.is_array() || parsed.is_null()))
         throw bad("a JSON array of numbers " + range_text(p) + " or null (none)");
       return parsed;
-    case ParamType::Replicas:
+    case ParamType::LayerMap:
       if (parsed.is_discarded() || !parsed.is_object())
-        throw bad("a JSON object of layer name -> integer " + range_text(p));
+        throw bad(std::string("a JSON object of layer name -> ") + (p.integer_values ? "integer " : "number ") +
+                  range_text(p));
       return parsed;
     case ParamType::String:
     case ParamType::Enum:

@@ -31,7 +31,7 @@ enum class ParamType {
   String,
   Enum,         ///< one of `choices` (a string); choices[i] is enum value i
   NumberArray,  ///< an array of numbers in [min, max], or absent (null): none
-  Replicas,     ///< an object: layer name -> integer in [min, max]
+  LayerMap,     ///< an object: layer name -> integer (integer_values) or number in [min, max]
   Device,       ///< a device preset name, a device JSON path, or an object of device keys
 };
 
@@ -41,9 +41,10 @@ struct ParamSpec {
   Level level = Level::Chip;
   ParamType type = ParamType::Integer;
   std::vector<std::string> choices;  ///< Enum
-  double min = 0.0;                  ///< Integer, Number, OptionalNumber; NumberArray and Replicas elements
+  double min = 0.0;                  ///< Integer, Number, OptionalNumber; NumberArray and LayerMap elements
   double max = 0.0;
-  std::string unit;  ///< empty: a count, a flag or a name
+  bool integer_values = false;  ///< LayerMap: the entries are integers
+  std::string unit;             ///< empty: a count, a flag or a name
   std::string meaning;
 };
 
@@ -52,7 +53,7 @@ template <typename Config>
 struct Param : ParamSpec {
   /// The value as JSON; null when an optional value is unset.
   std::function<nlohmann::json(const Config&)> get;
-  /// Stores a value that check_value accepted (null unsets an OptionalNumber; Replicas merge
+  /// Stores a value that check_value accepted (null unsets an OptionalNumber; a LayerMap merges
   /// entry by entry). Empty for Device, which reads presets and is applied by hardware.cpp.
   std::function<void(Config&, const nlohmann::json&)> set;
 

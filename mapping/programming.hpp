@@ -7,6 +7,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "mapping/mapped_network.hpp"
@@ -19,7 +20,10 @@ struct ProgrammedCrossbar {
   Eigen::MatrixXf g;  ///< physical columns x rows: (G(t) - Gmin(t)) / dG of every cell (ideal: its level)
   std::int64_t stuck_on = 0;
   std::int64_t stuck_off = 0;
-  std::int64_t write_pulses = 0;  ///< programming pulses spent (write-verify retries included)
+  std::int64_t write_pulses = 0;    ///< programming pulses spent (write-verify retries included)
+  double drift_compensation = 1.0;  ///< the global drift compensation factor applied (1 = none)
+  /// Physical columns x rows of models::CellFault, column-major like g; empty when the device has no faults.
+  std::vector<std::uint8_t> faults;
 };
 
 struct ProgrammingOptions {
@@ -31,7 +35,8 @@ struct ProgrammingOptions {
 struct ProgrammedNetwork {
   models::DeviceConfig device;
   std::uint64_t seed = 0;
-  double g0 = 0.0;                            ///< zero-level conductance in level units (read noise acts on g + g0)
+  double g0 = 0.0;          ///< zero-level conductance in level units (read noise acts on g + g0)
+  double read_floor = 0.0;  ///< the additive read-noise sigma in level units (read_noise_floor_us / dG)
   std::vector<ProgrammedCrossbar> crossbars;  ///< parallel to MappedNetwork::crossbars
   bool ideal() const { return device.ideal(); }
   std::int64_t stuck_cells() const;
@@ -43,19 +48,29 @@ ProgrammedNetwork program(const MappedNetwork& m, const models::DeviceConfig& de
                           const ProgrammingOptions& options);
 
 /// CRIMP self-compensation of one readout (a column, or an analog-subtracted column pair):
-/// fixed-point gain and offset so that round_shift(a * gain - offset * n, bits) ~ the ideal
-/// reading, where a is the measured reading and n the sum of the input values driven.
+/// fixed-point gain, offset per driven input and constant so that
+/// round_shift(a * gain - offset * n - constant, bits) ~ the ideal reading, where a is the
+/// measured reading and n the sum of the input values driven.
 struct Compensation {
   std::int64_t gain = 1;
   std::int64_t offset = 0;
+  std::int64_t constant = 0;  ///< per conversion (an ADC offset, a leakage current)
   int bits = 0;
-  bool identity() const { return gain == (std::int64_t{1} << bits) && offset == 0; }
+  bool identity() const { return gain == (std::int64_t{1} << bits) && offset == 0 && constant == 0; }
 };
 
-/// Fits measured = gamma * ideal + beta * n by least squares over calibration reads with known
-/// inputs (all rows on, then 31 seeded random half patterns), from the readout's actual per-row
-/// contributions `actual` and its intended ones `ideal`; returns the correction (1/gamma, -beta/gamma).
-Compensation fit_compensation(const Eigen::VectorXf& actual, const Eigen::VectorXf& ideal, int bits,
-                              std::uint64_t seed);
+/// What the chip reads for a calibration pattern: the analog sum of the driven rows' contributions
+/// and the variance of its read noise in, the value after the ADC (and its errors) out.
+using Measure = std::function<double(double reading, double variance)>;
+
+/// Fits measured = gamma * ideal + beta * n + kappa by least squares over calibration reads with
+/// known inputs (all rows on, 31 seeded random half patterns, all rows off), from the readout's
+/// actual per-row contributions `actual` and its intended ones `ideal`; returns the correction
+/// (1/gamma, beta/gamma, kappa/gamma).
+/// `measure` (may be empty: the exact sum) is how each pattern is read; `variance` (may be empty)
+/// the per-row read-noise variance it is given.
+Compensation fit_compensation(const Eigen::VectorXf& actual, const Eigen::VectorXf& ideal,
+                              const Eigen::VectorXf& variance, int bits, std::uint64_t seed,
+                              const Measure& measure = {});
 
 }  // namespace xbarsim::mapping

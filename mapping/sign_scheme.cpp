@@ -9,7 +9,7 @@ void apply_weight_flip(EncodedBlock& block, int cell_bits) {
   const auto R = static_cast<std::size_t>(block.rows);
   for (std::size_t col = 0; col < block.columns.size(); ++col) {
     auto& role = block.columns[col];
-    if (role.kind == ColumnRole::Kind::Reference || role.flipped) continue;
+    if (role.flipped) continue;
     std::int64_t sum = 0;
     for (std::size_t r = 0; r < R; ++r) sum += block.levels[col * R + r];
     if (2 * sum <= block.rows * max) continue;

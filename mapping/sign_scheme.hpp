@@ -17,7 +17,7 @@ struct ColumnRole {
     Positive,   ///< adds its slice (two-column / differential first column)
     Negative,   ///< subtracts its slice (second column of the pair)
     Offset,     ///< the offset-encoded value w + 2^(b-1), one column per slice
-    Reference,  ///< offset scheme: every used row at level 1, so its sum is the input total
+    Reference,  ///< offset scheme: every used row at reference_level, so its sum is m x the input total
   };
   Kind kind = Kind::Positive;
   std::int64_t channel = -1;  ///< output channel within the block (-1 for the reference column)
@@ -42,7 +42,7 @@ struct EncodedBlock {
 };
 
 /// ISAAC's weight flip (Shafiee et al. 2016, section 5): every column (the offset scheme's
-/// reference excepted) whose levels sum past half of rows * (2^cell_bits - 1) stores max - level
+/// reference included) whose levels sum past half of rows * (2^cell_bits - 1) stores max - level
 /// instead, so no column reads more than half the range and an ADC one bit narrower converts it
 /// exactly; the shift-and-add recovers the column as max * (sum of the input digits) - reading.
 
@@ -58,6 +58,9 @@ class SignEncoder {
 };
 
 void apply_weight_flip(EncodedBlock& block, int cell_bits);
+
+/// The offset scheme's reference level m = 2^(cell_bits-1) (1 for 1-bit cells).
+constexpr int reference_level(int cell_bits) { return 1 << (cell_bits - 1); }
 
 /// The encoder of a sign scheme.
 std::unique_ptr<SignEncoder> make_sign_encoder(SignScheme scheme);

@@ -11,6 +11,9 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
+
+#include "models/random.hpp"
 
 namespace xbarsim::models {
 
@@ -30,10 +33,14 @@ struct AdcTransfer {
   /// True when every integer reading in [-full_scale, full_scale] (bipolar) or [0, full_scale] converts exactly.
   bool exact() const { return step_log2 <= 0 && max_reading() >= full_scale; }
 
-  /// The converted value (code x step): round half up to the step, clip to the code range.
+  /// The converted value (code x step): the nearest code, clipped to the code range. A reading
+  /// exactly on a threshold (an integer reading at an odd multiple of half a step above 1 level)
+  /// goes to the even code: ideal cells give integer readings, and rounding their ties one way
+  /// would bias every coarse conversion by half a level (a real comparator splits such ties by
+  /// its noise, unbiased too).
   float convert(float reading) const {
     const float inv = static_cast<float>(std::ldexp(1.0, -step_log2));
-    float code = std::floor(reading * inv + 0.5F);
+    float code = std::nearbyint(reading * inv);  // the default rounding mode: ties to even
     code = std::fmin(std::fmax(code, static_cast<float>(code_min())), static_cast<float>(code_max()));
     return code * static_cast<float>(step());
   }
@@ -42,9 +49,39 @@ struct AdcTransfer {
     const float inv = static_cast<float>(std::ldexp(1.0, -step_log2));
     const auto lo = static_cast<float>(code_min()), hi = static_cast<float>(code_max());
     Eigen::Map<Eigen::ArrayXf> a(readings, n);
-    a = (a * inv + 0.5F).floor().max(lo).min(hi) * static_cast<float>(step());
+    a = (a * inv).rint().max(lo).min(hi) * static_cast<float>(step());
   }
 };
+
+/// What the ADC non-idealities are (docs/models.md, "ADC non-idealities"), in LSB of the
+/// converter they act on, so they scale with its range.
+struct AdcNonideality {
+  double offset_sigma_lsb = 0.0;  ///< per ADC: input offset ~ N(0, s^2) LSB
+  double gain_sigma = 0.0;        ///< per ADC: gain 1 + N(0, s^2)
+  double inl_lsb = 0.0;           ///< every ADC: INL bow peak, LSB (a parabola, zero at both range ends)
+  double dnl_sigma_lsb = 0.0;     ///< per ADC: each code threshold displaced by N(0, s^2) LSB, clipped to +-0.49
+  double noise_lsb = 0.0;         ///< every conversion: input-referred N(0, s^2) LSB
+  bool any() const {
+    return offset_sigma_lsb > 0 || gain_sigma > 0 || inl_lsb != 0 || dnl_sigma_lsb > 0 || noise_lsb > 0;
+  }
+};
+
+/// One physical ADC's static errors, drawn once (draw_adc_errors).
+struct AdcErrors {
+  double gain = 1.0;
+  double offset_lsb = 0.0;
+  /// DNL: displacement (LSB) of the threshold below code code_min + 1 + k; empty = ideal thresholds.
+  std::vector<float> threshold_lsb;
+};
+
+/// Draws one ADC's static errors for a converter of `bits`.
+AdcErrors draw_adc_errors(const AdcNonideality& n, int bits, Rng& rng);
+
+/// The converted value (code x step) of `reading` through a non-ideal ADC: the reading times the
+/// gain plus the offset and `noise` (a standard normal draw scaled by noise_lsb), in LSB; the INL bow
+/// added; then the code whose thresholds (k - 1/2 + DNL displacement) enclose it, clipped.
+double convert_nonideal(const AdcTransfer& adc, const AdcNonideality& n, const AdcErrors& e, double reading,
+                        double noise);
 
 /// The ADC of `bits` sized for readings up to `full_scale`: the smallest power-of-two step
 /// (down to 2^-16) whose largest code reaches full_scale.

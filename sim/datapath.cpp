@@ -41,14 +41,28 @@ void crossbar_read(const XbarPlan& xb, const InputBlock& in, RowMajorF& y, std::
   for (Eigen::Index k = 0; k < v.size(); ++k) y.data()[k] += static_cast<float>(std::sqrt(v.data()[k]) * rng.normal());
 }
 
-void adc_convert(const LayerPlan& layer, RowMajorF& y) {
-  if (!layer.adc_identity) layer.adc.convert_all(y.data(), y.size());
+void adc_convert(const LayerPlan& layer, const XbarPlan& xb, RowMajorF& y, std::uint64_t noise_seed) {
+  if (layer.adc_identity) return;
+  if (!layer.adc_nonideal.any()) {
+    layer.adc.convert_all(y.data(), y.size());
+    return;
+  }
+  const models::AdcErrors ideal;
+  models::Rng rng(noise_seed);
+  const bool noisy = layer.adc_nonideal.noise_lsb > 0.0;
+  for (Eigen::Index r = 0; r < y.rows(); ++r) {
+    const auto& e = xb.adc_errors.empty() ? ideal : xb.adc_errors[xb.adc_of_readout[static_cast<std::size_t>(r)]];
+    for (Eigen::Index k = 0; k < y.cols(); ++k) {
+      y(r, k) = static_cast<float>(
+          models::convert_nonideal(layer.adc, layer.adc_nonideal, e, y(r, k), noisy ? rng.normal() : 0.0));
+    }
+  }
 }
 
 void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
                RowMajorD& acc, Eigen::Index m0) {
   if (!xb.compensation.empty()) {
-    // corrected = (reading * gain - offset * n) / 2^bits, rounded half up to the ADC step:
+    // corrected = (reading * gain - offset * n - constant) / 2^bits, rounded half up to the ADC step:
     // integer arithmetic in units of the step, done here in double (exact at these sizes).
     const Eigen::RowVectorXf nsum = in.colwise().sum();
     const double step = layer.adc.step();
@@ -56,19 +70,21 @@ void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in,
       const auto& c = xb.compensation[static_cast<std::size_t>(r)];
       const double scale = std::ldexp(1.0, -c.bits) / step;
       for (Eigen::Index k = 0; k < y.cols(); ++k) {
-        const double v = (static_cast<double>(y(r, k)) * static_cast<double>(c.gain) -
-                          static_cast<double>(c.offset) * static_cast<double>(nsum(k))) *
-                         scale;
+        const double v =
+            (static_cast<double>(y(r, k)) * static_cast<double>(c.gain) -
+             static_cast<double>(c.offset) * static_cast<double>(nsum(k)) - static_cast<double>(c.constant)) *
+            scale;
         y(r, k) = static_cast<float>(std::floor(v + 0.5) * step);
       }
     }
   }
   // Weight flip: a flipped column read sum (max - l) x = max * sum(x) - sum l x; the digits' sum
-  // per phase is counted digitally (ISAAC's correction).
+  // per phase is counted digitally (ISAAC's correction). The digital offset reference uses the same count.
   bool any_flip = false;
   for (const auto& ro : xb.readouts) any_flip = any_flip || ro.flip_max != 0.0;
+  Eigen::RowVectorXf digits;
+  if (any_flip || xb.digital_reference != 0.0) digits = in.colwise().sum();
   if (any_flip) {
-    const Eigen::RowVectorXf digits = in.colwise().sum();
     for (Eigen::Index r = 0; r < y.rows(); ++r) {
       const double max = xb.readouts[static_cast<std::size_t>(r)].flip_max;
       if (max == 0.0) continue;
@@ -92,6 +108,12 @@ void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in,
     } else {  // the reference column's sum is subtracted from every channel the crossbar holds
       for (std::int64_t ch = 0; ch < xb.channels; ++ch) acc.row(xb.channel_begin + ch).segment(m0, mt) += term;
     }
+  }
+  if (xb.digital_reference != 0.0) {
+    t = digits.segment(0, mt).cast<double>();
+    for (int p = 1; p < P; ++p) t += std::ldexp(1.0, d * p) * digits.segment(p * mt, mt).cast<double>();
+    term = xb.digital_reference * t;
+    for (std::int64_t ch = 0; ch < xb.channels; ++ch) acc.row(xb.channel_begin + ch).segment(m0, mt) += term;
   }
 }
 
@@ -141,7 +163,8 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
         for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
         if (Y.size() > 0) record->push_back(Y.cwiseAbs().maxCoeff());
       } else {
-        stages.convert(layer, xi, Y);
+        stages.convert(layer, xi, Y,
+                       models::derive_seed(seed, {0xADC0, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
       }
       stages.shift_add(layer, xi, in, Y, mt, acc, m0);
     }
@@ -155,7 +178,9 @@ void DirectStages::read(std::size_t layer, std::size_t xbar, const InputBlock& i
   crossbar_read(plans_[layer].xbars[xbar], in, y, noise_seed);
 }
 
-void DirectStages::convert(std::size_t layer, std::size_t, RowMajorF& y) const { adc_convert(plans_[layer], y); }
+void DirectStages::convert(std::size_t layer, std::size_t xbar, RowMajorF& y, std::uint64_t noise_seed) const {
+  adc_convert(plans_[layer], plans_[layer].xbars[xbar], y, noise_seed);
+}
 
 void DirectStages::shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
                              RowMajorD& acc, Eigen::Index m0) const {

@@ -8,6 +8,7 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "mapping/programming.hpp"
@@ -38,6 +39,13 @@ struct XbarPlan {
   std::vector<Eigen::Index> rows;  ///< unrolled input rows read
   bool contiguous = false;
   std::vector<mapping::Compensation> compensation;  ///< per readout; empty = none
+  /// Offset scheme without a reference column: this times the input digits' sum is added to
+  /// every channel of the crossbar (-2^(b-1)); 0 = none.
+  double digital_reference = 0.0;
+  /// ADC non-idealities: the static errors of each of the crossbar's ADCs, and which ADC converts
+  /// each readout (columns_per_adc contiguous physical columns per ADC). Empty: ideal converters.
+  std::vector<models::AdcErrors> adc_errors;
+  std::vector<std::uint32_t> adc_of_readout;
   /// Per row read: the conductance its driven voltage sees, summed over every physical column of
   /// the crossbar (reference and both columns of a pair included), sum of G / dG, in fixed point
   /// of 2^-kConductanceFractionBits (integer sums: the same total in any order or thread count).
@@ -71,15 +79,20 @@ struct LayerPlan {
   int dac_bits = 1;
   int phases = 8;  ///< input phases per read: ceil(input_bits / dac_bits)
   models::AdcTransfer adc;
-  bool adc_identity = false;  ///< ideal arrays and an exact ADC: conversion changes nothing
+  models::AdcNonideality adc_nonideal;  ///< any(): every conversion goes through convert_nonideal
+  std::string adc_range_source;         ///< how adc's range was set: full_scale, rows_used, layer_max, calibrated, user
+  double adc_range = 0.0;               ///< the reading (column units) the range was sized for
+  double reading_bound = 0.0;           ///< the largest |reading| the stored levels allow (ideal cells)
+  bool adc_identity = false;            ///< ideal arrays and an exact ideal ADC: conversion changes nothing
   std::vector<XbarPlan> xbars;
 };
 
 /// Stage 1, the Crossbar: column readings (readouts x columns of `in`) of the bit planes `in`,
 /// plus read noise drawn from `noise_seed` when the plan has a variance.
 void crossbar_read(const XbarPlan& xb, const InputBlock& in, RowMajorF& y, std::uint64_t noise_seed);
-/// Stage 2, the Adc: every reading through the layer's transfer function, in place.
-void adc_convert(const LayerPlan& layer, RowMajorF& y);
+/// Stage 2, the Adc: every reading through the layer's transfer function, in place; with
+/// non-idealities, through each readout's ADC, its input-referred noise drawn from `noise_seed`.
+void adc_convert(const LayerPlan& layer, const XbarPlan& xb, RowMajorF& y, std::uint64_t noise_seed);
 /// Stage 3, the ShiftAdd unit: self-compensation, then the phases weighted 2^(dac_bits p), the
 /// readout coefficients (slices, signs, the offset reference), added into acc rows of the
 /// crossbar's channels, columns [m0, m0 + mt). `y` holds P blocks of mt columns.
@@ -94,7 +107,7 @@ class CrossbarStages {
   /// `xbar`: index in LayerPlan::xbars of `layer`.
   virtual void read(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y,
                     std::uint64_t noise_seed) const = 0;
-  virtual void convert(std::size_t layer, std::size_t xbar, RowMajorF& y) const = 0;
+  virtual void convert(std::size_t layer, std::size_t xbar, RowMajorF& y, std::uint64_t noise_seed) const = 0;
   virtual void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
                          RowMajorD& acc, Eigen::Index m0) const = 0;
 };
@@ -114,7 +127,7 @@ class DirectStages final : public CrossbarStages {
   explicit DirectStages(const std::vector<LayerPlan>& plans) : plans_(plans) {}
   void read(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y,
             std::uint64_t noise_seed) const override;
-  void convert(std::size_t layer, std::size_t xbar, RowMajorF& y) const override;
+  void convert(std::size_t layer, std::size_t xbar, RowMajorF& y, std::uint64_t noise_seed) const override;
   void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
                  RowMajorD& acc, Eigen::Index m0) const override;
 

@@ -12,6 +12,34 @@ namespace xbarsim::sim {
 
 FunctionalEngine::~FunctionalEngine() = default;
 
+namespace {
+
+using Kind = mapping::ColumnRole::Kind;
+
+std::string range_name(mapping::AdcRange r) {
+  switch (r) {
+    case mapping::AdcRange::FullScale: return "full_scale";
+    case mapping::AdcRange::RowsUsed: return "rows_used";
+    case mapping::AdcRange::LayerMax: return "layer_max";
+    case mapping::AdcRange::Calibrated: return "calibrated";
+  }
+  return "?";
+}
+
+/// The largest |reading| of readout r of `ideal` (readouts x rows of signed level contributions)
+/// per unit input digit: with unsigned digits the larger of its positive and negative parts, with
+/// signed ones their sum.
+double readout_bound(const Eigen::MatrixXf& ideal, Eigen::Index r, bool signed_inputs) {
+  double pos = 0, neg = 0;
+  for (Eigen::Index i = 0; i < ideal.cols(); ++i) {
+    const double v = ideal(r, i);
+    (v > 0 ? pos : neg) += std::abs(v);
+  }
+  return signed_inputs ? pos + neg : std::max(pos, neg);
+}
+
+}  // namespace
+
 FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
                                    const mapping::ProgrammedNetwork& programmed, const FunctionalOptions& options)
     : reference_(net, Precision::Int), read_noise_sigma_(programmed.device.read_noise_sigma), seed_(programmed.seed) {
@@ -24,12 +52,28 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
     throw Error("functional engine: programmed arrays do not belong to this mapping");
   }
   const auto& hw = mapped.hardware;
+  for (const auto& [layer, range] : hw.adc_ranges) {
+    if (std::find(names.begin(), names.end(), layer) == names.end()) {
+      throw Error("hardware: adc_ranges." + layer + ": no weighted layer '" + layer + "' in network '" + net.name +
+                  "' (" + std::to_string(range) + ")");
+    }
+  }
   const bool analog = hw.subtraction == mapping::Subtraction::Analog;
   const bool ideal = programmed.ideal();
   ideal_ = ideal;
   adc_percentile_ = hw.adc_percentile;
+  compensation_bits_ = hw.compensation_bits;
+  self_compensation_ = hw.self_compensation;
+  models::AdcNonideality adc_errors;
+  adc_errors.offset_sigma_lsb = hw.adc_offset_lsb;
+  adc_errors.gain_sigma = hw.adc_gain_error;
+  adc_errors.inl_lsb = hw.adc_inl_lsb;
+  adc_errors.dnl_sigma_lsb = hw.adc_dnl_lsb;
+  adc_errors.noise_lsb = hw.adc_noise_lsb;
+  if (options.exact_adc) adc_errors = {};  // the "ideal ADC" row of a ladder
   const double levels_max = static_cast<double>((1 << hw.cell_bits) - 1);
   layers_.resize(mapped.layers.size());
+  if (self_compensation_) ideal_a_.resize(mapped.layers.size());
   for (std::size_t li = 0; li < mapped.layers.size(); ++li) {
     const auto& ml = mapped.layers[li];
     if (ml.name != names[li]) {
@@ -41,15 +85,12 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
     L.positions = oshape.size() == 3 ? oshape[1] * oshape[2] : 1;
     L.dac_bits = std::min(hw.dac_bits, ml.input_bits);
     L.phases = (ml.input_bits + L.dac_bits - 1) / L.dac_bits;
+    L.adc_nonideal = adc_errors;
     const bool bipolar = analog || ml.input_signed();
-    // With the weight flip no column's levels sum past half the range (ISAAC's one ADC bit saved).
-    const double column_range = hw.weight_flip ? std::floor(static_cast<double>(hw.rows) * levels_max / 2.0)
-                                               : static_cast<double>(hw.rows) * levels_max;
-    const double full_scale = column_range * ((1 << L.dac_bits) - 1);
-    const int bits = options.exact_adc ? models::exact_adc_bits(full_scale, bipolar) : hw.adc_bits;
-    L.adc = models::make_adc(bits, bipolar, full_scale);
-    L.adc_identity = ideal && L.adc.exact();
+    const double digit_max = (1 << L.dac_bits) - 1;
     const int b = ml.geometry.weight_bits;
+    std::int64_t rows_used = 0;
+    double bound = 0.0;
     for (auto xi : ml.crossbars) {
       const auto& xb = mapped.crossbars[xi];
       const auto& g = programmed.crossbars[xi].g;  // physical columns x rows
@@ -61,25 +102,29 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
       plan.contiguous = true;
       for (std::size_t i = 1; i < plan.rows.size(); ++i) plan.contiguous &= plan.rows[i] == plan.rows[i - 1] + 1;
       const auto nrows = static_cast<Eigen::Index>(plan.rows.size());
+      rows_used = std::max<std::int64_t>(rows_used, nrows);
       const auto& roles = xb.cells.columns;
+      if (hw.sign == mapping::SignScheme::Offset && !ml.geometry.reference_column)
+        plan.digital_reference = -std::ldexp(1.0, b - 1);
       std::vector<std::vector<int>> members;  // physical columns of each readout
       for (std::size_t c = 0; c < roles.size(); ++c) {
         const auto& role = roles[c];
         const double w = std::ldexp(1.0, role.slice * hw.cell_bits);
-        using K = mapping::ColumnRole::Kind;
-        if (role.kind == K::Reference) {
-          plan.readouts.push_back({-1, -std::ldexp(1.0, b - 1)});
+        if (role.kind == Kind::Reference) {
+          // m = 2^(cell_bits-1) per row: the reference reads m x the input total.
+          plan.readouts.push_back(
+              {-1, -std::ldexp(1.0, b - 1) / mapping::reference_level(hw.cell_bits), role.flipped ? levels_max : 0.0});
           members.push_back({static_cast<int>(c)});
-        } else if (role.kind == K::Negative) {
+        } else if (role.kind == Kind::Negative) {
           if (analog) continue;  // paired with its positive column below
           plan.readouts.push_back({role.channel, -w, role.flipped ? levels_max : 0.0});
           members.push_back({static_cast<int>(c)});
         } else {
           plan.readouts.push_back({role.channel, w, role.flipped ? levels_max : 0.0});
           members.push_back({static_cast<int>(c)});
-          if (analog && role.kind == K::Positive) {
+          if (analog && role.kind == Kind::Positive) {
             for (std::size_t n = 0; n < roles.size(); ++n) {
-              if (roles[n].kind == K::Negative && roles[n].channel == role.channel && roles[n].slice == role.slice)
+              if (roles[n].kind == Kind::Negative && roles[n].channel == role.channel && roles[n].slice == role.slice)
                 members.back().push_back(static_cast<int>(n));
             }
           }
@@ -95,7 +140,9 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
       const auto nread = static_cast<Eigen::Index>(plan.readouts.size());
       plan.a.resize(nread, nrows);
       Eigen::MatrixXf ideal_a(nread, nrows);
-      if (read_noise_sigma_ > 0.0) plan.var.setZero(nread, nrows);
+      const bool noisy = read_noise_sigma_ > 0.0 || programmed.read_floor > 0.0;
+      const double floor2 = programmed.read_floor * programmed.read_floor;
+      if (noisy) plan.var.setZero(nread, nrows);
       for (Eigen::Index r = 0; r < nread; ++r) {
         const auto& mem = members[static_cast<std::size_t>(r)];
         for (Eigen::Index i = 0; i < nrows; ++i) {
@@ -104,26 +151,92 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
             const float sign = k == 0 ? 1.0F : -1.0F;
             v += sign * g(mem[k], i);
             iv += sign * static_cast<float>(xb.cells.level(i, static_cast<std::size_t>(mem[k])));
-            if (read_noise_sigma_ > 0.0) {
+            if (noisy) {  // per cell and read: proportional to its conductance (Gmin included), plus the floor
               const double tot = g(mem[k], i) + programmed.g0;
-              plan.var(r, i) += static_cast<float>(read_noise_sigma_ * read_noise_sigma_ * tot * tot);
+              plan.var(r, i) += static_cast<float>(read_noise_sigma_ * read_noise_sigma_ * tot * tot + floor2);
             }
           }
           plan.a(r, i) = v;
           ideal_a(r, i) = iv;
         }
+        bound = std::max(bound, readout_bound(ideal_a, r, ml.input_signed()));
       }
-      if (hw.self_compensation) {
-        for (Eigen::Index r = 0; r < nread; ++r) {
-          plan.compensation.push_back(
-              mapping::fit_compensation(plan.a.row(r).transpose(), ideal_a.row(r).transpose(), hw.compensation_bits,
-                                        models::derive_seed(programmed.seed, {0xCA1, static_cast<std::uint64_t>(xi)})));
-        }
-        bool all_identity = true;
-        for (const auto& c : plan.compensation) all_identity = all_identity && c.identity();
-        if (all_identity) plan.compensation.clear();
+      if (adc_errors.any()) {
+        // ADC k converts physical columns [k cpa, (k + 1) cpa) of the crossbar; its errors are drawn once.
+        const auto cpa = static_cast<std::size_t>(hw.columns_per_adc > 0 ? hw.columns_per_adc : roles.size());
+        const std::size_t count = (roles.size() + cpa - 1) / cpa;
+        models::Rng rng(models::derive_seed(programmed.seed, {0xADCE, static_cast<std::uint64_t>(xi)}));
+        for (std::size_t k = 0; k < count; ++k)
+          plan.adc_errors.push_back(models::draw_adc_errors(adc_errors, hw.adc_bits, rng));
+        for (const auto& mem : members) plan.adc_of_readout.push_back(static_cast<std::uint32_t>(mem.front() / cpa));
       }
+      if (self_compensation_) ideal_a_[li].push_back(std::move(ideal_a));
       L.xbars.push_back(std::move(plan));
+    }
+    // The ADC range (docs/models.md, "ADC range").
+    const double column_range = hw.weight_flip ? std::floor(static_cast<double>(hw.rows) * levels_max / 2.0)
+                                               : static_cast<double>(hw.rows) * levels_max;
+    const double full_scale = column_range * digit_max;  // the crossbar's, whatever the layer uses
+    L.reading_bound = std::min(bound * digit_max, full_scale);
+    double range = full_scale;
+    L.adc_range_source = range_name(hw.adc_range);
+    if (hw.adc_range == mapping::AdcRange::RowsUsed) {
+      range = std::min(full_scale, (hw.weight_flip ? std::floor(static_cast<double>(rows_used) * levels_max / 2.0)
+                                                   : static_cast<double>(rows_used) * levels_max) *
+                                       digit_max);
+    } else if (hw.adc_range == mapping::AdcRange::LayerMax) {
+      range = std::max(1.0, L.reading_bound);
+    }
+    if (const auto u = hw.adc_ranges.find(ml.name); u != hw.adc_ranges.end()) {
+      range = u->second;
+      L.adc_range_source = "user";
+    }
+    if (options.exact_adc) {  // wide enough for every integer reading of the crossbar, whatever the mode
+      L.adc_range_source = "exact";
+      set_adc_range(L, models::exact_adc_bits(full_scale, bipolar), bipolar, full_scale);
+    } else {
+      set_adc_range(L, hw.adc_bits, bipolar, range);
+    }
+  }
+  fit_compensation();
+}
+
+void FunctionalEngine::set_adc_range(LayerPlan& L, int bits, bool bipolar, double range) const {
+  L.adc = models::make_adc(bits, bipolar, range);
+  L.adc_range = range;
+  L.adc.full_scale = std::max(1.0, L.reading_bound);  // exact() means: every reading the levels allow converts exactly
+  L.adc_identity = ideal_ && L.adc.exact() && !L.adc_nonideal.any();
+}
+
+void FunctionalEngine::fit_compensation() {
+  if (!self_compensation_) return;
+  for (std::size_t li = 0; li < layers_.size(); ++li) {
+    LayerPlan& L = layers_[li];
+    for (std::size_t x = 0; x < L.xbars.size(); ++x) {
+      XbarPlan& plan = L.xbars[x];
+      const Eigen::MatrixXf& ideal_a = ideal_a_[li][x];
+      plan.compensation.clear();
+      const std::uint64_t seed = models::derive_seed(seed_, {0xCA1, static_cast<std::uint64_t>(plan.crossbar)});
+      // Measured through the chip: read noise on, then the readout's own ADC (its range, errors and noise).
+      models::Rng noise(models::derive_seed(seed_, {0xCA1, 0x401, static_cast<std::uint64_t>(plan.crossbar)}));
+      const models::AdcErrors no_errors;
+      for (Eigen::Index r = 0; r < plan.a.rows(); ++r) {
+        const auto& e =
+            plan.adc_errors.empty() ? no_errors : plan.adc_errors[plan.adc_of_readout[static_cast<std::size_t>(r)]];
+        const mapping::Measure measure = [&](double reading, double variance) {
+          if (variance > 0.0) reading += std::sqrt(variance) * noise.normal();
+          if (L.adc_identity) return reading;
+          if (!L.adc_nonideal.any()) return static_cast<double>(L.adc.convert(static_cast<float>(reading)));
+          return models::convert_nonideal(L.adc, L.adc_nonideal, e, reading, noise.normal());
+        };
+        const Eigen::VectorXf var =
+            plan.var.size() > 0 ? Eigen::VectorXf(plan.var.row(r).transpose()) : Eigen::VectorXf();
+        plan.compensation.push_back(mapping::fit_compensation(plan.a.row(r).transpose(), ideal_a.row(r).transpose(),
+                                                              var, compensation_bits_, seed, measure));
+      }
+      bool all_identity = true;
+      for (const auto& c : plan.compensation) all_identity = all_identity && c.identity();
+      if (all_identity) plan.compensation.clear();
     }
   }
 }
@@ -170,15 +283,14 @@ void FunctionalEngine::calibrate_adc(const Eigen::MatrixXf& images) {
   for (std::size_t li = 0; li < layers_.size(); ++li) {
     LayerPlan& L = layers_[li];
     auto& r = readings[li];
-    if (r.empty()) continue;
+    if (r.empty() || L.adc_range_source == "user") continue;
     const auto k = static_cast<std::size_t>(std::ceil(adc_percentile_ / 100.0 * static_cast<double>(r.size()))) - 1;
     std::nth_element(r.begin(), r.begin() + static_cast<std::ptrdiff_t>(std::min(k, r.size() - 1)), r.end());
     const double range = std::max(1.0, static_cast<double>(r[std::min(k, r.size() - 1)]));
-    const double full_scale = L.adc.full_scale;
-    L.adc = models::make_adc(L.adc.bits, L.adc.bipolar, std::min(range, full_scale));
-    L.adc.full_scale = full_scale;
-    L.adc_identity = ideal_ && L.adc.exact();
+    set_adc_range(L, L.adc.bits, L.adc.bipolar, std::min(range, L.adc_range));
+    L.adc_range_source = "calibrated";
   }
+  fit_compensation();  // through the ADC it now has
 }
 
 }  // namespace xbarsim::sim

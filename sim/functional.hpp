@@ -57,8 +57,16 @@ class FunctionalEngine final : public Accumulator {
   std::uint64_t seed() const { return seed_; }
 
  private:
+  /// Sizes layer L's ADC (bits, polarity) for readings up to `range`.
+  void set_adc_range(LayerPlan& L, int bits, bool bipolar, double range) const;
+  /// Self-compensation of every readout, measured through its ADC with read noise on.
+  void fit_compensation();
+
   ReferenceEngine reference_;
   std::vector<LayerPlan> layers_;
+  std::vector<std::vector<Eigen::MatrixXf>> ideal_a_;  ///< self-compensation: each crossbar's intended levels
+  bool self_compensation_ = false;
+  int compensation_bits_ = 8;
   double read_noise_sigma_ = 0.0;
   bool ideal_ = true;
   double adc_percentile_ = 100.0;

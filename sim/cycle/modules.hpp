@@ -68,7 +68,9 @@ class Crossbar final : public Component {
   void read(const InputBlock& in, RowMajorF& y, std::uint64_t noise_seed) const {
     crossbar_read(*config_.plan, in, y, noise_seed);
   }
-  void convert(RowMajorF& y) const { adc_convert(*config_.layer_plan, y); }
+  void convert(RowMajorF& y, std::uint64_t noise_seed) const {
+    adc_convert(*config_.layer_plan, *config_.plan, y, noise_seed);
+  }
   void accumulate(const InputBlock& in, RowMajorF& y, Eigen::Index mt, RowMajorD& acc, Eigen::Index m0) const {
     shift_add(*config_.layer_plan, *config_.plan, in, y, mt, acc, m0);
   }

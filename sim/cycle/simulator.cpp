@@ -64,7 +64,9 @@ struct CycleSimulator::Impl final : public CrossbarStages, public Accumulator {
             std::uint64_t noise_seed) const override {
     by_layer[layer][xbar]->read(in, y, noise_seed);
   }
-  void convert(std::size_t layer, std::size_t xbar, RowMajorF& y) const override { by_layer[layer][xbar]->convert(y); }
+  void convert(std::size_t layer, std::size_t xbar, RowMajorF& y, std::uint64_t noise_seed) const override {
+    by_layer[layer][xbar]->convert(y, noise_seed);
+  }
   void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
                  RowMajorD& acc, Eigen::Index m0) const override {
     by_layer[layer][xbar]->accumulate(in, y, mt, acc, m0);

@@ -37,6 +37,11 @@ class CycleNetwork : public OneSimulation<CycleNetwork> {
     hw.device.write_sigma = 0.1;
     hw.device.read_noise_sigma = 0.02;
     hw.device.fault_rate = 0.01;
+    hw.adc_offset_lsb = 0.3;  // and non-ideal ADCs, their noise drawn per conversion
+    hw.adc_gain_error = 0.01;
+    hw.adc_inl_lsb = 0.5;
+    hw.adc_dnl_lsb = 0.1;
+    hw.adc_noise_lsb = 0.2;
     s.run(s.build(9, kImages), {}, kBatch, 2);
   }
 };

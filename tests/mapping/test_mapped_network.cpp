@@ -90,8 +90,15 @@ TEST(Hardware, PresetsOverridesAndErrors) {
   EXPECT_NE(msg("isaac_like", {"device.g_min_us=500"}).find("must exceed g_min_us"), std::string::npos);
   EXPECT_NE(msg("isaac_like", {"device.write_sigma_per_level=[0.1,0.2]"}).find("expected one per level (4"),
             std::string::npos);
-  EXPECT_NE(msg("isaac_like", {"adc_range=auto"}).find("expected \"full_scale\" or \"calibrated\""), std::string::npos);
-  EXPECT_NE(msg("isaac_like", {"subtraction=analog", "sign_scheme=offset"}).find("needs a column pair"),
+  EXPECT_NE(msg("isaac_like", {"adc_range=auto"})
+                .find("expected \"full_scale\", \"rows_used\", \"layer_max\" or \"calibrated\""),
+            std::string::npos);
+  EXPECT_NE(msg("isaac_like", {"subtraction=analog"}).find("weight_flip needs subtraction \"digital\""),
+            std::string::npos);
+  EXPECT_NE(
+      msg("isaac_like", {"weight_flip=false", "subtraction=analog", "sign_scheme=offset"}).find("needs a column pair"),
+      std::string::npos);
+  EXPECT_NE(msg("isaac_like", {"adc_dnl_lsb=0.1", "adc_bits=17"}).find("adc_dnl_lsb needs adc_bits at most 16"),
             std::string::npos);
   EXPECT_NE(msg("isaac_like", {"self_compensation=1"}).find("self_compensation: expected true or false"),
             std::string::npos);

@@ -16,7 +16,9 @@ TEST(SignSchemes, EncodeDecodeRoundTripOverRandomCases) {
     g.cell_bits = 1 + static_cast<int>(rng() % 4);    // 1..4
     g.sign = static_cast<SignScheme>(rng() % 3);
     g.rows = 1 + static_cast<int>(rng() % 256);
-    g.cols = g.columns_per_channel() + (g.sign == SignScheme::Offset ? 1 : 0) + static_cast<int>(rng() % 256);
+    g.reference_column = rng() % 2 == 0;
+    const bool ref = g.sign == SignScheme::Offset && g.reference_column;
+    g.cols = g.columns_per_channel() + (ref ? 1 : 0) + static_cast<int>(rng() % 256);
     const std::int64_t G = g.channels_per_crossbar();
     ASSERT_GE(G, 1);
     // Edge sizes: one row, a full crossbar, one row more than fits, one channel, a full crossbar of channels.
@@ -29,8 +31,7 @@ TEST(SignSchemes, EncodeDecodeRoundTripOverRandomCases) {
     const auto enc = make_sign_encoder(g.sign);
     const EncodedBlock b = enc->encode(w, rows, channels, g);
     ASSERT_EQ(b.rows, rows);
-    ASSERT_EQ(static_cast<std::int64_t>(b.columns.size()),
-              channels * g.columns_per_channel() + (g.sign == SignScheme::Offset ? 1 : 0));
+    ASSERT_EQ(static_cast<std::int64_t>(b.columns.size()), channels * g.columns_per_channel() + (ref ? 1 : 0));
     const int L = (1 << g.cell_bits) - 1;
     for (auto level : b.levels) ASSERT_LE(level, L);
     ASSERT_EQ(enc->decode(b, channels, g), w) << sign_scheme_name(g.sign) << " b=" << g.weight_bits
@@ -72,8 +73,7 @@ TEST(SignSchemes, WeightFlipKeepsTheWeightsAndHalvesEveryColumnsRange) {
     apply_weight_flip(b, g.cell_bits);
     ASSERT_EQ(enc->decode(b, channels, g), w) << sign_scheme_name(g.sign);
     const int L = (1 << g.cell_bits) - 1;
-    for (std::size_t col = 0; col < b.columns.size(); ++col) {
-      if (b.columns[col].kind == ColumnRole::Kind::Reference) continue;
+    for (std::size_t col = 0; col < b.columns.size(); ++col) {  // the offset reference included
       std::int64_t sum = 0;
       for (std::int64_t r = 0; r < rows; ++r) sum += b.level(r, col);
       ASSERT_LE(2 * sum, rows * L) << "no column reads past half its range";
@@ -98,9 +98,20 @@ TEST(SignSchemes, WorkedExamples) {
   for (int i = 0; i < 8; ++i) EXPECT_EQ(b.levels[i], diff[i]) << i;
   g.sign = SignScheme::Offset;
   b = make_sign_encoder(g.sign)->encode(w, 1, 1, g);
-  // u = -45 + 128 = 83 = 0b01010011 -> slices 3, 0, 1, 1; then the reference column at level 1.
-  const int off[] = {3, 0, 1, 1, 1};
+  // u = -45 + 128 = 83 = 0b01010011 -> slices 3, 0, 1, 1; then the reference column at the middle
+  // level 2, which the digital side weights by -2^(8-2) = -64: 3 + 0 + 16 + 64 - 64 * 2 = -45.
+  const int off[] = {3, 0, 1, 1, 2};
   for (int i = 0; i < 5; ++i) EXPECT_EQ(b.levels[i], off[i]) << i;
+  EXPECT_EQ(make_sign_encoder(g.sign)->decode(b, 1, g), w);
+  // Without the column (offset_reference "digital") the same slices, and 2^(b-1) per unit input subtracted.
+  g.reference_column = false;
+  b = make_sign_encoder(g.sign)->encode(w, 1, 1, g);
+  ASSERT_EQ(b.columns.size(), 4U);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(b.levels[i], off[i]) << i;
+  EXPECT_EQ(make_sign_encoder(g.sign)->decode(b, 1, g), w);
+  EXPECT_EQ(g.channels_per_crossbar(), 128 / 4) << "the reference's column holds weights instead";
+  g.reference_column = true;
+  EXPECT_EQ(g.channels_per_crossbar(), 127 / 4);
 }
 
 }  // namespace

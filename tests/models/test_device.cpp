@@ -123,6 +123,32 @@ TEST(Device, MeanPreservingWritesFloorsAndBoundsFollowTheirClosedForms) {
   EXPECT_LT(top / n, 95.0);
 }
 
+TEST(Device, ConductanceDependentSigmaFollowsItsPolynomial) {
+  // aihwkit's PCM programming noise (Nandakumar et al. 2019): sigma(G_T) = c0 + c1 x + c2 x^2 uS, x = G_T / Gmax.
+  DeviceConfig d;
+  d.g_max_us = 25.0;
+  d.write_sigma_poly_us = {0.26348, 1.9650, -1.1731};
+  const ConductanceModel m(d, 2);
+  Rng rng(4);
+  for (int k = 1; k < 4; ++k) {
+    const double x = (25.0 * k / 3.0) / 25.0;
+    const double want = 0.26348 + 1.9650 * x - 1.1731 * x * x;
+    double s = 0, s2 = 0;
+    const int n = 100000;
+    for (int i = 0; i < n; ++i) {
+      const double g = m.write(k, rng) - m.target_us(k);
+      s += g;
+      s2 += g * g;
+    }
+    EXPECT_NEAR(s / n, 0.0, 0.01);
+    EXPECT_NEAR(std::sqrt(s2 / n), want, 0.01 * want) << "level " << k;
+  }
+  d.write_sigma_poly_us = {-1.0};  // a negative polynomial means no noise
+  EXPECT_TRUE(d.ideal() == false);
+  const ConductanceModel zero(d, 2);
+  EXPECT_EQ(zero.write(2, rng), zero.target_us(2));
+}
+
 TEST(Device, FaultRateAndOnOffSplit) {
   DeviceConfig d;
   d.fault_rate = 0.1;
@@ -159,7 +185,9 @@ TEST(Adc, PowerOfTwoStepClippingAndExactness) {
   const AdcTransfer a = make_adc(8, false, 384.0);  // ISAAC: 128 rows x level 3
   EXPECT_EQ(a.step_log2, 1);
   EXPECT_FALSE(a.exact());
-  EXPECT_FLOAT_EQ(a.convert(3.0F), 4.0F);  // 1.5 steps rounds half up
+  EXPECT_FLOAT_EQ(a.convert(3.0F), 4.0F);  // 1.5 steps: a tie, to the even code 2
+  EXPECT_FLOAT_EQ(a.convert(5.0F), 4.0F);  // 2.5 steps: to the even code 2
+  EXPECT_FLOAT_EQ(a.convert(1.0F), 0.0F);
   EXPECT_FLOAT_EQ(a.convert(2.9F), 2.0F);
   EXPECT_FLOAT_EQ(a.convert(1000.0F), 510.0F);
   EXPECT_FLOAT_EQ(a.convert(-5.0F), 0.0F);

@@ -1,7 +1,9 @@
 // The functional engine against the integer reference, and its device/circuit invariants.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "common/error.hpp"
 #include "mapping/mapped_network.hpp"
@@ -175,22 +177,150 @@ TEST(Functional, PrunedZooModelIsExactOnIdealDevices) {
 TEST(Functional, IsaacsWeightFlipMakesItsEightBitAdcLossless) {
   // ISAAC: 128 rows of 2-bit cells read up to 384 (9 bits); flipped columns read at most 192, so
   // the 8-bit full-scale ADC converts them with step 1 and the outputs are the integer
-  // reference's. Without the flip the same ADC has step 2 and loses the odd readings.
+  // reference's. Without the flip the same ADC has step 2 and loses the odd readings. The offset
+  // scheme's reference column (the middle level, flipped like any column) converts exactly too,
+  // and so does the digital reference.
   const auto net = workloads::load_network(std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/lenet5_int8.json");
   const ReferenceEngine ref(net, Precision::Int);
   const Eigen::MatrixXf x = random_inputs(ref.input_size(), 16);
   const Eigen::MatrixXd want = ref.forward_int_codes(x);
   for (bool flip : {false, true}) {
-    for (auto sign : {mapping::SignScheme::TwoColumn, mapping::SignScheme::Differential}) {
+    for (int scheme = 0; scheme < 4; ++scheme) {
+      const auto sign = scheme < 3 ? static_cast<mapping::SignScheme>(scheme) : mapping::SignScheme::Offset;
       auto hw = hardware(128, 128, 2, 1, sign);
       hw.adc_bits = 8;
       hw.weight_flip = flip;
+      if (scheme == 3) hw.offset_reference = mapping::OffsetReference::Digital;
       const auto m = mapping::compile(net, hw);
       const FunctionalEngine fe(net, m, mapping::program(m, models::DeviceConfig{}, 1, {}));
-      EXPECT_EQ(fe.adc(0).step_log2, flip ? 0 : 1) << mapping::sign_scheme_name(sign);
-      EXPECT_EQ((fe.forward_codes(x, 0).array() == want.array()).all(), flip)
-          << mapping::sign_scheme_name(sign) << (flip ? " flipped" : "");
+      const std::string name = mapping::sign_scheme_name(sign) + (scheme == 3 ? " (digital reference)" : "");
+      EXPECT_EQ(fe.adc(0).step_log2, flip ? 0 : 1) << name;
+      EXPECT_EQ((fe.forward_codes(x, 0).array() == want.array()).all(), flip) << name << (flip ? " flipped" : "");
     }
+  }
+}
+
+TEST(Functional, AdcRangeModesSizeEachLayerAsDocumented) {
+  // LeNet-5 on 128-row crossbars of 2-bit cells, two-column, 1-bit DACs. The largest reading a
+  // column can give is the sum of its levels, computed here from the mapped cells.
+  const auto net = workloads::load_network(std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/lenet5_int8.json");
+  auto hw = hardware(128, 128, 2, 1, mapping::SignScheme::TwoColumn);
+  hw.adc_bits = 8;
+  const auto m = mapping::compile(net, hw);
+  const auto p = mapping::program(m, models::DeviceConfig{}, 1, {});
+  std::vector<double> column_max(m.layers.size(), 0.0);
+  std::vector<std::int64_t> rows_used(m.layers.size(), 0);
+  for (std::size_t li = 0; li < m.layers.size(); ++li) {
+    for (auto xi : m.layers[li].crossbars) {
+      const auto& cells = m.crossbars[xi].cells;
+      rows_used[li] = std::max<std::int64_t>(rows_used[li], cells.rows);
+      for (std::size_t c = 0; c < cells.columns.size(); ++c) {
+        double sum = 0;
+        for (std::int64_t r = 0; r < cells.rows; ++r) sum += cells.level(r, c);
+        column_max[li] = std::max(column_max[li], sum);
+      }
+    }
+  }
+  ASSERT_EQ(rows_used[0], 25) << "conv1: 1 x 5 x 5 inputs";
+  using R = mapping::AdcRange;
+  for (R mode : {R::FullScale, R::RowsUsed, R::LayerMax}) {
+    auto h = m;
+    h.hardware.adc_range = mode;
+    const FunctionalEngine fe(net, h, p);
+    for (std::size_t li = 0; li < m.layers.size(); ++li) {
+      const double want = mode == R::FullScale  ? 384.0
+                          : mode == R::RowsUsed ? 3.0 * static_cast<double>(rows_used[li])
+                                                : column_max[li];
+      const auto& adc = fe.plan(li).adc;
+      EXPECT_DOUBLE_EQ(fe.plan(li).adc_range, std::max(1.0, want)) << m.layers[li].name;
+      EXPECT_DOUBLE_EQ(fe.plan(li).reading_bound, column_max[li]) << m.layers[li].name;
+      // The smallest power-of-two step whose 255 codes reach the range.
+      EXPECT_GE(adc.max_reading(), want);
+      EXPECT_LT(adc.max_reading() / 2, want);
+    }
+  }
+  // conv1 drives 25 rows: its layer-sized ADC has a step below one level and is exact.
+  auto h = m;
+  h.hardware.adc_range = R::RowsUsed;
+  EXPECT_EQ(FunctionalEngine(net, h, p).plan(0).adc.step_log2, -1);  // 255 x 0.5 >= 75
+  // A user range for one layer, whatever the mode; others keep theirs.
+  h.hardware.adc_ranges["fc1"] = 100.0;
+  const FunctionalEngine user(net, h, p);
+  const auto fc1 = static_cast<std::size_t>(
+      std::find_if(m.layers.begin(), m.layers.end(), [](const auto& l) { return l.name == "fc1"; }) - m.layers.begin());
+  EXPECT_EQ(user.plan(fc1).adc_range_source, "user");
+  EXPECT_DOUBLE_EQ(user.plan(fc1).adc.step(), 0.5);  // 255 x 0.5 >= 100
+  EXPECT_EQ(user.plan(0).adc_range_source, "rows_used");
+  h.hardware.adc_ranges["nope"] = 1.0;
+  try {
+    FunctionalEngine bad(net, h, p);
+    ADD_FAILURE() << "an unknown layer in adc_ranges is an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("adc_ranges.nope: no weighted layer"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Functional, SelfCompensationMeasuredThroughTheAdcRemovesAdcGainAndOffset) {
+  // Ideal cells, but every ADC has its own gain error (sigma 3 %) and then also an offset (sigma 2
+  // LSB). A fit on the exact analog sums would see nothing to correct; measured through the ADC it
+  // sees each ADC's errors and undoes most of them. What it cannot undo: a negative offset clips
+  // zero readings at code 0 (unipolar ADC), which the correction then moves.
+  const auto net = quantized_toy(testing_support::toy_cnn(8), 8);
+  const ReferenceEngine ref(net, Precision::Int);
+  std::srand(5);
+  const Eigen::MatrixXf x = random_inputs(ref.input_size(), 32);
+  const Eigen::MatrixXd want = ref.forward_int_codes(x);
+  for (double offset_lsb : {0.0, 2.0}) {
+    auto m = mapping::compile(net, hardware(64, 64, 2, 1, mapping::SignScheme::TwoColumn));
+    m.hardware.adc_bits = 12;  // step 1/16 level: the errors are the ADCs', not the rounding
+    m.hardware.adc_gain_error = 0.03;
+    m.hardware.adc_offset_lsb = offset_lsb;
+    const auto p = mapping::program(m, models::DeviceConfig{}, 1, {});
+    const double err_raw = (FunctionalEngine(net, m, p).forward_codes(x, 0) - want).norm();
+    m.hardware.self_compensation = true;
+    m.hardware.compensation_bits = 12;
+    const double err_comp = (FunctionalEngine(net, m, p).forward_codes(x, 0) - want).norm();
+    EXPECT_GT(err_raw, 0.0);
+    EXPECT_LT(err_comp, (offset_lsb == 0 ? 0.25 : 0.5) * err_raw)
+        << "offset " << offset_lsb << ": raw " << err_raw << " compensated " << err_comp;
+  }
+}
+
+TEST(Functional, ReadNoiseHasItsProportionalPartAndItsFloor) {
+  // Every cell of a readout read with all inputs at digit 1: the reading's variance is
+  // sum_i (s (g_i + g0))^2 + rows * floor^2 in level units, computed here from the programmed cells.
+  const auto net = quantized_toy(testing_support::toy_cnn(8), 8);
+  const auto m = mapping::compile(net, hardware(64, 64, 2, 1, mapping::SignScheme::TwoColumn));
+  models::DeviceConfig d;
+  d.g_min_us = 10.0;            // dG = 30 uS, g0 = 1/3 level
+  d.read_noise_sigma = 0.05;    // proportional
+  d.read_noise_floor_us = 3.0;  // 0.1 level
+  const auto p = mapping::program(m, d, 2, {});
+  const FunctionalEngine fe(net, m, p);
+  const XbarPlan& xb = fe.plan(0).xbars[0];
+  const auto rows = static_cast<Eigen::Index>(xb.rows.size());
+  const Eigen::MatrixXf ones = Eigen::MatrixXf::Ones(rows, 1);
+  const auto& g = p.crossbars[xb.crossbar].g;  // physical columns x rows; two-column: readout r = column r
+  const int trials = 4000;
+  Eigen::ArrayXd s = Eigen::ArrayXd::Zero(4), s2 = Eigen::ArrayXd::Zero(4);
+  RowMajorF y;
+  for (int t = 0; t < trials; ++t) {
+    crossbar_read(xb, InputBlock(ones), y, static_cast<std::uint64_t>(t));
+    for (int r = 0; r < 4; ++r) {
+      s(r) += y(r, 0);
+      s2(r) += static_cast<double>(y(r, 0)) * y(r, 0);
+    }
+  }
+  for (int r = 0; r < 4; ++r) {
+    double want = 0, mean = 0;
+    for (Eigen::Index i = 0; i < rows; ++i) {
+      const double tot = g(r, i) + 10.0 / 30.0;
+      want += 0.05 * 0.05 * tot * tot + 0.1 * 0.1;
+      mean += g(r, i);
+    }
+    const double var = s2(r) / trials - (s(r) / trials) * (s(r) / trials);
+    EXPECT_NEAR(s(r) / trials, mean, 4 * std::sqrt(want / trials)) << r;
+    EXPECT_NEAR(var, want, 0.08 * want) << r;
   }
 }
 
