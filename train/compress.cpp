@@ -144,6 +144,15 @@ CompressResult compress(const workloads::Network& float_net, const workloads::Da
     net.set_quantization(*quantized);
   }
   net.set_variation(options.variation_sigma);
+  std::optional<DeviceNoise> noise;
+  if (options.device) {
+    if (!options.quantize) throw Error("--device: sampling the chip's cells needs quantization-aware training");
+    if (options.variation_sigma > 0) throw Error("--device: give either --device or --variation-sigma, not both");
+    auto g = options.geometry;
+    g.weight_bits = options.ptq.weight_bits;
+    noise.emplace(*options.device, g, "--device (device '" + options.device->name + "')");
+    net.set_device_noise(noise);
+  }
   std::optional<PruneSchedule> schedule;
   TrainHooks hooks;
   hooks.exact_eval = options.quantize;
@@ -172,6 +181,11 @@ CompressResult compress(const workloads::Network& float_net, const workloads::Da
     result.report["excluded_layers"] = options.prune->exclude;
   }
   result.report["variation_sigma"] = options.variation_sigma;
+  if (noise) {
+    result.report["device_noise"] = {{"device", noise->device().name},
+                                     {"write_model", models::write_variation_name(noise->device().write_model)},
+                                     {"not_sampled", noise->ignored()}};
+  }
   return result;
 }
 

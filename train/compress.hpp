@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mapping/crossbar_geometry.hpp"
+#include "models/device.hpp"
 #include "mapping/pruning.hpp"
 #include "mapping/quantize.hpp"
 #include "train/graph_net.hpp"
@@ -37,6 +38,9 @@ struct CompressOptions {
   std::optional<PruneSettings> prune;
   mapping::CrossbarGeometry geometry;  ///< what pruning aligns to and the report counts
   double variation_sigma = 0.0;        ///< lognormal write variation sampled in training
+  /// The chip's device, sampled cell by cell on the quantized codes (geometry's cells and sign
+  /// scheme); excludes variation_sigma.
+  std::optional<models::DeviceConfig> device;
 };
 
 /// Zerorize-recover / one-shot pruning driven from the training loop's hooks.

@@ -144,6 +144,11 @@ torch::Tensor GraphNet::weight_for_forward(const Layer& L, const torch::Tensor& 
     out = fake_quantize(w, weight_scale_.at(L.name), range.lo, range.hi);
   }
   if (sigma_ > 0.0 && is_training()) out = out * torch::exp(torch::randn_like(out) * sigma_);
+  if (noise_ && quant_ && is_training()) {  // the codes through the chip's cells; gradient straight through
+    const auto scale = weight_scale_.at(L.name).to(out.dtype());
+    const auto codes = (out.detach() / scale).round();
+    out = out + ((noise_->sample(codes) - codes) * scale).detach();
+  }
   return out;
 }
 

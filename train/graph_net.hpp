@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "mapping/pruning.hpp"
+#include "train/device_noise.hpp"
 #include "train/trainable.hpp"
 #include "workloads/network.hpp"
 
@@ -30,6 +31,9 @@ class GraphNet : public Trainable {
   /// Lognormal write variation w * exp(theta), theta ~ N(0, sigma^2), sampled per weight on
   /// every training-mode forward (CRIMP's non-ideality-aware training). 0 disables it.
   void set_variation(double sigma) { sigma_ = sigma; }
+  /// The chip's device law instead (train/device_noise.hpp): every training-mode forward stores the
+  /// fake-quantized codes in noisy cells; needs set_quantization. Empty disables it.
+  void set_device_noise(std::optional<DeviceNoise> noise) { noise_ = std::move(noise); }
 
   torch::Tensor forward(torch::Tensor x) override;
 
@@ -60,6 +64,7 @@ class GraphNet : public Trainable {
   std::vector<std::string> weighted_;
   std::map<std::string, torch::Tensor> weight_scale_;  ///< 2^e_w, broadcastable over the weight
   double sigma_ = 0.0;
+  std::optional<DeviceNoise> noise_;
 };
 
 /// A one-input layer without weights (relu, pools, flatten, slice, pad) in LibTorch, as the

@@ -11,6 +11,7 @@
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
+#include "mapping/hardware.hpp"
 #include "train/compress.hpp"
 #include "train/trainer.hpp"
 
@@ -25,7 +26,7 @@ struct Args {
   // compression
   bool float_only = false;
   train::CompressOptions compress;
-  std::string prune, scope = "global", exclude, schedule = "zerorize-recover", sign = "two-column";
+  std::string prune, scope = "global", exclude, schedule = "zerorize-recover", sign = "two-column", device;
   double sparsity = 0.5;
   int prune_start = 0, prune_interval = 1, freeze_epochs = 1;
 };
@@ -113,7 +114,11 @@ int run(int argc, char** argv) {
       "cell-bits", po::value(&c.geometry.cell_bits)->default_value(2), "bits per cell (sets the slices per weight)")(
       "sign-scheme", po::value(&a.sign)->default_value(a.sign), "two-column, differential or offset")(
       "variation-sigma", po::value(&c.variation_sigma)->default_value(0.0),
-      "lognormal write variation sigma sampled in training");
+      "lognormal write variation sigma sampled in training")(
+      "device", po::value(&a.device)->default_value(""),
+      "sample the chip's device (a preset: ideal, rram_like, rram_neurosim, pcm_like, or a device JSON) cell by "
+      "cell on the quantized codes, with --cell-bits and --sign-scheme: its write law, per-level sigma, sigma(G), "
+      "floor and bounds");
   po::options_description all;
   all.add(general).add(comp);
   po::variables_map vm;
@@ -173,6 +178,7 @@ int run(int argc, char** argv) {
   c.quantize = !a.float_only;
   c.geometry.weight_bits = c.ptq.weight_bits;
   c.geometry.sign = mapping::parse_sign_scheme(a.sign, "--sign-scheme");
+  if (!a.device.empty()) c.device = mapping::load_device(a.device);
   if (!a.prune.empty()) {
     train::PruneSettings p;
     p.options.method = mapping::parse_prune_method(a.prune, "--prune");

@@ -55,5 +55,35 @@ TEST(TrainCli, ResNet20OnTheUsersCifarFilesCheckpointsResumesAndEvaluates) {
   EXPECT_NE(bad.output.find("unknown architecture 'resnet21'"), std::string::npos) << bad.output;
 }
 
+TEST(TrainCli, NonIdealityAwareTrainingSamplesTheChipsDeviceFile) {
+  // LeNet-5 compressed with QAT for one epoch on 512 training images, every forward storing the
+  // codes in rram_like cells (its lognormal sigma 0.1 and on/off 17) as the chip would.
+  testing_support::TempDir dir;
+  const std::string zoo = std::string(XBARSIM_SOURCE_DIR) + "/workloads/zoo/lenet5.json";
+  const auto r = testing_support::run_cli(
+      XBARSIM_TRAIN_CLI, "--from " + zoo +
+                             " --device rram_like --epochs 1 --train-limit 512 --calibration-images 64 "
+                             "--threads 2 --out " +
+                             dir.file("n.json"));
+  ASSERT_EQ(r.status, 0) << r.output;
+  std::ifstream in(dir.file("n.json"));
+  const auto doc = nlohmann::json::parse(in);
+  const auto& report = doc["metadata"]["compression"];
+  EXPECT_EQ(report["device_noise"]["device"], "rram_like") << report.dump();
+  EXPECT_EQ(report["device_noise"]["write_model"], "lognormal");
+  // Refused combinations, one line each.
+  const auto both = testing_support::run_cli(
+      XBARSIM_TRAIN_CLI, "--from " + zoo + " --device rram_like --variation-sigma 0.1 --out " + dir.file("x.json"));
+  EXPECT_EQ(both.status, 2) << both.output;
+  EXPECT_NE(both.output.find("either --device or --variation-sigma"), std::string::npos) << both.output;
+  const auto fl = testing_support::run_cli(
+      XBARSIM_TRAIN_CLI, "--from " + zoo + " --device rram_like --float-only --out " + dir.file("y.json"));
+  EXPECT_EQ(fl.status, 2) << fl.output;
+  EXPECT_NE(fl.output.find("needs quantization-aware training"), std::string::npos) << fl.output;
+  const auto unknown =
+      testing_support::run_cli(XBARSIM_TRAIN_CLI, "--from " + zoo + " --device nope --out " + dir.file("z.json"));
+  EXPECT_EQ(unknown.status, 2) << unknown.output;
+}
+
 }  // namespace
 }  // namespace xbarsim
