@@ -564,6 +564,15 @@ int cmd_run(const std::vector<std::string>& args) {
   report["reference"] = {{"float", float_result.accuracy()}, {"int", int_result.accuracy()}};
   report["scenarios"] = rows;
   report["layer_error"] = {{"scenario", list.back().key}, {"images", n_err}, {"layers", layers}};
+  const auto& pc = configured_first->programming();
+  report["programming"] = {{"scenario", list.back().key},
+                           {"pulses", pc.pulses},
+                           {"verify_reads", pc.verify_reads},
+                           {"energy_uj", pc.energy_pj * 1e-6},
+                           {"time_ms", pc.time_ns * 1e-6},
+                           {"write_voltage_v", hw.device.write_voltage_v},
+                           {"write_pulse_ns", hw.device.write_pulse_ns},
+                           {"schedule", "cells one after another in each array, arrays in parallel"}};
   // Energy, power and area: two images through the pipelined chip give the period and latency.
   const auto cost = timing_and_cost(net, m, *configured_first, test, a.cost_table, threads);
   report["timing"] = {{"schedule", "pipelined"},
@@ -573,6 +582,12 @@ int cmd_run(const std::vector<std::string>& args) {
   report["cost"] = cost::to_json(cost);
   if (!a.output.empty()) write_json_report(a.output, report);
   print_text(report);
+  const auto& pj = report["programming"];
+  std::printf(
+      "  programming   %lld pulses, %lld verify reads, %.3g uJ, %.3g ms (cells one after another per array, "
+      "arrays in parallel; pulses %g V, %g ns: assumptions, device.write_voltage_v / write_pulse_ns)\n",
+      pj["pulses"].get<long long>(), pj["verify_reads"].get<long long>(), pj["energy_uj"].get<double>(),
+      pj["time_ms"].get<double>(), pj["write_voltage_v"].get<double>(), pj["write_pulse_ns"].get<double>());
   std::printf("  timing        %.2f us latency, one inference every %.2f us (pipelined, cycle-level chip)\n",
               cost.latency_ns / 1e3, cost.time_per_inference_ns / 1e3);
   std::printf("%s", cost::to_text(cost).c_str());

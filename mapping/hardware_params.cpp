@@ -357,6 +357,10 @@ std::vector<DeviceParam> make_device_params() {
   t.push_back(D::number("drift_time_s", L, XBARSIM_FIELD(drift_time_s), 1e-12, 1e12, "s",
                         "time of the reads after programming (at least drift_t0_s)"));
   t.push_back(D::number("drift_t0_s", L, XBARSIM_FIELD(drift_t0_s), 1e-12, 1e12, "s", "drift reference time"));
+  t.push_back(D::number("write_voltage_v", L, XBARSIM_FIELD(write_voltage_v), 1e-6, 100, "V",
+                        "programming pulse amplitude: write-verify energy V^2 G t per pulse [assumption: 2 V]"));
+  t.push_back(D::number("write_pulse_ns", L, XBARSIM_FIELD(write_pulse_ns), 1e-6, 1e9, "ns",
+                        "programming pulse width: write-verify time and energy [assumption: 100 ns]"));
   t.push_back(D::number("read_voltage_v", L, XBARSIM_FIELD(read_voltage_v), 1e-6, 100, "V",
                         "read voltage of a full-scale input digit (energy model: cells draw V^2 G per ns)"));
   t.push_back(D::number("read_pulse_ns", L, XBARSIM_FIELD(read_pulse_ns), 1e-6, 1e6, "ns",

@@ -16,6 +16,30 @@ std::int64_t ProgrammedNetwork::stuck_cells() const {
   return n;
 }
 
+std::int64_t ProgrammedNetwork::write_pulses() const {
+  std::int64_t n = 0;
+  for (const auto& x : crossbars) n += x.write_pulses;
+  return n;
+}
+
+std::int64_t ProgrammedNetwork::verify_reads() const {
+  std::int64_t n = 0;
+  for (const auto& x : crossbars) n += x.verify_reads;
+  return n;
+}
+
+double ProgrammedNetwork::programming_energy_pj() const {
+  double e = 0;
+  for (const auto& x : crossbars) e += x.write_energy_pj + x.verify_energy_pj;
+  return e;
+}
+
+double ProgrammedNetwork::programming_ns() const {
+  double t = 0;
+  for (const auto& x : crossbars) t = std::max(t, x.programming_ns);
+  return t;
+}
+
 namespace {
 
 /// The cells (columns x rows, column-major) that correlated faults stick: open word and bit lines
@@ -76,11 +100,22 @@ ProgrammedNetwork program(const MappedNetwork& m, const models::DeviceConfig& de
     const auto rows = cells.rows;
     const auto cols = static_cast<std::int64_t>(cells.columns.size());
     out.g.resize(cols, rows);
-    if (ideal) {
-      for (std::int64_t c = 0; c < cols; ++c)
-        for (std::int64_t r = 0; r < rows; ++r)
-          out.g(c, r) = static_cast<float>(cells.level(r, static_cast<std::size_t>(c)));
+    if (ideal) {  // one pulse per cell; with write-verify one read that accepts it
+      const std::int64_t verifies = options.write_verify_pulses > 0 ? 1 : 0;
+      for (std::int64_t c = 0; c < cols; ++c) {
+        for (std::int64_t r = 0; r < rows; ++r) {
+          const int level = cells.level(r, static_cast<std::size_t>(c));
+          out.g(c, r) = static_cast<float>(level);
+          const double g = model.target_us(level);
+          out.write_energy_pj +=
+              device.write_voltage_v * device.write_voltage_v * g * 1e-6 * device.write_pulse_ns * 1e3;
+          out.verify_energy_pj +=
+              verifies * device.read_voltage_v * device.read_voltage_v * g * 1e-6 * device.read_pulse_ns * 1e3;
+        }
+      }
       out.write_pulses = rows * cols;
+      out.verify_reads = verifies * rows * cols;
+      out.programming_ns = rows * cols * (device.write_pulse_ns + verifies * device.read_pulse_ns);
       return;
     }
     models::Rng rng(models::derive_seed(seed, {xi}));
@@ -96,18 +131,30 @@ ProgrammedNetwork program(const MappedNetwork& m, const models::DeviceConfig& de
         models::CellFault fault = model.draw_fault(rng);
         if (!line_faults.empty() && line_faults[at] != 0) fault = static_cast<models::CellFault>(line_faults[at]);
         double g = model.write(level, rng);
-        int pulses = 1;
+        const double target = model.target_us(level);
+        int pulses = 1, verifies = 0;
         if (options.write_verify_pulses > 0) {
-          const double target = model.target_us(level);
-          while (fault == models::CellFault::None && std::abs(g - target) > tolerance &&
-                 pulses < options.write_verify_pulses) {
-            g = model.write(level, rng);
-            ++pulses;
+          if (fault == models::CellFault::None) {
+            for (;;) {
+              const double read = model.verify_read(g, rng);
+              ++verifies;
+              if (std::abs(read - target) <= tolerance || pulses >= options.write_verify_pulses) break;
+              g = model.correct(g, target - read, level, rng);
+              ++pulses;
+            }
+          } else {  // a stuck cell never verifies
+            pulses = verifies = options.write_verify_pulses;
           }
-          if (fault != models::CellFault::None) pulses = options.write_verify_pulses;  // never verifies
         }
-        const double drift = model.draw_drift(level, rng);
         out.write_pulses += pulses;
+        out.verify_reads += verifies;
+        // Energy: V^2 G t per pulse (at the target conductance) and per verify read (at the cell's).
+        out.write_energy_pj +=
+            pulses * device.write_voltage_v * device.write_voltage_v * target * 1e-6 * device.write_pulse_ns * 1e3;
+        out.verify_energy_pj +=
+            verifies * device.read_voltage_v * device.read_voltage_v * g * 1e-6 * device.read_pulse_ns * 1e3;
+        out.programming_ns += pulses * device.write_pulse_ns + verifies * device.read_pulse_ns;
+        const double drift = model.draw_drift(level, rng);
         out.stuck_on += fault == models::CellFault::StuckOn ? 1 : 0;
         out.stuck_off += fault == models::CellFault::StuckOff ? 1 : 0;
         if (record) out.faults[at] = static_cast<std::uint8_t>(fault);

@@ -20,16 +20,32 @@ struct ProgrammedCrossbar {
   Eigen::MatrixXf g;  ///< physical columns x rows: (G(t) - Gmin(t)) / dG of every cell (ideal: its level)
   std::int64_t stuck_on = 0;
   std::int64_t stuck_off = 0;
-  std::int64_t write_pulses = 0;    ///< programming pulses spent (write-verify retries included)
+  std::int64_t write_pulses = 0;    ///< programming pulses spent (write-verify corrections included)
+  std::int64_t verify_reads = 0;    ///< write-verify reads
+  double write_energy_pj = 0.0;     ///< sum over pulses of V_w^2 G_T t_w
+  double verify_energy_pj = 0.0;    ///< sum over verify reads of V_r^2 G t_r
+  double programming_ns = 0.0;      ///< cells one after another: pulses x t_w + verify reads x t_r
   double drift_compensation = 1.0;  ///< the global drift compensation factor applied (1 = none)
   /// Physical columns x rows of models::CellFault, column-major like g; empty when the device has no faults.
   std::vector<std::uint8_t> faults;
 };
 
+/// Write-verify (docs/models.md, "Device model"): after the first write, each cell is read (with
+/// the device's read noise) and, while the reading is off by more than the tolerance, given a
+/// corrective pulse of the measured error, up to write_verify_pulses pulses in all.
 struct ProgrammingOptions {
   int write_verify_pulses = 0;          ///< 0 = one write per cell
   double write_verify_tolerance = 0.2;  ///< accepted |G - target|, fraction of dG
   unsigned threads = 0;                 ///< results do not depend on it
+};
+
+/// What programming the chip cost: pulses and verify reads, their energy and the time (each array
+/// programs its cells one after another, the arrays in parallel).
+struct ProgrammingCost {
+  std::int64_t pulses = 0;
+  std::int64_t verify_reads = 0;
+  double energy_pj = 0.0;
+  double time_ns = 0.0;
 };
 
 struct ProgrammedNetwork {
@@ -40,6 +56,12 @@ struct ProgrammedNetwork {
   std::vector<ProgrammedCrossbar> crossbars;  ///< parallel to MappedNetwork::crossbars
   bool ideal() const { return device.ideal(); }
   std::int64_t stuck_cells() const;
+  /// Totals over the arrays; the time is the slowest array's (arrays program in parallel).
+  std::int64_t write_pulses() const;
+  std::int64_t verify_reads() const;
+  double programming_energy_pj() const;
+  double programming_ns() const;
+  ProgrammingCost cost() const { return {write_pulses(), verify_reads(), programming_energy_pj(), programming_ns()}; }
 };
 
 /// Programs every crossbar of `m`. Each crossbar draws from its own stream derive_seed(seed, {index}),

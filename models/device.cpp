@@ -105,6 +105,21 @@ double ConductanceModel::write(int level, Rng& rng) const {
   return std::max(0.0, out);
 }
 
+double ConductanceModel::verify_read(double g_us, Rng& rng) const {
+  double r = g_us;
+  if (d_.read_noise_sigma > 0.0) r += g_us * d_.read_noise_sigma * rng.normal();
+  if (d_.read_noise_floor_us > 0.0) r += d_.read_noise_floor_us * rng.normal();
+  return r;
+}
+
+double ConductanceModel::correct(double g_us, double step_us, int level, Rng& rng) const {
+  const double s = d_.sigma(level);
+  double out = g_us + step_us * (s > 0.0 ? 1.0 + s * rng.normal() : 1.0);
+  if (d_.write_floor_us > 0.0) out += d_.write_floor_us * rng.normal();
+  if (d_.write_bounded) out = std::clamp(out, d_.g_min_us, d_.g_max_us);
+  return std::max(0.0, out);
+}
+
 double ConductanceModel::draw_drift(int level, Rng& rng) const {
   if (d_.drift_nu_sigma == 0.0 && d_.drift_nu_per_level.empty()) return drift_;
   double nu = d_.nu(level);

@@ -44,6 +44,8 @@ struct DeviceConfig {
   bool drift_compensation = false;         ///< per array: readings scaled by sum G(t0) / sum G(t)
   double drift_time_s = 1.0;               ///< time of the reads after programming
   double drift_t0_s = 1.0;                 ///< drift reference time
+  double write_voltage_v = 2.0;            ///< programming pulse amplitude (write-verify energy) [assumption]
+  double write_pulse_ns = 100.0;           ///< programming pulse width (write-verify time, energy) [assumption]
   double read_voltage_v = 0.2;             ///< read voltage of a full-scale input digit (energy model)
   double read_pulse_ns = 3.16;             ///< time the read voltage is applied per input phase (energy model)
 
@@ -93,6 +95,11 @@ class ConductanceModel {
   CellFault draw_fault(Rng& rng) const;
   /// One write of `level`: the conductance (microsiemens) right after programming.
   double write(int level, Rng& rng) const;
+  /// A verify read of a cell at `g_us`: the device's read noise (proportional and floor) on it.
+  double verify_read(double g_us, Rng& rng) const;
+  /// A corrective pulse of write-verify: moves `g_us` by `step_us`, the step off by the level's
+  /// write sigma (relative to the step) and the programming floor; bounded like a write.
+  double correct(double g_us, double step_us, int level, Rng& rng) const;
   /// What a programmed (or stuck) cell contributes at read time, in level units,
   /// zero-level current subtracted: (G(t) - Gmin(t)) / dG with drift applied to programmed cells
   /// (`drift`: the cell's own factor; Gmin(t) drifts by the mean factor).

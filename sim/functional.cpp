@@ -52,6 +52,7 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
     throw Error("functional engine: programmed arrays do not belong to this mapping");
   }
   const auto& hw = mapped.hardware;
+  programming_ = programmed.cost();
   for (const auto& [layer, range] : hw.adc_ranges) {
     if (std::find(names.begin(), names.end(), layer) == names.end()) {
       throw Error("hardware: adc_ranges." + layer + ": no weighted layer '" + layer + "' in network '" + net.name +

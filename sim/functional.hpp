@@ -55,6 +55,8 @@ class FunctionalEngine final : public Accumulator {
   const LayerPlan& plan(std::size_t weighted_layer) const { return layers_.at(weighted_layer); }
   const std::vector<LayerPlan>& plans() const { return layers_; }
   std::uint64_t seed() const { return seed_; }
+  /// What programming the arrays cost (pulses, verify reads, energy, time).
+  const mapping::ProgrammingCost& programming() const { return programming_; }
 
  private:
   /// Sizes layer L's ADC (bits, polarity) for readings up to `range`.
@@ -66,6 +68,7 @@ class FunctionalEngine final : public Accumulator {
   std::vector<LayerPlan> layers_;
   std::vector<std::vector<Eigen::MatrixXf>> ideal_a_;  ///< self-compensation: each crossbar's intended levels
   bool self_compensation_ = false;
+  mapping::ProgrammingCost programming_;
   int compensation_bits_ = 8;
   double read_noise_sigma_ = 0.0;
   bool ideal_ = true;

@@ -150,5 +150,64 @@ TEST(Programming, PerCellDriftSpreadsAndTheGlobalCompensationRestoresTheArraysTo
   }
 }
 
+TEST(Programming, WriteVerifyCorrectsByWhatItReadsAndChargesEveryPulse) {
+  const auto m = wide_layer();
+  models::DeviceConfig d;
+  d.g_min_us = 10.0;  // dG = 30 uS
+  d.write_sigma = 0.1;
+  ProgrammingOptions wv;
+  wv.write_verify_pulses = 30;
+  wv.write_verify_tolerance = 0.05;
+  // Exact verify reads: every cell ends within the tolerance (1.5 uS = 0.05 level).
+  const auto exact = program(m, d, 4, wv);
+  for (std::size_t x = 0; x < exact.crossbars.size(); ++x) {
+    const auto& cells = m.crossbars[x].cells;
+    for (Eigen::Index c = 0; c < exact.crossbars[x].g.rows(); ++c)
+      for (Eigen::Index r = 0; r < exact.crossbars[x].g.cols(); ++r)
+        EXPECT_LE(std::abs(exact.crossbars[x].g(c, r) - cells.level(r, static_cast<std::size_t>(c))), 0.05 + 1e-5);
+  }
+  std::int64_t all_cells = 0;
+  for (const auto& x : m.crossbars) all_cells += x.cells.rows * static_cast<std::int64_t>(x.cells.columns.size());
+  EXPECT_EQ(exact.verify_reads(), exact.write_pulses()) << "every pulse is followed by one read";
+  EXPECT_GT(exact.write_pulses(), all_cells) << "some cells needed corrections";
+
+  // Noisy verify reads and a tolerance no cell meets: every cell takes all N pulses, and the last
+  // correction leaves it off by the last read's noise, sigma_r G_T (times sqrt(1 + sigma^2) from the
+  // correction's own error), so the read noise, not the tolerance, sets the final spread.
+  d.read_noise_sigma = 0.02;
+  wv.write_verify_pulses = 6;
+  wv.write_verify_tolerance = 1e-9;
+  const auto noisy = program(m, d, 4, wv);
+  double s2 = 0, n = 0, want_energy = 0;
+  std::int64_t cells = 0;
+  for (std::size_t x = 0; x < noisy.crossbars.size(); ++x) {
+    const auto& enc = m.crossbars[x].cells;
+    for (Eigen::Index c = 0; c < noisy.crossbars[x].g.rows(); ++c) {
+      for (Eigen::Index r = 0; r < noisy.crossbars[x].g.cols(); ++r) {
+        const int level = enc.level(r, static_cast<std::size_t>(c));
+        const double target = 10.0 + 30.0 * level;
+        want_energy += 6 * 2.0 * 2.0 * target * 1e-6 * 100.0 * 1e3;  // 6 pulses of 2 V, 100 ns
+        ++cells;
+        if (level != 3) continue;
+        const double e = (noisy.crossbars[x].g(c, r) - level) * 30.0;  // uS
+        s2 += e * e;
+        ++n;
+      }
+    }
+  }
+  ASSERT_GT(n, 500);
+  EXPECT_NEAR(std::sqrt(s2 / n), 0.02 * 100.0 * std::sqrt(1.01), 0.1);
+  EXPECT_EQ(noisy.write_pulses(), 6 * cells);
+  EXPECT_EQ(noisy.verify_reads(), 6 * cells);
+  double write_energy = 0;
+  for (const auto& x : noisy.crossbars) write_energy += x.write_energy_pj;
+  EXPECT_NEAR(write_energy, want_energy, 1e-9 * want_energy);
+  // Time: the largest array's cells one after another, 6 x (100 ns + 3.16 ns) each.
+  std::int64_t most = 0;
+  for (const auto& x : m.crossbars)
+    most = std::max(most, x.cells.rows * static_cast<std::int64_t>(x.cells.columns.size()));
+  EXPECT_NEAR(noisy.programming_ns(), static_cast<double>(most) * 6 * (100.0 + 3.16), 1e-6 * noisy.programming_ns());
+}
+
 }  // namespace
 }  // namespace xbarsim::mapping
