@@ -177,15 +177,19 @@ ProgrammedNetwork program(const MappedNetwork& m, const models::DeviceConfig& de
 Compensation fit_compensation(const Eigen::VectorXf& actual, const Eigen::VectorXf& ideal,
                               const Eigen::VectorXf& variance, int bits, std::uint64_t seed, const Measure& measure) {
   const auto rows = actual.size();
-  // Calibration reads: all rows on, 31 seeded random half patterns, all rows off.
+  // Calibration reads: all rows on, 31 seeded random patterns (a half, a quarter or an eighth of
+  // the rows on, in turn, so that some stay inside a narrow ADC range), all rows off. A read the
+  // ADC clips (measure returns NaN) says nothing about the column and is left out.
   constexpr int kPatterns = 33;
   Eigen::Matrix<double, kPatterns, 3> X;  // columns: u (intended reading), n (rows on), 1
   Eigen::Matrix<double, kPatterns, 1> y;  // the measured reading
   models::Rng rng(seed);
+  int kept = 0;
   for (int q = 0; q < kPatterns; ++q) {
     double m = 0, u = 0, n = 0, v = 0;
+    const int shift = 63 - (q + 2) % 3;  // on with probability 1/2, 1/4, 1/8
     for (Eigen::Index i = 0; i < rows && q + 1 < kPatterns; ++i) {
-      const bool on = q == 0 || (rng.next() >> 63) != 0;
+      const bool on = q == 0 || (rng.next() >> shift) == 0;
       if (!on) continue;
       m += actual(i);
       u += ideal(i);
@@ -193,8 +197,10 @@ Compensation fit_compensation(const Eigen::VectorXf& actual, const Eigen::Vector
       if (variance.size() > 0) v += variance(i);
     }
     if (measure) m = measure(m, v);
-    X.row(q) << u, n, 1.0;
-    y(q) = m;
+    if (std::isnan(m)) continue;
+    X.row(kept) << u, n, 1.0;
+    y(kept) = m;
+    ++kept;
   }
   // measured = gamma u + beta n + kappa by least squares, on the first column set that is not
   // degenerate: u proportional to n (every target equal) fits gamma and kappa, a readout that
@@ -202,11 +208,12 @@ Compensation fit_compensation(const Eigen::VectorXf& actual, const Eigen::Vector
   double gamma = 1.0, beta = 0.0, kappa = 0.0;
   const std::vector<std::vector<int>> sets = {{0, 1, 2}, {0, 2}, {1, 2}, {2}};
   for (const auto& cols : sets) {
-    Eigen::MatrixXd A(kPatterns, static_cast<Eigen::Index>(cols.size()));
-    for (std::size_t j = 0; j < cols.size(); ++j) A.col(static_cast<Eigen::Index>(j)) = X.col(cols[j]);
+    if (kept < static_cast<int>(cols.size())) continue;
+    Eigen::MatrixXd A(kept, static_cast<Eigen::Index>(cols.size()));
+    for (std::size_t j = 0; j < cols.size(); ++j) A.col(static_cast<Eigen::Index>(j)) = X.col(cols[j]).head(kept);
     const Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(A);
     if (qr.rank() < A.cols()) continue;
-    const Eigen::VectorXd c = qr.solve(y);
+    const Eigen::VectorXd c = qr.solve(y.head(kept));
     for (std::size_t j = 0; j < cols.size(); ++j) {
       const double v = c(static_cast<Eigen::Index>(j));
       (cols[j] == 0 ? gamma : cols[j] == 1 ? beta : kappa) = v;

@@ -82,11 +82,13 @@ struct Compensation {
 };
 
 /// What the chip reads for a calibration pattern: the analog sum of the driven rows' contributions
-/// and the variance of its read noise in, the value after the ADC (and its errors) out.
+/// and the variance of its read noise in, the value after the ADC (and its errors) out; NaN for a
+/// read the ADC clipped (left out of the fit).
 using Measure = std::function<double(double reading, double variance)>;
 
 /// Fits measured = gamma * ideal + beta * n + kappa by least squares over calibration reads with
-/// known inputs (all rows on, 31 seeded random half patterns, all rows off), from the readout's
+/// known inputs (all rows on, 31 seeded random patterns of 1/2, 1/4 or 1/8 of the rows, all rows
+/// off; clipped reads left out), from the readout's
 /// actual per-row contributions `actual` and its intended ones `ideal`; returns the correction
 /// (1/gamma, beta/gamma, kappa/gamma).
 /// `measure` (may be empty: the exact sum) is how each pattern is read; `variance` (may be empty)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common/error.hpp"
 #include "models/arithmetic.hpp"
@@ -227,8 +228,12 @@ void FunctionalEngine::fit_compensation() {
         const mapping::Measure measure = [&](double reading, double variance) {
           if (variance > 0.0) reading += std::sqrt(variance) * noise.normal();
           if (L.adc_identity) return reading;
-          if (!L.adc_nonideal.any()) return static_cast<double>(L.adc.convert(static_cast<float>(reading)));
-          return models::convert_nonideal(L.adc, L.adc_nonideal, e, reading, noise.normal());
+          const double v = L.adc_nonideal.any()
+                               ? models::convert_nonideal(L.adc, L.adc_nonideal, e, reading, noise.normal())
+                               : static_cast<double>(L.adc.convert(static_cast<float>(reading)));
+          // A clipped read (the top or bottom code) carries no information about the column.
+          const bool clipped = v >= L.adc.max_reading() || (L.adc.bipolar && v <= L.adc.code_min() * L.adc.step());
+          return clipped ? std::numeric_limits<double>::quiet_NaN() : v;
         };
         const Eigen::VectorXf var =
             plan.var.size() > 0 ? Eigen::VectorXf(plan.var.row(r).transpose()) : Eigen::VectorXf();
