@@ -67,6 +67,10 @@ struct Timing {
   double conversion_ns(int bits) const;
 };
 
+/// IR drop (docs/models.md, "IR drop"): none, the exact nodal solve (its transfer matrix, one
+/// solve per row), the one-solve operating-point model, or the first-order closed form.
+enum class IrDrop { Off, Exact, OperatingPoint, FirstOrder };
+
 /// How many copies of each layer's crossbars the mapping makes (for throughput).
 enum class Replication { None, Auto };
 
@@ -121,6 +125,12 @@ struct HardwareConfig {
   double adc_inl_lsb = 0.0;     ///< peak of the integral nonlinearity bow (zero at the range ends), LSB
   double adc_dnl_lsb = 0.0;     ///< sigma of each code threshold's displacement (clipped to +-0.5 LSB), LSB
   double adc_noise_lsb = 0.0;   ///< input-referred RMS noise per conversion, LSB
+
+  // Parasitic resistance (the segments are timing.wire_r_ohm, the RC model's wire)
+  IrDrop ir_drop = IrDrop::Off;
+  double ir_driver_r_ohm = 0.0;  ///< word-line driver output resistance in the IR-drop solve (0 = ideal)
+  double ir_sense_r_ohm = 0.0;   ///< bit-line sense input resistance in the IR-drop solve (0 = virtual ground)
+  int ir_drop_passes = 1;        ///< first_order: passes of the line-voltage iteration
 
   // The cells and how they are programmed
   models::DeviceConfig device;

@@ -217,6 +217,17 @@ std::vector<HardwareParam> make_hardware_params() {
                         "+-0.5 LSB (drawn per ADC; adc_bits at most 16)"));
   t.push_back(H::number("adc_noise_lsb", L::Converters, XBARSIM_FIELD(adc_noise_lsb), 0, 1e3, "LSB",
                         "input-referred RMS noise of every conversion"));
+  // IR drop (the segments are wire_r_ohm, below)
+  t.push_back(
+      H::choice("ir_drop", L::Crossbar, XBARSIM_FIELD(ir_drop), {"off", "exact", "operating_point", "first_order"},
+                "parasitic resistance of the lines: off, the exact nodal solve (one solve per row), the one-solve "
+                "operating-point model, or the first-order closed form (docs/models.md, \"IR drop\")"));
+  t.push_back(H::number("ir_driver_r_ohm", L::Crossbar, XBARSIM_FIELD(ir_driver_r_ohm), 0, 1e9, "ohm",
+                        "word-line driver output resistance in the IR-drop solve (0 = ideal driver)"));
+  t.push_back(H::number("ir_sense_r_ohm", L::Crossbar, XBARSIM_FIELD(ir_sense_r_ohm), 0, 1e9, "ohm",
+                        "bit-line sense input resistance in the IR-drop solve (0 = ideal virtual ground)"));
+  t.push_back(H::integer("ir_drop_passes", L::Crossbar, XBARSIM_FIELD(ir_drop_passes), 1, 64, "",
+                         "first_order: passes of the line-voltage iteration (1 = the first-order model)"));
   // timing
   t.push_back(H::optional_number("xbar_read_ns", L::Timing, XBARSIM_FIELD(timing.xbar_read_ns), 0, kNs, "ns",
                                  "one crossbar read (an input phase until the columns settle); unset: "

@@ -90,6 +90,7 @@ ProgrammedNetwork program(const MappedNetwork& m, const models::DeviceConfig& de
   p.seed = seed;
   const models::ConductanceModel model(device, m.hardware.cell_bits);
   p.g0 = model.g0() * model.drift_factor();
+  p.dg_us = model.level_spacing_us();
   p.read_floor = device.read_noise_floor_us / model.level_spacing_us();
   p.crossbars.resize(m.crossbars.size());
   const double tolerance = options.write_verify_tolerance * (model.target_us(1) - model.target_us(0));

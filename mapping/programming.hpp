@@ -52,6 +52,7 @@ struct ProgrammedNetwork {
   models::DeviceConfig device;
   std::uint64_t seed = 0;
   double g0 = 0.0;          ///< zero-level conductance in level units (read noise acts on g + g0)
+  double dg_us = 0.0;       ///< level spacing dG, microsiemens (IR drop works in siemens)
   double read_floor = 0.0;  ///< the additive read-noise sigma in level units (read_noise_floor_us / dG)
   std::vector<ProgrammedCrossbar> crossbars;  ///< parallel to MappedNetwork::crossbars
   bool ideal() const { return device.ideal(); }

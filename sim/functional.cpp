@@ -6,6 +6,7 @@
 
 #include "common/error.hpp"
 #include "models/arithmetic.hpp"
+#include "models/ir_drop.hpp"
 #include "models/random.hpp"
 #include "sim/datapath.hpp"
 
@@ -39,6 +40,28 @@ double readout_bound(const Eigen::MatrixXf& ideal, Eigen::Index r, bool signed_i
   return signed_inputs ? pos + neg : std::max(pos, neg);
 }
 
+/// The level-unit contributions (physical columns x rows) of crossbar xi's cells with the lines'
+/// resistance (models/ir_drop.hpp): the transfer T (microsiemens) of its used region, divided by dG,
+/// minus the zero-level current the reference subtraction removes (nominal g0 per driven row).
+Eigen::MatrixXf ir_drop_transfer(const mapping::ProgrammedNetwork& p, std::size_t xi,
+                                 const mapping::HardwareConfig& hw) {
+  const Eigen::MatrixXf& g = p.crossbars[xi].g;  // physical columns x rows
+  const Eigen::MatrixXd g_us = ((g.cast<double>().array() + p.g0) * p.dg_us).matrix().transpose();  // rows x cols
+  models::LineResistances r;
+  r.word_segment_ohm = r.bit_segment_ohm = hw.timing.wire_r_ohm;
+  r.driver_ohm = hw.ir_driver_r_ohm;
+  r.sense_ohm = hw.ir_sense_r_ohm;
+  const double v_mean = hw.input_bit_density * p.device.read_voltage_v;
+  Eigen::MatrixXd t;  // cols x rows, microsiemens
+  switch (hw.ir_drop) {
+    case mapping::IrDrop::Exact: t = models::CrossbarNetwork(g_us, r).transfer(); break;
+    case mapping::IrDrop::OperatingPoint: t = models::CrossbarNetwork(g_us, r).operating_point_transfer(v_mean); break;
+    case mapping::IrDrop::FirstOrder: t = models::fast_transfer(g_us, r, v_mean, hw.ir_drop_passes); break;
+    case mapping::IrDrop::Off: return g;
+  }
+  return (t.array() / p.dg_us - p.g0).matrix().cast<float>();
+}
+
 }  // namespace
 
 FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
@@ -61,7 +84,8 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
     }
   }
   const bool analog = hw.subtraction == mapping::Subtraction::Analog;
-  const bool ideal = programmed.ideal();
+  const bool ir = hw.ir_drop != mapping::IrDrop::Off;
+  const bool ideal = programmed.ideal() && !ir;  // with IR drop no reading is an integer
   ideal_ = ideal;
   adc_percentile_ = hw.adc_percentile;
   compensation_bits_ = hw.compensation_bits;
@@ -95,7 +119,11 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
     double bound = 0.0;
     for (auto xi : ml.crossbars) {
       const auto& xb = mapped.crossbars[xi];
-      const auto& g = programmed.crossbars[xi].g;  // physical columns x rows
+      // Physical columns x rows of level units: the programmed cells, or with IR drop what each
+      // cell's row contributes to its column through the lines (T / dG minus the nominal zero level).
+      Eigen::MatrixXf with_lines;
+      if (ir) with_lines = ir_drop_transfer(programmed, xi, hw);
+      const Eigen::MatrixXf& g = ir ? with_lines : programmed.crossbars[xi].g;
       XbarPlan plan;
       plan.crossbar = xi;
       plan.channel_begin = xb.channel_begin;

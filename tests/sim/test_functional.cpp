@@ -324,6 +324,44 @@ TEST(Functional, ReadNoiseHasItsProportionalPartAndItsFloor) {
   }
 }
 
+TEST(Functional, IrDropLowersTheReadingsAndGrowsWithTheWireResistance) {
+  // Ideal cells on 64 x 64 arrays with ideal lines: the exact solve reads the integer sums, so the
+  // outputs are the integer reference's. Resistive lines read less on every column, more so the
+  // more resistive they are, and the one-solve operating-point model stays close to the exact one.
+  const auto net = quantized_toy(testing_support::toy_cnn(8), 8);
+  auto m = mapping::compile(net, hardware(64, 64, 2, 1, mapping::SignScheme::TwoColumn));
+  m.hardware.adc_bits = 12;
+  const ReferenceEngine ref(net, Precision::Int);
+  std::srand(9);
+  const Eigen::MatrixXf x = random_inputs(ref.input_size(), 16);
+  const Eigen::MatrixXd want = ref.forward_int_codes(x);
+  models::DeviceConfig d;
+  d.g_min_us = 5.0;
+  const auto p = mapping::program(m, d, 1, {});
+  m.hardware.ir_drop = mapping::IrDrop::Exact;
+  m.hardware.timing.wire_r_ohm = 0.0;
+  EXPECT_TRUE((FunctionalEngine(net, m, p).forward_codes(x, 0).array() == want.array()).all());
+  double last = 0.0;
+  for (double ohm : {1.0, 5.0, 20.0}) {
+    m.hardware.timing.wire_r_ohm = ohm;
+    m.hardware.ir_drop = mapping::IrDrop::Exact;
+    const FunctionalEngine exact(net, m, p);
+    const XbarPlan& xb = exact.plan(0).xbars[0];
+    const auto& levels = m.crossbars[xb.crossbar].cells;
+    for (Eigen::Index r = 0; r < xb.a.rows(); ++r) {  // two-column, digital: readout r is column r
+      double sum = 0;
+      for (Eigen::Index i = 0; i < xb.a.cols(); ++i) sum += levels.level(i, static_cast<std::size_t>(r));
+      EXPECT_LE(xb.a.row(r).sum(), sum + 1e-3) << "a resistive line never reads more (all rows on)";
+    }
+    const double err = (exact.forward_codes(x, 0) - want).norm();
+    EXPECT_GT(err, last) << ohm << " ohm";
+    last = err;
+    m.hardware.ir_drop = mapping::IrDrop::OperatingPoint;
+    const double op = (FunctionalEngine(net, m, p).forward_codes(x, 0) - want).norm();
+    EXPECT_NEAR(op, err, 0.2 * err) << ohm << " ohm: the operating-point model is close to the exact solve";
+  }
+}
+
 TEST(Functional, AFaultChangesOnlyItsOwnCellAndItsOwnChannel) {
   const auto net = quantized_toy(testing_support::toy_cnn(3), 8);
   const auto m = mapping::compile(net, hardware(64, 64, 2, 1, mapping::SignScheme::TwoColumn));
