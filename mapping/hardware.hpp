@@ -43,7 +43,7 @@ enum class AdcType { Sar, Flash };
 struct Timing {
   std::optional<double> xbar_read_ns;  ///< explicit crossbar read time; unset: the RC model below
   double xbar_sense_ns = 100.0;        ///< RC model: the sensing (integration) window of one read
-  double wire_r_ohm = 0.69;            ///< RC model: word/bit-line resistance of one cell pitch
+  double wire_r_ohm = 0.69;            ///< RC model and IR drop: word/bit-line resistance of one cell pitch
   double wire_c_ff = 0.0128;           ///< RC model: word/bit-line capacitance of one cell pitch
   double cell_c_ff = 0.1;              ///< RC model: the capacitance one cell's access device adds to its lines
   double driver_r_ohm = 1000.0;        ///< RC model: word-line driver output resistance

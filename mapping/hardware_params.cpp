@@ -235,7 +235,7 @@ std::vector<HardwareParam> make_hardware_params() {
   t.push_back(H::number("xbar_sense_ns", L::Timing, XBARSIM_FIELD(timing.xbar_sense_ns), 0, kNs, "ns",
                         "RC model: the sensing (integration) window of one read"));
   t.push_back(H::number("wire_r_ohm", L::Timing, XBARSIM_FIELD(timing.wire_r_ohm), 0, kNs, "ohm",
-                        "RC model: word/bit-line resistance of one cell pitch"));
+                        "RC model and IR drop: word/bit-line resistance of one cell pitch"));
   t.push_back(H::number("wire_c_ff", L::Timing, XBARSIM_FIELD(timing.wire_c_ff), 0, kNs, "fF",
                         "RC model: word/bit-line capacitance of one cell pitch"));
   t.push_back(H::number("cell_c_ff", L::Timing, XBARSIM_FIELD(timing.cell_c_ff), 0, kNs, "fF",
