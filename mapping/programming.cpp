@@ -42,6 +42,9 @@ double ProgrammedNetwork::programming_ns() const {
 
 namespace {
 
+/// Energy (pJ) of a pulse of `v` volts for `t_ns` across `g_us`: V^2 G t.
+double pulse_energy_pj(double v, double g_us, double t_ns) { return v * v * g_us * t_ns * 1e-3; }
+
 /// The cells (columns x rows, column-major) that correlated faults stick: open word and bit lines
 /// (stuck-off), and square clusters around centres drawn per cell (stuck-on or -off by the device's
 /// ratio, one draw per cluster). Empty when the device has none.
@@ -108,10 +111,8 @@ ProgrammedNetwork program(const MappedNetwork& m, const models::DeviceConfig& de
           const int level = cells.level(r, static_cast<std::size_t>(c));
           out.g(c, r) = static_cast<float>(level);
           const double g = model.target_us(level);
-          out.write_energy_pj +=
-              device.write_voltage_v * device.write_voltage_v * g * 1e-6 * device.write_pulse_ns * 1e3;
-          out.verify_energy_pj +=
-              verifies * device.read_voltage_v * device.read_voltage_v * g * 1e-6 * device.read_pulse_ns * 1e3;
+          out.write_energy_pj += pulse_energy_pj(device.write_voltage_v, g, device.write_pulse_ns);
+          out.verify_energy_pj += verifies * pulse_energy_pj(device.read_voltage_v, g, device.read_pulse_ns);
         }
       }
       out.write_pulses = rows * cols;
@@ -150,10 +151,8 @@ ProgrammedNetwork program(const MappedNetwork& m, const models::DeviceConfig& de
         out.write_pulses += pulses;
         out.verify_reads += verifies;
         // Energy: V^2 G t per pulse (at the target conductance) and per verify read (at the cell's).
-        out.write_energy_pj +=
-            pulses * device.write_voltage_v * device.write_voltage_v * target * 1e-6 * device.write_pulse_ns * 1e3;
-        out.verify_energy_pj +=
-            verifies * device.read_voltage_v * device.read_voltage_v * g * 1e-6 * device.read_pulse_ns * 1e3;
+        out.write_energy_pj += pulses * pulse_energy_pj(device.write_voltage_v, target, device.write_pulse_ns);
+        out.verify_energy_pj += verifies * pulse_energy_pj(device.read_voltage_v, g, device.read_pulse_ns);
         out.programming_ns += pulses * device.write_pulse_ns + verifies * device.read_pulse_ns;
         const double drift = model.draw_drift(level, rng);
         out.stuck_on += fault == models::CellFault::StuckOn ? 1 : 0;

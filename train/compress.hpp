@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "mapping/crossbar_geometry.hpp"
-#include "models/device.hpp"
 #include "mapping/pruning.hpp"
 #include "mapping/quantize.hpp"
+#include "models/device.hpp"
 #include "train/graph_net.hpp"
 #include "train/trainer.hpp"
 
