@@ -23,13 +23,25 @@ struct Command {
   std::function<int(const std::vector<std::string>& args)> run;
 };
 
-/// Parses args against `options` with one positional `positional_name` (empty = none).
-/// Returns false when --help was given (help already printed).
+/// po::store, after refusing a negative value for an unsigned option (Boost wraps "-1" around).
+void store_options(const po::parsed_options& parsed, const po::options_description& options, po::variables_map& vm);
+
+/// Refuses the output files (options output, stats and vcd, when given) before any work:
+/// a directory, a missing or unwritable folder.
+void check_output_files(const po::variables_map& vm);
+
+/// Parses args against `options` with one positional `positional_name` (empty = none), then
+/// checks the output files (check_output_files) unless `outputs_are_files` is false (a sweep's
+/// --output is a folder). Returns false when --help was given (help
+/// already printed).
 bool parse_args(const std::vector<std::string>& args, const po::options_description& options, const std::string& usage,
-                const std::string& positional_name, po::variables_map& vm);
+                const std::string& positional_name, po::variables_map& vm, bool outputs_are_files = true);
 
 /// Progress on stderr when it is a terminal and CI is not set; nothing otherwise.
 std::function<void(std::int64_t, std::int64_t)> terminal_progress(const std::string& label);
+/// A one-line status on a terminal (overwritten by the next, cleared by end_progress); nothing
+/// when stderr is not a terminal, so an error stays the only line there.
+void progress_note(const std::string& text);
 /// Ends a progress line if one was drawn.
 void end_progress();
 

@@ -108,7 +108,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   pos.add("baseline", 1).add("candidate", 1);
   po::variables_map vm;
   const std::string usage = "xbarsim compare <baseline.json> <candidate.json> [--hw H] [--set k=v]... [options]";
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  store_options(po::command_line_parser(args).options(all).positional(pos).run(), all, vm);
   if (vm.count("help") != 0) {
     std::printf("usage: %s\n\n", usage.c_str());
     std::ostringstream o;
@@ -117,6 +117,7 @@ int cmd_compare(const std::vector<std::string>& args) {
     return 0;
   }
   po::notify(vm);
+  check_output_files(vm);
 
   DesignSettings base;
   base.hardware = a.hw;
@@ -138,14 +139,16 @@ int cmd_compare(const std::vector<std::string>& args) {
 
   // Inputs are checked here, before any child runs: one clear error, nothing written.
   for (const auto* d : {&sa, &sb}) {
+    check_design_settings(*d);
     load_workload(d->workload);
     const auto hw = mapping::load_hardware(d->hardware, d->sets);
     cost::load_cost_table(d->cost_table.empty() ? hw.cost_table : d->cost_table);
   }
-  std::fprintf(stderr, "xbarsim compare: evaluating the baseline %s\n", a.a.c_str());
+  progress_note("xbarsim compare: evaluating the baseline " + a.a);
   const auto ra = evaluate_design_isolated(sa);
-  std::fprintf(stderr, "xbarsim compare: evaluating the candidate %s\n", a.b.c_str());
+  progress_note("xbarsim compare: evaluating the candidate " + a.b);
   const auto rb = evaluate_design_isolated(sb);
+  end_progress();
 
   const auto ma = metrics_of(ra), mb = metrics_of(rb);
   nlohmann::ordered_json ratios = nlohmann::ordered_json::object();

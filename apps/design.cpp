@@ -76,9 +76,16 @@ cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::M
   return cost_of_run(r, m, table_spec);
 }
 
+void check_design_settings(const DesignSettings& s) {
+  if (s.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(s.trials));
+  if (s.images < 0) throw Error("--images: expected a non-negative number, found " + std::to_string(s.images));
+  if (s.calibration_images < 1) {
+    throw Error("--calibration-images: expected at least 1, found " + std::to_string(s.calibration_images));
+  }
+}
+
 nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
-  if (s.trials < 1) throw Error("design: trials must be at least 1, found " + std::to_string(s.trials));
-  if (s.images < 0) throw Error("design: images must be non-negative, found " + std::to_string(s.images));
+  check_design_settings(s);
   workloads::Network net = load_workload(s.workload);
   const auto hw = mapping::load_hardware(s.hardware, s.sets);
   PtqArgs ptq;

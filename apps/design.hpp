@@ -49,6 +49,9 @@ struct DesignSettings {
   std::int64_t calibration_images = 512;  ///< post-training quantization of a float workload
 };
 
+/// Throws xbarsim::Error for settings no design can have (trials < 1, images < 0, ...).
+void check_design_settings(const DesignSettings& s);
+
 /// The full report of one design (JSON; the keys are documented in docs/formats.md, "Design report").
 /// Throws xbarsim::Error on bad input.
 nlohmann::ordered_json evaluate_design(const DesignSettings& s);

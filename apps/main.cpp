@@ -36,6 +36,20 @@ const std::vector<xbarsim::apps::Command>& commands() {
   return list;
 }
 
+/// A message on one line: line breaks (a child's log, a multi-line library message) become "; ".
+std::string one_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  std::string out;
+  for (const char c : text) {
+    if (c == '\n') {
+      out += "; ";
+    } else if (c != '\r') {
+      out += c;
+    }
+  }
+  return out;
+}
+
 void usage(std::FILE* out) {
   std::fprintf(out, "usage: xbarsim <command> [options]   (xbarsim <command> --help for its options)\n\ncommands:\n");
   for (const auto& c : commands()) std::fprintf(out, "  %-10s %s\n", c.name.c_str(), c.summary.c_str());
@@ -45,7 +59,7 @@ void usage(std::FILE* out) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    usage(stderr);
+    std::fprintf(stderr, "xbarsim: error: expected a command (xbarsim --help lists them)\n");
     return 2;
   }
   const std::string name = argv[1];
@@ -63,21 +77,21 @@ int main(int argc, char** argv) {
     try {
       return c.run(args);
     } catch (const boost::program_options::error& e) {
-      std::fprintf(stderr, "xbarsim %s: error: %s (see xbarsim %s --help)\n", name.c_str(), e.what(), name.c_str());
+      std::fprintf(stderr, "xbarsim %s: error: %s (see xbarsim %s --help)\n", name.c_str(), one_line(e.what()).c_str(),
+                   name.c_str());
       return 2;
     } catch (const xbarsim::Error& e) {
       xbarsim::apps::end_progress();
-      std::fprintf(stderr, "xbarsim %s: error: %s\n", name.c_str(), e.what());
+      std::fprintf(stderr, "xbarsim %s: error: %s\n", name.c_str(), one_line(e.what()).c_str());
       return 2;
     } catch (const std::bad_alloc&) {
       std::fprintf(stderr, "xbarsim %s: error: out of memory\n", name.c_str());
       return 1;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "xbarsim %s: internal error: %s\n", name.c_str(), e.what());
+      std::fprintf(stderr, "xbarsim %s: internal error: %s\n", name.c_str(), one_line(e.what()).c_str());
       return 1;
     }
   }
-  std::fprintf(stderr, "xbarsim: error: unknown command '%s'\n", name.c_str());
-  usage(stderr);
+  std::fprintf(stderr, "xbarsim: error: unknown command '%s' (xbarsim --help lists the commands)\n", name.c_str());
   return 2;
 }

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "common/error.hpp"
+#include "cost/components.hpp"
 #include "workloads/json_reader.hpp"
 
 namespace xbarsim::cost {
@@ -91,6 +92,14 @@ CostTable load_cost_table(const std::string& spec) {
   r.get_number("vdd_v", 0.1, 10.0, 0.0);  // informative
   auto comps = r.get_object("components");
   for (const auto& key : comps.keys()) {
+    const auto& known = component_names();
+    if (std::find(known.begin(), known.end(), key) == known.end() || priced_by_device(key)) {
+      std::string names;
+      for (const auto& n : known) {
+        if (!priced_by_device(n)) names += (names.empty() ? "" : ", ") + n;
+      }
+      throw Error(comps.where(key) + ": unknown component class, expected one of: " + names);
+    }
     auto c = comps.get_object(key);
     ComponentCost e;
     e.name = key;

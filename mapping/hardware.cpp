@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "mapping/hardware_params.hpp"
+#include "workloads/io.hpp"
 #include "workloads/json_reader.hpp"
 
 namespace xbarsim::mapping {
@@ -29,10 +30,19 @@ std::vector<std::string> json_stems(const std::string& dir) {
 }
 
 /// A preset name or a path: the file to read. Unknown names list the known ones.
+bool is_path(const std::string& spec) {
+  return spec.find('/') != std::string::npos || std::filesystem::path(spec).extension() == ".json";
+}
+
+/// The folder a path named inside `file` is relative to: the file's own ("" for the command
+/// line, "--set", whose paths are relative to the working directory).
+std::string base_of(const std::string& file) { return file == "--set" ? "" : workloads::parent_dir(file); }
+
+/// A preset name or a path (relative to `base_dir`, the folder of the file naming it): the file
+/// to read. Unknown names list the known ones.
 std::string resolve_preset(const std::string& spec, const std::string& dir, const std::string& what,
-                           const std::string& where) {
-  const bool is_path = spec.find('/') != std::string::npos || std::filesystem::path(spec).extension() == ".json";
-  if (is_path) return spec;
+                           const std::string& where, const std::string& base_dir) {
+  if (is_path(spec)) return workloads::resolve_path(base_dir, spec);
   const std::string path = dir + "/" + spec + ".json";
   if (!std::filesystem::exists(path)) {
     std::string names;
@@ -65,9 +75,9 @@ void apply_device(workloads::ObjectReader& r, models::DeviceConfig& d) { apply_p
 /// Reads a preset file (a name in `dir`, or a path) and its "preset" chain into `cfg` with `apply`.
 template <typename Config, typename Apply>
 void load_chain(const std::string& spec, const std::string& dir, const std::string& what, const std::string& where,
-                int depth, Config& cfg, Apply apply) {
-  if (depth > 8) throw make_error(spec, what + " preset chain deeper than 8 (a preset that includes itself?)");
-  const std::string path = resolve_preset(spec, dir, what, where);
+                const std::string& base_dir, int depth, Config& cfg, Apply apply) {
+  if (depth > 8) throw make_error(where, what + " preset chain deeper than 8 (a preset that includes itself?)");
+  const std::string path = resolve_preset(spec, dir, what, where, base_dir);
   const auto doc = workloads::read_json_file(path);
   workloads::ObjectReader r(doc, path, "");
   const auto version = r.get_int("version", 0, 1000);
@@ -76,37 +86,40 @@ void load_chain(const std::string& spec, const std::string& dir, const std::stri
                 std::to_string(kHardwareFormatVersion));
   }
   if (auto base = r.get_optional_string("preset"))
-    load_chain(*base, dir, what, r.where("preset"), depth + 1, cfg, apply);
+    load_chain(*base, dir, what, r.where("preset"), workloads::parent_dir(path), depth + 1, cfg, apply);
   apply(r, cfg);
   r.finish();
 }
 
-void load_device_into(const std::string& spec, models::DeviceConfig& d, const std::string& where) {
-  load_chain(spec, device_preset_dir(), "device", where, 0, d, apply_device);
+void load_device_into(const std::string& spec, models::DeviceConfig& d, const std::string& where,
+                      const std::string& base_dir) {
+  load_chain(spec, device_preset_dir(), "device", where, base_dir, 0, d, apply_device);
 }
 
 /// Applies the keys of one hardware object onto `hw`. `preset` is handled by the caller.
 void apply(workloads::ObjectReader& r, HardwareConfig& hw) {
   apply_params(r, hw, hardware_params());
+  if (r.has("cost_table") && is_path(hw.cost_table))
+    hw.cost_table = workloads::resolve_path(base_of(r.file()), hw.cost_table);
   const nlohmann::json* dev = r.raw_optional("device");
   if (dev == nullptr) return;
   check_value(*find_hardware_param("device"), *dev, r.where("device"));
   if (dev->is_string()) {
     hw.device = models::DeviceConfig{};
-    load_device_into(dev->get<std::string>(), hw.device, r.where("device"));
+    load_device_into(dev->get<std::string>(), hw.device, r.where("device"), base_of(r.file()));
     return;
   }
   workloads::ObjectReader dr = r.get_object("device");
   if (auto base = dr.get_optional_string("preset")) {
     hw.device = models::DeviceConfig{};
-    load_device_into(*base, hw.device, dr.where("preset"));
+    load_device_into(*base, hw.device, dr.where("preset"), base_of(r.file()));
   }
   apply_device(dr, hw.device);
   dr.finish();
 }
 
 void load_into(const std::string& spec, HardwareConfig& hw) {
-  load_chain(spec, hardware_preset_dir(), "hardware", "--hw", 0, hw, apply);
+  load_chain(spec, hardware_preset_dir(), "hardware", "--hw", "", 0, hw, apply);
 }
 
 void validate(const HardwareConfig& hw, const std::string& where) {
@@ -141,8 +154,16 @@ void validate(const HardwareConfig& hw, const std::string& where) {
 }  // namespace
 
 HardwareConfig load_hardware(const std::string& spec, const std::vector<std::string>& overrides) {
+  return with_overrides(load_hardware_file(spec), overrides, spec);
+}
+
+HardwareConfig load_hardware_file(const std::string& spec) {
   HardwareConfig hw;
   load_into(spec, hw);
+  return hw;
+}
+
+HardwareConfig with_overrides(HardwareConfig hw, const std::vector<std::string>& overrides, const std::string& where) {
   if (!overrides.empty()) {
     // Each value typed by its key's declaration; device.<key> and <layer map>.<layer> (replicas.conv1)
     // gathered into objects.
@@ -175,7 +196,7 @@ HardwareConfig load_hardware(const std::string& spec, const std::vector<std::str
     apply(r, hw);
     r.finish();
   }
-  validate(hw, spec);
+  validate(hw, where);
   return hw;
 }
 
@@ -184,7 +205,7 @@ std::vector<std::string> device_presets() { return json_stems(device_preset_dir(
 
 models::DeviceConfig load_device(const std::string& spec) {
   models::DeviceConfig d;
-  load_device_into(spec, d, "--device");
+  load_device_into(spec, d, "--device", "");
   return d;
 }
 

@@ -162,6 +162,11 @@ nlohmann::ordered_json to_json(const models::DeviceConfig& device);
 /// are "key=value" strings applied last, each value typed by its key's declaration
 /// (mapping/hardware_params.hpp). Errors name the file (or --set) and the key.
 HardwareConfig load_hardware(const std::string& spec, const std::vector<std::string>& overrides = {});
+/// load_hardware in two steps, for many override sets on one file (a sweep's points): the file
+/// and its preset chain, not yet validated; then `hw` with `overrides` applied, validated
+/// (`where` names the configuration in errors).
+HardwareConfig load_hardware_file(const std::string& spec);
+HardwareConfig with_overrides(HardwareConfig hw, const std::vector<std::string>& overrides, const std::string& where);
 
 /// The configuration as hardware JSON: every declared key, but unset optional values (which
 /// come from the model) left out.

@@ -28,6 +28,7 @@ mapping::ActivationSamples collect_activation_samples(const workloads::Network& 
     if (L.has_weights() || L.kind == workloads::LayerKind::Add) wanted.insert(L.name);
   }
   const ReferenceEngine engine(net, Precision::Float);
+  workloads::check_image_size(data, engine.input_size());
   mapping::ActivationSamples all;
   TensorObserver observer = [&](const std::string& name, const Eigen::MatrixXf& v) {
     if (wanted.count(name) == 0) return;

@@ -406,10 +406,7 @@ EvalResult evaluate(const ReferenceEngine& engine, const workloads::Dataset& dat
 
 EvalResult evaluate_forward(const BatchForward& forward, std::int64_t input_size, const workloads::Dataset& data,
                             const workloads::Normalization& norm, const EvalOptions& options) {
-  if (data.image_size() != input_size) {
-    throw Error("data set '" + data.name + "' has images of " + std::to_string(data.image_size()) +
-                " values, the network expects " + std::to_string(input_size));
-  }
+  workloads::check_image_size(data, input_size);
   const auto start = std::chrono::steady_clock::now();
   EvalResult r;
   r.images = options.limit > 0 ? std::min(options.limit, data.count) : data.count;

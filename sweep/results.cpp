@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "workloads/io.hpp"
+#include "workloads/json_reader.hpp"
 
 namespace xbarsim::sweep {
 
@@ -29,9 +30,9 @@ nlohmann::ordered_json point_document(const SweepSpec& spec, const Point& point,
 nlohmann::ordered_json read_point_file(const std::string& path, const Point& point) {
   nlohmann::ordered_json doc;
   try {
-    doc = nlohmann::ordered_json::parse(workloads::read_file(path));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw make_error(path, std::string("not a valid point file (") + e.what() + "); delete it to recompute the point");
+    doc = workloads::read_ordered_json_file(path);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (not a valid point file; delete it to recompute the point)");
   }
   if (!doc.is_object()) throw make_error(path, "expected a point file (a JSON object)");
   const auto expect = [&](const char* key, const nlohmann::ordered_json& want) {

@@ -128,12 +128,15 @@ SweepSpec load_output_spec(const std::string& dir) {
   return parse_spec(workloads::read_json_file(path), path);
 }
 
-void prepare_output_dir(const SweepSpec& spec, const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(fs::path(dir) / "points", ec);
-  if (ec) throw make_error(dir, "cannot create the output folder (" + ec.message() + ")");
-  fs::create_directories(fs::path(dir) / "logs", ec);
+namespace {
+
+/// Refuses `dir` when it is a file or holds another sweep; true when its sweep.json is this one.
+bool check_output_spec(const SweepSpec& spec, const std::string& dir) {
+  // Everything that can refuse the folder is checked before anything is created in it.
   const std::string path = (fs::path(dir) / "sweep.json").string();
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) throw make_error(dir, "is a file, expected a folder");
+  bool same_file = false;
   if (exists(path)) {
     const SweepSpec old = load_output_spec(dir);
     const auto a = identity_json(old), b = identity_json(spec);
@@ -143,8 +146,21 @@ void prepare_output_dir(const SweepSpec& spec, const std::string& dir) {
       throw Error(path + ": holds sweep '" + old.name + "', which differs from " + spec.file + " (first at '" + where +
                   "'); expected the same sweep: use another -o folder, or remove " + dir);
     }
-    if (to_json(old) == to_json(spec)) return;
+    same_file = to_json(old) == to_json(spec);
   }
+  return same_file;
+}
+
+}  // namespace
+
+void prepare_output_dir(const SweepSpec& spec, const std::string& dir) {
+  const std::string path = (fs::path(dir) / "sweep.json").string();
+  const bool same_file = check_output_spec(spec, dir);
+  std::error_code ec;
+  fs::create_directories(fs::path(dir) / "points", ec);
+  if (ec) throw make_error(dir, "cannot create the output folder (" + ec.message() + ")");
+  fs::create_directories(fs::path(dir) / "logs", ec);
+  if (same_file) return;
   try {
     workloads::write_file_atomic(path, workloads::format_json(to_json(spec)));
   } catch (const Error&) {
@@ -183,8 +199,14 @@ RunSummary run_sweep(const SweepSpec& spec, const Evaluator& evaluate, const Run
   if (o.shards < 1 || o.shard >= o.shards) throw Error("--shard: expected i/N with 0 <= i < N");
   if (o.dir.empty()) throw Error("sweep: no output folder");
   const unsigned jobs = o.jobs < 1 ? 1U : o.jobs;
-  prepare_output_dir(spec, o.dir);
   const auto points = enumerate_points(spec);
+  // Another sweep in the folder, or a corrupt or foreign point file, is refused before the
+  // folder is touched.
+  check_output_spec(spec, o.dir);
+  for (const auto& p : points) {
+    if (in_shard(p.index, o.shard, o.shards) && exists(point_path(o.dir, p))) read_point_file(point_path(o.dir, p), p);
+  }
+  prepare_output_dir(spec, o.dir);
   RunSummary sum;
   sum.points = points.size();
   std::vector<const Point*> pending, selected;

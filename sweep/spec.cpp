@@ -17,7 +17,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::size_t kMaxPoints = 1000000;
+constexpr std::size_t kMaxPoints = 100000;
+constexpr std::size_t kMaxAxisValues = 10000;
 constexpr std::size_t kMaxIdLength = 200;
 
 std::string describe(const nlohmann::json& j) {
@@ -83,6 +84,11 @@ Axis parse_axis(const nlohmann::json& j, const std::string& file, const std::str
   }
   // A hardware axis is typed by the key's declaration (mapping/hardware_params.hpp).
   const bool hardware_key = a.key != kWorkload && a.key != kCrossbarSize;
+  if (values->size() > kMaxAxisValues) {
+    throw Error(file + ": " + path + ".values: " + std::to_string(values->size()) + " values; expected at most " +
+                std::to_string(kMaxAxisValues));
+  }
+  std::set<std::string> seen;
   std::optional<mapping::ParamSpec> spec;
   if (hardware_key) spec = mapping::override_spec(a.key, file + ": " + path + ".key");
   for (std::size_t i = 0; i < values->size(); ++i) {
@@ -101,11 +107,11 @@ Axis parse_axis(const nlohmann::json& j, const std::string& file, const std::str
         (!v.is_number_integer() || v.get<std::int64_t>() < 1 || v.get<std::int64_t>() > 4096)) {
       fail(file, where, "an integer crossbar size 1..4096 (rows = cols)", &v);
     }
-    for (std::size_t k = 0; k < a.values.size(); ++k) {
-      if (a.values[k] == v) {
-        throw Error(file + ": " + where + ": value " + v.dump() + " repeats " + path + ".values[" + std::to_string(k) +
-                    "]; expected distinct values");
-      }
+    if (!seen.insert(v.dump()).second) {
+      std::size_t k = 0;
+      while (a.values[k] != v) ++k;
+      throw Error(file + ": " + where + ": value " + v.dump() + " repeats " + path + ".values[" + std::to_string(k) +
+                  "]; expected distinct values");
     }
     a.values.push_back(v);
   }

@@ -232,6 +232,13 @@ Dataset load_fashion_mnist(const std::string& dir, Split split) {
   return load_dataset(spec, dir, split);
 }
 
+void check_image_size(const Dataset& data, std::int64_t input_size) {
+  if (data.image_size() != input_size) {
+    throw Error("data set '" + data.name + "' has images of " + std::to_string(data.image_size()) +
+                " values, the network expects " + std::to_string(input_size));
+  }
+}
+
 void normalize_images(const Dataset& data, const Normalization& norm, std::int64_t first, std::int64_t n, float* out) {
   for (const auto* v : {&norm.mean, &norm.std}) {
     if (v->size() != 1 && v->size() != static_cast<std::size_t>(data.channels)) {

@@ -70,6 +70,8 @@ Dataset load_cifar_binary(const std::vector<std::string>& paths, bool cifar100, 
 /// Tensors "images" (uint8, N x C x H x W or N x H x W) and "labels" (integers, N) of a safetensors file.
 Dataset load_safetensors_images(const std::string& path, int classes);
 
+/// Throws unless the images of `data` hold `input_size` values each (the network's input).
+void check_image_size(const Dataset& data, std::int64_t input_size);
 /// Writes images [first, first + n) normalised as float, N x C x H x W, into out.
 void normalize_images(const Dataset& data, const Normalization& norm, std::int64_t first, std::int64_t n, float* out);
 

@@ -1,69 +1,86 @@
 #include "workloads/idx.hpp"
 
 #include <zlib.h>
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
-#include <filesystem>
 
 #include "common/error.hpp"
+#include "workloads/io.hpp"
 
 namespace xbarsim::workloads {
 
-std::string read_gzip_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    throw make_error(path, "no such file (expected an IDX file, .gz or plain)");
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (f == nullptr) throw make_error(path, std::string("cannot open (") + std::strerror(errno) + ")");
-  std::string out;
-  char buf[1 << 16];
-  for (;;) {
-    const int n = gzread(f, buf, sizeof buf);
-    if (n < 0) {
-      int code = 0;
-      const std::string msg = gzerror(f, &code);
-      gzclose(f);
-      throw make_error(path, "corrupt gzip data (" + msg + ")");
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  // gzread reports a truncated stream only through gzerror after end of input.
-  int code = 0;
-  const char* msg = gzerror(f, &code);
-  if (code != Z_OK && code != Z_BUF_ERROR) {
-    const std::string m = msg;
-    gzclose(f);
-    throw make_error(path, "corrupt gzip data (" + m + ")");
-  }
-  const int close_rc = gzclose(f);
-  if (close_rc == Z_BUF_ERROR) throw make_error(path, "truncated gzip stream");
-  return out;
-}
+namespace {
 
-IdxArray parse_idx(const std::string& bytes, const std::string& where) {
-  if (bytes.size() < 4) throw make_error(where, "too short for an IDX header (expected at least 4 bytes)");
-  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+/// Checks the 4-byte magic and returns the number of dimensions.
+unsigned check_magic(const unsigned char* b, const std::string& where) {
   if (b[0] != 0 || b[1] != 0) throw make_error(where, "bad IDX magic: expected the file to start with two zero bytes");
   if (b[2] != 0x08) {
     throw make_error(where,
                      "IDX element type 0x" + std::to_string(b[2]) + " not supported, expected 0x08 (unsigned byte)");
   }
-  const unsigned ndim = b[3];
-  if (ndim == 0) throw make_error(where, "IDX file declares 0 dimensions, expected at least 1");
+  if (b[3] == 0) throw make_error(where, "IDX file declares 0 dimensions, expected at least 1");
+  return b[3];
+}
+
+/// The big-endian dimensions and their product, refused above kMaxIdxDataBytes before anything
+/// is allocated (the product is overflow-safe: each factor is below 2^32, the running product
+/// below the limit).
+std::vector<std::int64_t> read_dims(const unsigned char* p, unsigned ndim, const std::string& where,
+                                    std::uint64_t& total) {
+  std::vector<std::int64_t> dims;
+  total = 1;
+  for (unsigned i = 0; i < ndim; ++i, p += 4) {
+    const std::uint32_t d =
+        (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+    dims.push_back(d);
+    total *= d;
+    if (total > kMaxIdxDataBytes) {
+      throw make_error(where, "IDX dimensions need more than " + std::to_string(kMaxIdxDataBytes) +
+                                  " bytes of data (expected at most that)");
+    }
+  }
+  return dims;
+}
+
+/// Up to `n` bytes from the stream (fewer only at its end); throws on corrupt data.
+std::size_t gz_read(gzFile f, unsigned char* dst, std::size_t n, const std::string& path) {
+  std::size_t got = 0;
+  while (got < n) {
+    const auto want = static_cast<unsigned>(std::min<std::size_t>(n - got, INT_MAX / 2));
+    const int r = gzread(f, dst + got, want);
+    if (r < 0) {
+      int code = 0;
+      const std::string msg = gzerror(f, &code);
+      throw make_error(path, "corrupt gzip data (" + msg + ")");
+    }
+    if (r == 0) break;
+    got += static_cast<std::size_t>(r);
+  }
+  return got;
+}
+
+/// gzFile closed on every path.
+struct GzCloser {
+  gzFile f;
+  ~GzCloser() {
+    if (f != nullptr) gzclose(f);
+  }
+};
+
+}  // namespace
+
+IdxArray parse_idx(const std::string& bytes, const std::string& where) {
+  if (bytes.size() < 4) throw make_error(where, "too short for an IDX header (expected at least 4 bytes)");
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  const unsigned ndim = check_magic(b, where);
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndim);
   if (bytes.size() < header)
     throw make_error(where, "truncated IDX header (" + std::to_string(ndim) + " dimensions declared)");
   IdxArray out;
-  std::size_t total = 1;
-  for (unsigned i = 0; i < ndim; ++i) {
-    const unsigned char* p = b + 4 + 4 * i;
-    const std::uint32_t d =
-        (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-    out.dims.push_back(d);
-    total *= d;
-    if (total > (std::size_t{1} << 34)) throw make_error(where, "IDX dimensions are implausibly large");
-  }
+  std::uint64_t total = 0;
+  out.dims = read_dims(b + 4, ndim, where, total);
   if (bytes.size() - header != total) {
     throw make_error(where, "IDX data has " + std::to_string(bytes.size() - header) + " bytes, dimensions require " +
                                 std::to_string(total) + " (truncated file?)");
@@ -72,6 +89,33 @@ IdxArray parse_idx(const std::string& bytes, const std::string& where) {
   return out;
 }
 
-IdxArray read_idx(const std::string& path) { return parse_idx(read_gzip_file(path), path); }
+IdxArray read_idx(const std::string& path) {
+  check_input_file(path, kMaxBinaryFileBytes);
+  GzCloser g{gzopen(path.c_str(), "rb")};
+  if (g.f == nullptr) throw make_error(path, std::string("cannot open (") + std::strerror(errno) + ")");
+  unsigned char head[4 + 4 * 255];
+  if (gz_read(g.f, head, 4, path) < 4)
+    throw make_error(path, "too short for an IDX header (expected at least 4 bytes)");
+  const unsigned ndim = check_magic(head, path);
+  if (gz_read(g.f, head + 4, 4 * std::size_t{ndim}, path) < 4 * std::size_t{ndim})
+    throw make_error(path, "truncated IDX header (" + std::to_string(ndim) + " dimensions declared)");
+  IdxArray out;
+  std::uint64_t total = 0;
+  out.dims = read_dims(head + 4, ndim, path, total);
+  out.data.resize(static_cast<std::size_t>(total));
+  const std::size_t got = gz_read(g.f, out.data.data(), out.data.size(), path);
+  unsigned char extra = 0;
+  if (got < total || gz_read(g.f, &extra, 1, path) != 0) {
+    throw make_error(path, "IDX data has " + std::string(got < total ? std::to_string(got) : "more") +
+                               " bytes, dimensions require " + std::to_string(total) + " (truncated file?)");
+  }
+  int code = 0;
+  const char* msg = gzerror(g.f, &code);
+  if (code != Z_OK && code != Z_BUF_ERROR) throw make_error(path, std::string("corrupt gzip data (") + msg + ")");
+  const int close_rc = gzclose(g.f);
+  g.f = nullptr;
+  if (close_rc == Z_BUF_ERROR) throw make_error(path, "truncated gzip stream");
+  return out;
+}
 
 }  // namespace xbarsim::workloads

@@ -14,11 +14,14 @@ struct IdxArray {
   std::vector<std::uint8_t> data;  ///< row-major, dims multiplied out
 };
 
-/// Reads an unsigned-byte IDX file (.gz or not). Throws xbarsim::Error naming the file.
+/// The most data bytes (the product of the dimensions) an IDX file may declare: 1 GiB.
+inline constexpr std::uint64_t kMaxIdxDataBytes = std::uint64_t{1} << 30;
+
+/// Reads an unsigned-byte IDX file (.gz or not), streaming: the header's dimensions are checked
+/// against kMaxIdxDataBytes before the data is allocated, and decompression stops at the first
+/// byte past what they declare (a gzip bomb costs nothing). Throws xbarsim::Error naming the file.
 IdxArray read_idx(const std::string& path);
 /// Parses decompressed IDX bytes; `where` names the source in errors.
 IdxArray parse_idx(const std::string& bytes, const std::string& where);
-/// Reads a whole gzip (or plain) file through zlib.
-std::string read_gzip_file(const std::string& path);
 
 }  // namespace xbarsim::workloads

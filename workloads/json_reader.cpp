@@ -8,18 +8,76 @@
 
 namespace xbarsim::workloads {
 
-nlohmann::json parse_json_text(const std::string& text, const std::string& file) {
+namespace {
+
+/// Refuses text nested deeper than kMaxJsonDepth, scanning brackets outside strings before the
+/// parser runs (its DOM and every copy of it recurse once per level).
+void check_depth(const std::string& text, const std::string& file) {
+  int depth = 0;
+  bool in_string = false;
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') ++line;
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        throw make_error(file, "JSON nested deeper than " + std::to_string(kMaxJsonDepth) + " levels at line " +
+                                   std::to_string(line) + " (expected at most " + std::to_string(kMaxJsonDepth) + ")");
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+}
+
+template <typename Json>
+Json parse_text(const std::string& text, const std::string& file) {
+  check_depth(text, file);
   try {
-    return nlohmann::json::parse(text);
+    return Json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     // e.what() carries "[json.exception.parse_error.101] parse error at line L, column C: ..."
     std::string msg = e.what();
     const auto p = msg.find("parse error");
     throw make_error(file, "malformed JSON: " + (p == std::string::npos ? msg : msg.substr(p)));
+  } catch (const nlohmann::json::out_of_range& e) {
+    // "[json.exception.out_of_range.406] number overflow parsing '1e400'"
+    std::string msg = e.what();
+    const auto p = msg.find("] ");
+    throw make_error(file, (p == std::string::npos ? msg : msg.substr(p + 2)) +
+                               ": expected a number representable as a double or a 64-bit integer");
+  } catch (const nlohmann::json::exception& e) {
+    throw make_error(file, std::string("malformed JSON: ") + e.what());
   }
 }
 
-nlohmann::json read_json_file(const std::string& path) { return parse_json_text(read_file(path), path); }
+}  // namespace
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& file) {
+  return parse_text<nlohmann::json>(text, file);
+}
+
+nlohmann::ordered_json parse_ordered_json_text(const std::string& text, const std::string& file) {
+  return parse_text<nlohmann::ordered_json>(text, file);
+}
+
+nlohmann::json read_json_file(const std::string& path) {
+  return parse_json_text(read_file(path, kMaxJsonFileBytes), path);
+}
+
+nlohmann::ordered_json read_ordered_json_file(const std::string& path) {
+  return parse_ordered_json_text(read_file(path, kMaxJsonFileBytes), path);
+}
 
 namespace {
 void format_into(const nlohmann::ordered_json& v, int indent, std::string& out) {

@@ -12,10 +12,16 @@
 
 namespace xbarsim::workloads {
 
-/// Parses text as JSON; errors name `file` and the line/column.
+/// The deepest nesting of arrays and objects any xbarsim JSON file may have.
+inline constexpr int kMaxJsonDepth = 64;
+
+/// Parses text as JSON; errors name `file` and the line/column. Text nested deeper than
+/// kMaxJsonDepth and numbers beyond a double (1e400) are user errors, not parser crashes.
 nlohmann::json parse_json_text(const std::string& text, const std::string& file);
-/// Reads and parses a JSON file.
+nlohmann::ordered_json parse_ordered_json_text(const std::string& text, const std::string& file);
+/// Reads (at most kMaxJsonFileBytes, a regular file) and parses a JSON file.
 nlohmann::json read_json_file(const std::string& path);
+nlohmann::ordered_json read_ordered_json_file(const std::string& path);
 
 /// Pretty JSON for files people read: objects indented by two spaces, arrays of
 /// scalars kept on one line. Ends with a newline.

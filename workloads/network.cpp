@@ -13,6 +13,21 @@ namespace xbarsim::workloads {
 namespace {
 
 constexpr std::int64_t kMaxDim = 1 << 20;
+/// The most values one tensor (one image's activations) may hold: 2^26, 256 MiB of float32;
+/// an ImageNet VGG-16's largest activation holds 3.2 M.
+constexpr std::int64_t kMaxTensorValues = std::int64_t{1} << 26;
+
+/// Throws unless `shape` (each dimension at most kMaxDim) holds at most kMaxTensorValues values.
+void check_values(const Shape& shape, const std::string& where) {
+  std::int64_t n = 1;
+  for (const auto d : shape) {
+    n *= d;
+    if (n > kMaxTensorValues) {
+      throw make_error(where, "shape " + shape_string(shape) + " holds more than " + std::to_string(kMaxTensorValues) +
+                                  " values (expected at most that per image)");
+    }
+  }
+}
 
 struct KindName {
   LayerKind kind;
@@ -299,6 +314,7 @@ void validate_and_infer(Network& net, const std::string& file) {
   if (net.input_shape.empty() || net.input_shape.size() > 3) {
     throw make_error(file, "input.shape: expected [C, H, W] or [features], found " + shape_string(net.input_shape));
   }
+  check_values(net.input_shape, file + ": input.shape");
   if (net.layers.empty()) throw make_error(file, "layers: expected at least one layer");
   std::set<std::string> defined{net.input_name};
   bool any_quant = false;
@@ -408,6 +424,7 @@ void validate_and_infer(Network& net, const std::string& file) {
         L.output_shape = in;
         break;
     }
+    check_values(L.output_shape, where + ": output");
     if (L.has_weights()) {
       const Shape wshape = L.kind == LayerKind::Conv2d
                                ? Shape{L.out_channels, L.in_channels, L.kernel_size[0], L.kernel_size[1]}
@@ -700,8 +717,8 @@ void save_network(const Network& net, const std::string& json_path) {
   tf.tensors = net.tensors;
   tf.metadata["format"] = "xbarsim";
   tf.metadata["network"] = net.name;
-  write_safetensors(resolve_path(parent_dir(json_path), net.weights_file), tf);
-  write_file_atomic(json_path, format_json(to_json(net)));
+  write_files_atomic({{resolve_path(parent_dir(json_path), net.weights_file), serialize_safetensors(tf)},
+                      {json_path, format_json(to_json(net))}});
 }
 
 }  // namespace xbarsim::workloads

@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "workloads/io.hpp"
+#include "workloads/json_reader.hpp"
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "xbarsim reads little-endian tensor data in place; a big-endian host needs byte swapping here"
@@ -36,8 +37,8 @@ TensorFile parse_safetensors(const std::string& bytes, const std::string& where)
   }
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<std::ptrdiff_t>(header_len));
-  } catch (const nlohmann::json::parse_error& e) {
+    header = parse_json_text(bytes.substr(8, header_len), where + ": header");
+  } catch (const Error& e) {
     throw make_error(where, std::string("header is not valid JSON (") + e.what() + ")");
   }
   if (!header.is_object()) throw make_error(where, "header must be a JSON object");
@@ -86,11 +87,24 @@ TensorFile parse_safetensors(const std::string& bytes, const std::string& where)
                                "] outside the data section of " + std::to_string(data_size) +
                                " bytes (truncated file?)");
     }
-    Tensor t(dtype, shape);
-    if (t.nbytes() != e - b) {
-      throw make_error(tw, "shape " + t.shape_string() + " of " + dname + " needs " + std::to_string(t.nbytes()) +
+    // The byte count the shape needs, overflow-safe, checked against the offsets before anything
+    // is allocated (a shape like [2^33, 2^33] must not reach the allocator).
+    const bool empty = std::find(shape.begin(), shape.end(), 0) != shape.end();
+    std::uint64_t need = empty ? 0 : dtype_size(dtype);
+    for (const auto d : shape) {
+      if (empty) break;
+      const auto u = static_cast<std::uint64_t>(d);
+      if (need > UINT64_MAX / u) {
+        throw make_error(tw, "shape " + shape_string(shape) + " of " + dname +
+                                 " needs more bytes than 64 bits count; data_offsets give " + std::to_string(e - b));
+      }
+      need *= u;
+    }
+    if (need != e - b) {
+      throw make_error(tw, "shape " + shape_string(shape) + " of " + dname + " needs " + std::to_string(need) +
                                " bytes, data_offsets give " + std::to_string(e - b));
     }
+    Tensor t(dtype, shape);
     if (t.nbytes() > 0) std::memcpy(t.raw(), bytes.data() + data_begin + b, t.nbytes());
     ranges.emplace_back(b, e);
     file.tensors.emplace(name, std::move(t));

@@ -378,7 +378,7 @@ TEST_F(Cli, RunCycleLevelRejectsBadOptions) {
   expect_bad("run " + json_ + " --vcd " + dir_.file("t.vcd"), {"--vcd needs --cycle-level"});
   expect_bad(
       "run " + json_ + " --cycle-level --images 2 --calibration-images 64 --vcd " + dir_.file("no/such/dir/t.vcd"),
-      {"no/such/dir/t.vcd: cannot create file"});
+      {"no/such/dir/t.vcd: --vcd: cannot create file"});
 }
 
 /// docs/models.md, "Timing from the design parameters", worked in the test: the RC settling of a
@@ -738,7 +738,7 @@ TEST_F(Cli, UnwritableReportLeavesNothingBehind) {
   const std::string out = dir_.file("no/such/dir/report.json");
   const CliRun r = run_cli("eval " + json_ + " --limit 10 --output " + out);
   EXPECT_EQ(r.status, 2) << r.output;
-  EXPECT_NE(r.output.find("no/such/dir/report.json: cannot create file"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("no/such/dir/report.json: --output: cannot create file"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(out));
   const CliRun q = run_cli("quantize " + json_ + " -o " + dir_.file("q.txt"));
   EXPECT_EQ(q.status, 2);

@@ -3,6 +3,7 @@
 // declaration; the shipped presets and an old-style hardware file load; JSON round trips.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -319,6 +320,28 @@ TEST(HardwareParams, ShippedPresetsAndAnOldStyleFileLoad) {
   write(tmp.file("bad.json"), R"({"version": 1, "replicas": {"conv1": 0}})");
   EXPECT_NE(error_of({}, tmp.file("bad.json")).find(tmp.file("bad.json") + ": replicas.conv1: expected an integer"),
             std::string::npos);
+}
+
+TEST(HardwareParams, PathsInsideAFileAreRelativeToThatFile) {
+  // A hardware file in one folder naming a base preset, a device and a cost table by relative
+  // paths: each resolves against the naming file's folder, whatever the working directory.
+  TempDir tmp;
+  std::filesystem::create_directories(tmp.path() / "chips" / "base");
+  std::filesystem::create_directories(tmp.path() / "chips" / "cells");
+  write(tmp.file("chips/base/small.json"), R"({"version": 1, "preset": "isaac_like", "rows": 64, "cols": 64})");
+  write(tmp.file("chips/cells/mine.json"), R"({"version": 1, "preset": "../cells/parent.json", "write_sigma": 0.07})");
+  write(tmp.file("chips/cells/parent.json"), R"({"version": 1, "preset": "pcm_like"})");
+  write(tmp.file("chips/chip.json"), R"({"version": 1, "preset": "base/small.json", "device": "cells/mine.json",
+                                         "cost_table": "tables/t.json"})");
+  const auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(tmp.path());  // nothing under the working directory is named
+  HardwareConfig hw;
+  EXPECT_NO_THROW(hw = load_hardware("chips/chip.json"));
+  std::filesystem::current_path(cwd);
+  EXPECT_EQ(hw.rows, 64);
+  EXPECT_DOUBLE_EQ(hw.device.write_sigma, 0.07);
+  EXPECT_EQ(hw.device.name, load_device("pcm_like").name);
+  EXPECT_EQ(hw.cost_table, (std::filesystem::path("chips") / "tables/t.json").string());
 }
 
 }  // namespace
