@@ -17,6 +17,7 @@ packages=(
   libopenblas0-pthread                   # fast BLAS for LibTorch's CPU kernels (otherwise reference BLAS)
   dataset-fashion-mnist                  # /usr/share/datasets/fashion-mnist/*.gz
   gnuplot-nox                            # sweep plots
+  clang libclang-rt-14-dev               # libFuzzer targets (fuzz/, scripts/fuzz.sh)
 )
 
 missing=()

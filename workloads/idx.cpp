@@ -24,8 +24,8 @@ unsigned check_magic(const unsigned char* b, const std::string& where) {
   return b[3];
 }
 
-/// The big-endian dimensions and their product, refused above kMaxIdxDataBytes before anything
-/// is allocated (the product is overflow-safe: each factor is below 2^32, the running product
+/// The big-endian dimensions and their product, refused above kMaxIdxDataBytes before any data
+/// is read (the product is overflow-safe: each factor is below 2^32, the running product
 /// below the limit).
 std::vector<std::int64_t> read_dims(const unsigned char* p, unsigned ndim, const std::string& where,
                                     std::uint64_t& total) {
@@ -102,8 +102,17 @@ IdxArray read_idx(const std::string& path) {
   IdxArray out;
   std::uint64_t total = 0;
   out.dims = read_dims(head + 4, ndim, path, total);
-  out.data.resize(static_cast<std::size_t>(total));
-  const std::size_t got = gz_read(g.f, out.data.data(), out.data.size(), path);
+  // Read in chunks: memory follows the data actually present, not what the header claims.
+  std::size_t got = 0;
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  while (got < total) {
+    const std::size_t want = std::min<std::size_t>(kChunk, static_cast<std::size_t>(total) - got);
+    out.data.resize(got + want);
+    const std::size_t n = gz_read(g.f, out.data.data() + got, want, path);
+    got += n;
+    if (n < want) break;
+  }
+  out.data.resize(got);
   unsigned char extra = 0;
   if (got < total || gz_read(g.f, &extra, 1, path) != 0) {
     throw make_error(path, "IDX data has " + std::string(got < total ? std::to_string(got) : "more") +

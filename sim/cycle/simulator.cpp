@@ -12,6 +12,7 @@
 #include "common/parallel.hpp"
 #include "mapping/cost_inputs.hpp"
 #include "sim/cycle/controller.hpp"
+#include "sim/cycle/sanitizer_stack.hpp"
 
 namespace xbarsim::sim::cycle {
 
@@ -472,6 +473,7 @@ CycleResult CycleSimulator::run(const Eigen::MatrixXf& images, std::int64_t batc
   // Timing: the SystemC simulation.
   const auto t1 = std::chrono::steady_clock::now();
   try {
+    const SanitizerStackGuard stack_guard;  // ASan's view of this stack, right again afterwards
     sc_core::sc_start();
   } catch (const sc_core::sc_report& rep) {
     throw Error(std::string("cycle-level simulator: SystemC: ") + rep.what());

@@ -11,6 +11,7 @@
 
 #include "sim/cycle/modules.hpp"
 #include "sim/cycle/resource.hpp"
+#include "sim/cycle/sanitizer_stack.hpp"
 
 namespace xbarsim::sim::cycle {
 namespace {
@@ -94,7 +95,10 @@ class CycleResources : public ::testing::Test {
       s.noc->transfer(0, 0, 1, 8, mark("T1"));
       s.noc->transfer(0, 0, 1, 8, mark("T2"));
     });
-    sc_core::sc_start();
+    {
+      const SanitizerStackGuard stack_guard;
+      sc_core::sc_start();
+    }
     s.bank_stats.name = "adc_bank";
     s.bank->collect(s.bank_stats, 40);
     s.buffer->collect(s.buffer_stats, 10);
