@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <stdexcept>
 
 #include "apps/cli.hpp"
 #include "common/error.hpp"
@@ -194,7 +195,9 @@ nlohmann::ordered_json evaluate_design_isolated(const DesignSettings& s) {
     if (fs::exists(err)) message = workloads::read_file(err);
     if (WIFSIGNALED(status)) message += " (killed by signal " + std::to_string(WTERMSIG(status)) + ")";
     cleanup();
-    throw Error(message);
+    // The child's status says which it was: 2 a user error, anything else a bug (internal error).
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) throw Error(message);
+    throw std::runtime_error(message);
   }
   nlohmann::ordered_json report = nlohmann::ordered_json::parse(workloads::read_file(out));
   cleanup();

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes every reader of user files with libFuzzer under ASan + UBSan (fuzz/, the "fuzz" preset).
 # Usage: scripts/fuzz.sh [seconds per target, default 60] [parallel targets, default 2]
+#        FUZZ_SEED=<n> picks libFuzzer's random seed (default 1, so CI runs the same mutations).
 # Builds build/fuzz, makes each target's seed corpus from the shipped files (the corpus folder
 # keeps what the fuzzer adds, so a later run goes on from there), runs each target for the given
 # time with a 2 GiB RSS limit and a 5 s limit per input, and prints one line per target with its
@@ -40,7 +41,7 @@ run_one() {
   local t=$1
   local max_len=65536
   [ "$t" = fuzz_safetensors ] || [ "$t" = fuzz_onnx ] && max_len=400000
-  if "$bin/$t" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 -max_len="$max_len" -print_final_stats=1 \
+  if "$bin/$t" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=5 -max_len="$max_len" -print_final_stats=1 \
        -artifact_prefix="build/fuzz/findings/$t-" "$corpus/$t" > "build/fuzz/logs/$t.log" 2>&1; then
     local runs
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "build/fuzz/logs/$t.log" | grep -o '[0-9]*$' || echo "?")
