@@ -206,6 +206,15 @@ class Importer {
                   std::to_string(pads[2]) + ", " + std::to_string(pads[3]) + "] are not supported");
     if (const auto* a = attr(n, "auto_pad"); a != nullptr && a->s() != "NOTSET" && !a->s().empty())
       fail(n, "auto_pad " + a->s() + " is not supported (export with explicit pads)");
+    constexpr std::int64_t kMax = std::int64_t{1} << 20;
+    for (int i = 0; i < 2; ++i) {
+      if (kernel[static_cast<std::size_t>(i)] < 1 || kernel[static_cast<std::size_t>(i)] > kMax)
+        fail(n, "kernel size " + std::to_string(kernel[static_cast<std::size_t>(i)]) + ", expected 1 to 2^20");
+      if (strides[static_cast<std::size_t>(i)] < 1 || strides[static_cast<std::size_t>(i)] > kMax)
+        fail(n, "stride " + std::to_string(strides[static_cast<std::size_t>(i)]) + ", expected 1 to 2^20");
+      if (pads[static_cast<std::size_t>(i)] < 0 || pads[static_cast<std::size_t>(i)] > kMax)
+        fail(n, "pad " + std::to_string(pads[static_cast<std::size_t>(i)]) + ", expected 0 to 2^20");
+    }
     L.kernel_size = kernel;
     L.stride = {static_cast<int>(strides[0]), static_cast<int>(strides[1])};
     L.padding = {static_cast<int>(pads[0]), static_cast<int>(pads[1])};

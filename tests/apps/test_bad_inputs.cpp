@@ -682,6 +682,12 @@ std::vector<BadCase> onnx_cases() {
       {"OnnxTextFile", "import text.onnx -o m.json", "text.onnx",
        [](const Folder& f) { f.write("text.onnx", "this is not a protobuf message at all\n"); }},
       {"OnnxJsonAsOnnx", "import lenet5_int8.json -o m.json", "lenet5_int8.json"},
+      // Found by fuzz_onnx: LeNet-5 with a conv stride of 0 (was a division by zero in the importer).
+      {"OnnxConvStrideZero", "import stride0.onnx -o m.json", "stride 0, expected 1 to 2^20",
+       [](const Folder& f) {
+         fs::copy_file(std::string(XBARSIM_SOURCE_DIR) + "/tests/onnx/fixtures/fuzz_conv_stride_zero.onnx",
+                       f.path("stride0.onnx"));
+       }},
   };
 }
 
