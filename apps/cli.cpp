@@ -1,18 +1,13 @@
 #include "apps/cli.hpp"
 
 #include <unistd.h>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
-#include <random>
 
 #include "common/error.hpp"
-#include "sim/calibrate.hpp"
-#include "workloads/dataset.hpp"
 #include "workloads/io.hpp"
 #include "workloads/json_reader.hpp"
-#include "workloads/network.hpp"
 
 namespace xbarsim::apps {
 
@@ -60,7 +55,7 @@ void check_output_files(const po::variables_map& vm) {
   }
 }
 
-void add_ptq_options(po::options_description& opts, PtqArgs& a) {
+void add_ptq_options(po::options_description& opts, study::PtqArgs& a) {
   opts.add_options()("seed", po::value(&a.seed)->default_value(a.seed),
                      "seed of every random draw: device programming and read noise (run), calibration images of "
                      "post-training quantization")("data-dir", po::value(&a.data_dir)->default_value(""),
@@ -72,62 +67,6 @@ void add_ptq_options(po::options_description& opts, PtqArgs& a) {
                                                      "post-training quantization: one weight scale per output channel")(
       "calibration-images", po::value(&a.calibration_images)->default_value(a.calibration_images),
       "post-training quantization: training images for calibration");
-}
-
-namespace {
-
-/// Post-training quantization of `net` calibrated on `data`; the report's "quantization" object.
-nlohmann::ordered_json quantize_on(workloads::Network& net, const PtqArgs& a, const workloads::Dataset& data,
-                                   std::int64_t images, const std::string& source) {
-  sim::CalibrationOptions cal;
-  cal.images = images;
-  cal.seed = a.seed;
-  mapping::PtqOptions ptq;
-  ptq.weight_bits = a.weight_bits;
-  ptq.activation_bits = a.activation_bits;
-  ptq.per_channel = a.per_channel;
-  net = sim::calibrate_and_quantize(net, data, net.dataset.normalization, ptq, cal);
-  return {{"source", source},
-          {"weight_bits", a.weight_bits},
-          {"activation_bits", a.activation_bits},
-          {"per_channel", a.per_channel},
-          {"calibration_images", std::min(images, data.count)},
-          {"seed", a.seed}};
-}
-
-}  // namespace
-
-nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a) {
-  if (net.is_quantized()) {
-    int wbits = 0;
-    for (const auto& L : net.layers) {
-      if (L.has_weights()) wbits = std::max(wbits, L.quantization->weight_bits);
-    }
-    return {{"source", "workload"}, {"weight_bits", wbits}, {"activation_bits", net.input_quantization->input_bits}};
-  }
-  const auto train = workloads::load_dataset(net.dataset, a.data_dir, workloads::Split::Train);
-  return quantize_on(net, a, train, a.calibration_images, "post-training");
-}
-
-nlohmann::ordered_json ensure_integer_without_data(workloads::Network& net, const PtqArgs& a) {
-  if (net.is_quantized()) return ensure_integer(net, a);
-  if (net.input_shape.size() != 3)
-    throw Error("network '" + net.name +
-                "': input_shape: expected [channels, height, width] for synthetic calibration");
-  workloads::Dataset synthetic;
-  synthetic.name = "synthetic";
-  synthetic.channels = static_cast<int>(net.input_shape[0]);
-  synthetic.height = static_cast<int>(net.input_shape[1]);
-  synthetic.width = static_cast<int>(net.input_shape[2]);
-  // Eight images: the ranges only set exponents, which costs do not depend on.
-  synthetic.count = std::max<std::int64_t>(1, std::min<std::int64_t>(a.calibration_images, 8));
-  synthetic.classes = 1;
-  synthetic.pixels.resize(static_cast<std::size_t>(synthetic.count * synthetic.image_size()));
-  std::mt19937_64 rng(a.seed);
-  std::uniform_int_distribution<int> pixel(0, 255);
-  for (auto& p : synthetic.pixels) p = static_cast<std::uint8_t>(pixel(rng));
-  synthetic.labels.assign(static_cast<std::size_t>(synthetic.count), 0);
-  return quantize_on(net, a, synthetic, synthetic.count, "post-training, synthetic calibration");
 }
 
 namespace {
@@ -159,20 +98,6 @@ void end_progress() {
     std::fprintf(stderr, "\r\033[K");
     std::fflush(stderr);
   }
-}
-
-double mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0.0 : s / static_cast<double>(v.size());
-}
-
-double stddev(const std::vector<double>& v) {
-  if (v.size() < 2) return 0.0;
-  const double m = mean(v);
-  double s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / static_cast<double>(v.size() - 1));
 }
 
 void write_json_report(const std::string& path, const nlohmann::ordered_json& report) {

@@ -8,9 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace xbarsim::workloads {
-struct Network;
-}
+#include "study/workload.hpp"
 
 namespace xbarsim::apps {
 
@@ -45,37 +43,11 @@ void progress_note(const std::string& text);
 /// Ends a progress line if one was drawn.
 void end_progress();
 
-/// Mean of `v` (0 when empty) and its sample standard deviation (0 below two values): the
-/// "mean +- std over device seeds" of every report.
-double mean(const std::vector<double>& v);
-double stddev(const std::vector<double>& v);
-
-/// A workload: a network JSON (with its safetensors) or an ONNX model, imported in memory
-/// (as `xbarsim import` would; a build without ONNX support says so).
-workloads::Network load_workload(const std::string& path);
-
 /// Writes a report atomically (or not at all on error).
 void write_json_report(const std::string& path, const nlohmann::ordered_json& report);
 
-/// How a float workload becomes an integer one when a command needs integers.
-struct PtqArgs {
-  int weight_bits = 8;
-  int activation_bits = 8;
-  bool per_channel = false;
-  std::int64_t calibration_images = 512;
-  std::uint64_t seed = 1;
-  std::string data_dir;
-};
 /// Adds --weight-bits, --activation-bits, --per-channel, --calibration-images, --seed, --data-dir.
-void add_ptq_options(po::options_description& opts, PtqArgs& a);
-/// Quantizes `net` after training (calibrated on its data set's training split) unless it already is;
-/// returns what was done as the report's "quantization" object.
-nlohmann::ordered_json ensure_integer(workloads::Network& net, const PtqArgs& a);
-/// As ensure_integer, but a float network is calibrated on seeded synthetic images (uniform
-/// pixels of the network's input shape) instead of a data set: for what depends on bit widths
-/// and zero weights only (costs), not on activation scales.
-nlohmann::ordered_json ensure_integer_without_data(workloads::Network& net, const PtqArgs& a);
-
+void add_ptq_options(po::options_description& opts, study::PtqArgs& a);
 int cmd_eval(const std::vector<std::string>& args);
 int cmd_quantize(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);

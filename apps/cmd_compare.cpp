@@ -2,16 +2,14 @@
 // crossbars, ADCs, computing power and area, total power and area, energy per inference,
 // latency, and the ratios baseline / candidate, with the per-component breakdown. The first
 // design is the baseline: by default it also pays for what CRIMP removes, floating-point
-// scaling units after the shift-and-add (--baseline-units; docs/models.md).
+// scaling units after the shift-and-add (--baseline-units; docs/models.md). The comparison is
+// study/compare.hpp's; this file parses the options and prints the report.
 #include <cstdio>
 #include <sstream>
 
 #include "apps/cli.hpp"
-#include "apps/design.hpp"
 #include "common/error.hpp"
-#include "cost/table.hpp"
-#include "mapping/hardware.hpp"
-#include "workloads/network.hpp"
+#include "study/compare.hpp"
 
 namespace xbarsim::apps {
 
@@ -32,49 +30,12 @@ struct CompareArgs {
   std::string output;
 };
 
-/// --baseline-units as hardware overrides of the baseline.
-std::vector<std::string> baseline_sets(const std::string& units) {
-  std::vector<std::string> out;
-  if (units == "none") return out;
-  std::stringstream ss(units);
-  std::string u;
-  while (std::getline(ss, u, ',')) {
-    if (u == "fp-scaling") {
-      out.emplace_back("output_scaling=fp32");
-    } else if (u == "data-aligning") {
-      out.emplace_back("data_aligning=true");
-    } else {
-      throw Error("--baseline-units: expected a comma-separated list of fp-scaling, data-aligning, or none; found '" +
-                  u + "'");
-    }
-  }
-  return out;
-}
-
-double ratio(double a, double b) { return b != 0 ? a / b : 0.0; }
-
 struct Metric {
   const char* key;
   const char* label;
   double scale;  ///< display multiplier
   const char* unit;
 };
-
-nlohmann::ordered_json metrics_of(const nlohmann::ordered_json& r) {
-  const auto& c = r.at("cost");
-  return {{"accuracy", r.at("accuracy").at("mean")},
-          {"crossbars", r.at("mapping").at("crossbars")},
-          {"adcs", r.at("mapping").at("adcs")},
-          {"tiles", r.at("mapping").at("tiles")},
-          {"computing_power_mw", c.at("computing_power_mw")},
-          {"computing_area_mm2", c.at("computing_area_mm2")},
-          {"power_mw", c.at("power_mw")},
-          {"area_mm2", c.at("area_mm2")},
-          {"energy_per_inference_uj", c.at("energy_per_inference_pj").get<double>() / 1e6},
-          {"latency_us", r.at("timing").at("latency_ns").get<double>() / 1e3},
-          {"throughput_per_s", r.at("timing").at("throughput_per_s")},
-          {"tops_per_w", c.at("tops_per_w")}};
-}
 
 }  // namespace
 
@@ -119,7 +80,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   po::notify(vm);
   check_output_files(vm);
 
-  DesignSettings base;
+  study::DesignSettings base;
   base.hardware = a.hw;
   base.cost_table = a.cost_table;
   base.images = a.images;
@@ -128,68 +89,31 @@ int cmd_compare(const std::vector<std::string>& args) {
   base.threads = a.threads;
   base.data_dir = a.data_dir;
   base.calibration_images = a.calibration_images;
-  DesignSettings sa = base, sb = base;
-  sa.workload = a.a;
-  sb.workload = a.b;
-  sa.sets = a.sets;
-  for (const auto& s : baseline_sets(a.baseline_units)) sa.sets.push_back(s);
-  sa.sets.insert(sa.sets.end(), a.sets_a.begin(), a.sets_a.end());
-  sb.sets = a.sets;
-  sb.sets.insert(sb.sets.end(), a.sets_b.begin(), a.sets_b.end());
+  study::CompareSettings cs;
+  cs.baseline_units = a.baseline_units;
+  cs.a = base;
+  cs.b = base;
+  cs.a.workload = a.a;
+  cs.b.workload = a.b;
+  cs.a.sets = a.sets;
+  for (const auto& s : study::baseline_sets(a.baseline_units)) cs.a.sets.push_back(s);
+  cs.a.sets.insert(cs.a.sets.end(), a.sets_a.begin(), a.sets_a.end());
+  cs.b.sets = a.sets;
+  cs.b.sets.insert(cs.b.sets.end(), a.sets_b.begin(), a.sets_b.end());
 
-  // Inputs are checked here, before any child runs: one clear error, nothing written.
-  for (const auto* d : {&sa, &sb}) {
-    check_design_settings(*d);
-    load_workload(d->workload);
-    const auto hw = mapping::load_hardware(d->hardware, d->sets);
-    cost::load_cost_table(d->cost_table.empty() ? hw.cost_table : d->cost_table);
-  }
-  progress_note("xbarsim compare: evaluating the baseline " + a.a);
-  const auto ra = evaluate_design_isolated(sa);
-  progress_note("xbarsim compare: evaluating the candidate " + a.b);
-  const auto rb = evaluate_design_isolated(sb);
+  // Inputs are checked before any child runs: one clear error, nothing written.
+  study::check_compare(cs);
+  const auto report = study::compare_designs(cs, [&](const std::string& which) {
+    progress_note("xbarsim compare: evaluating the " + which + " " + (which == "baseline" ? a.a : a.b));
+  });
   end_progress();
-
-  const auto ma = metrics_of(ra), mb = metrics_of(rb);
-  nlohmann::ordered_json ratios = nlohmann::ordered_json::object();
-  for (auto it = ma.begin(); it != ma.end(); ++it) {
-    ratios[it.key()] = ratio(it.value().get<double>(), mb.at(it.key()).get<double>());
-  }
-  // Per component: energy per inference and area of each, and the ratios.
-  std::map<std::string, std::pair<nlohmann::ordered_json, nlohmann::ordered_json>> comps;
-  std::vector<std::string> order;
-  for (const auto* r : {&ra, &rb}) {
-    for (const auto& c : r->at("cost").at("components")) {
-      const auto name = c.at("name").get<std::string>();
-      if (comps.count(name) == 0) order.push_back(name);
-      (r == &ra ? comps[name].first : comps[name].second) = c;
-    }
-  }
-  nlohmann::ordered_json breakdown = nlohmann::ordered_json::array();
-  const auto val = [](const nlohmann::ordered_json& c, const char* k) {
-    return c.is_null() ? 0.0 : c.at(k).get<double>();
-  };
-  for (const auto& name : order) {
-    const auto& [ca, cb] = comps[name];
-    const auto& any = ca.is_null() ? cb : ca;
-    breakdown.push_back({{"name", name},
-                         {"category", any.at("category")},
-                         {"energy_pj_a", val(ca, "energy_pj")},
-                         {"energy_pj_b", val(cb, "energy_pj")},
-                         {"energy_ratio", ratio(val(ca, "energy_pj"), val(cb, "energy_pj"))},
-                         {"area_um2_a", val(ca, "area_um2")},
-                         {"area_um2_b", val(cb, "area_um2")},
-                         {"area_ratio", ratio(val(ca, "area_um2"), val(cb, "area_um2"))}});
-  }
-  nlohmann::ordered_json report;
-  report["version"] = 1;
-  report["command"] = "compare";
-  report["baseline_units"] = a.baseline_units;
-  report["metrics"] = {{"a", ma}, {"b", mb}, {"ratio_a_over_b", ratios}};
-  report["components"] = breakdown;
-  report["a"] = ra;
-  report["b"] = rb;
   if (!a.output.empty()) write_json_report(a.output, report);
+  const auto& ra = report.at("a");
+  const auto& rb = report.at("b");
+  const auto& ma = report.at("metrics").at("a");
+  const auto& mb = report.at("metrics").at("b");
+  const auto& ratios = report.at("metrics").at("ratio_a_over_b");
+  const auto& breakdown = report.at("components");
 
   std::printf("xbarsim compare: A = %s (baseline, + %s) vs B = %s on %s, cost table %s\n",
               ra.at("workload").at("name").get<std::string>().c_str(), a.baseline_units.c_str(),

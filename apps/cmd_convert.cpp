@@ -26,7 +26,7 @@ int cmd_convert(const std::vector<std::string>& args) {
   const auto ext = std::filesystem::path(output).extension();
   if (ext != ".json" && ext != ".onnx")
     throw Error("--output: expected a path ending in .json or .onnx, found '" + output + "'");
-  workloads::Network net = load_workload(workload);
+  workloads::Network net = study::load_workload(workload);
   if (ext == ".onnx") {
 #ifdef XBARSIM_HAVE_ONNX
     onnx_import::export_onnx(net, output);

@@ -18,7 +18,7 @@ namespace xbarsim::apps {
 int cmd_cost(const std::vector<std::string>& args) {
   std::string workload, hw_spec, output, table_spec;
   std::vector<std::string> sets;
-  PtqArgs ptq;
+  study::PtqArgs ptq;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "workload", po::value(&workload)->required(),
@@ -36,10 +36,10 @@ int cmd_cost(const std::vector<std::string>& args) {
                   "(closed-form actions and analytic timing; run --cycle-level for measured traffic and contention)",
                   "workload", vm))
     return 0;
-  auto net = load_workload(workload);
+  auto net = study::load_workload(workload);
   const auto hw = mapping::load_hardware(hw_spec, sets);
   const auto table = cost::load_cost_table(table_spec.empty() ? hw.cost_table : table_spec);
-  const auto quant = ensure_integer_without_data(net, ptq);
+  const auto quant = study::ensure_integer_without_data(net, ptq);
   const auto m = mapping::compile(net, hw);
 
   // Analytic timing: a layer's stage is ceil(positions / copies) x phases x max(read, the

@@ -21,7 +21,7 @@ struct EvalArgs {
   unsigned threads = 0;
   std::int64_t batch = 64;
   std::string output;
-  PtqArgs ptq;
+  study::PtqArgs ptq;
 };
 
 /// The text report, written from the same JSON the --output file gets.
@@ -73,10 +73,10 @@ int cmd_eval(const std::vector<std::string>& args) {
   if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
   if (a.batch < 1) throw Error("--batch: expected at least 1, found " + std::to_string(a.batch));
 
-  workloads::Network net = load_workload(a.workload);
+  workloads::Network net = study::load_workload(a.workload);
   const auto test = workloads::load_dataset(net.dataset, a.ptq.data_dir, workloads::Split::Test);
   nlohmann::ordered_json quant;
-  if (precision == sim::Precision::Int) quant = ensure_integer(net, a.ptq);
+  if (precision == sim::Precision::Int) quant = study::ensure_integer(net, a.ptq);
   const sim::ReferenceEngine engine(net, precision);
   sim::EvalOptions eo;
   eo.limit = a.limit;

@@ -14,7 +14,7 @@ int cmd_info(const std::vector<std::string>& args) {
                                                  "network JSON (positional)");
   po::variables_map vm;
   if (!parse_args(args, opts, "xbarsim info <workload.json>", "workload", vm)) return 0;
-  const workloads::Network net = load_workload(workload);
+  const workloads::Network net = study::load_workload(workload);
   std::printf("%s: network '%s', input %s %s, %zu layers (batch norm folded), %lld parameters, %s\n", workload.c_str(),
               net.name.c_str(), net.input_name.c_str(), workloads::format_shape(net.input_shape).c_str(),
               net.layers.size(), static_cast<long long>(net.parameter_count()),

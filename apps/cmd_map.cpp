@@ -11,7 +11,7 @@ namespace xbarsim::apps {
 int cmd_map(const std::vector<std::string>& args) {
   std::string workload, hw_spec, output;
   std::vector<std::string> sets;
-  PtqArgs ptq;
+  study::PtqArgs ptq;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")(
       "workload", po::value(&workload)->required(),
@@ -27,9 +27,9 @@ int cmd_map(const std::vector<std::string>& args) {
                   "(every hardware key, its type, range and default: xbarsim keys)",
                   "workload", vm))
     return 0;
-  auto net = load_workload(workload);
+  auto net = study::load_workload(workload);
   const auto hw = mapping::load_hardware(hw_spec, sets);
-  const auto quant = ensure_integer(net, ptq);
+  const auto quant = study::ensure_integer(net, ptq);
   const auto m = mapping::compile(net, hw);
 
   nlohmann::ordered_json layers = nlohmann::ordered_json::array();

@@ -34,7 +34,7 @@ int cmd_quantize(const std::vector<std::string>& args) {
   if (std::filesystem::path(output).extension() != ".json")
     throw Error("--output: expected a path ending in .json, found '" + output + "'");
 
-  const workloads::Network net = load_workload(workload);
+  const workloads::Network net = study::load_workload(workload);
   const auto train = workloads::load_dataset(net.dataset, data_dir, workloads::Split::Train);
   workloads::Network q = sim::calibrate_and_quantize(net, train, net.dataset.normalization, ptq, cal);
   q.weights_file = std::filesystem::path(output).stem().string() + ".safetensors";

@@ -10,7 +10,6 @@
 #include <memory>
 
 #include "apps/cli.hpp"
-#include "apps/design.hpp"
 #include "common/error.hpp"
 #include "common/parallel.hpp"
 #include "cost/estimate.hpp"
@@ -22,6 +21,8 @@
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
 #include "sim/reference.hpp"
+#include "study/design.hpp"
+#include "study/statistics.hpp"
 #include "workloads/dataset.hpp"
 #include "workloads/io.hpp"
 #include "workloads/network.hpp"
@@ -41,7 +42,7 @@ struct RunArgs {
   bool ladder = false;
   std::int64_t error_images = 256;
   std::string output;
-  PtqArgs ptq;
+  study::PtqArgs ptq;
   bool cycle_level = false;
   std::int64_t images = 8;
   std::string schedule = "layer-by-layer";
@@ -287,8 +288,8 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
   const auto& norm = net.dataset.normalization;
   const std::int64_t n = std::min(a.images, test.count);
   const auto m = mapping::compile(net, hw);
-  const auto engine = build_engine(net, hw, m, hw.device, models::derive_seed(a.ptq.seed, {0}), false, threads,
-                                   calibration_data(net, hw, a.ptq.data_dir));
+  const auto engine = study::build_engine(net, hw, m, hw.device, models::derive_seed(a.ptq.seed, {0}), false, threads,
+                                          study::calibration_data(net, hw, a.ptq.data_dir));
   const Eigen::MatrixXf x = sim::image_batch(test, norm, 0, n);
   constexpr std::int64_t kBatch = 64;  // as sim::evaluate_forward chunks the functional rows
   Eigen::MatrixXd functional(engine->integer_reference().output_size(), n);
@@ -323,7 +324,7 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
   report["check"] = {{"images", n}, {"identical_to_functional", same_images}, {"all_identical", same_images == n}};
   report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
   report["cycle_level"] = cycle_json(r);
-  const auto cost = cost_of_run(r, m, a.cost_table);
+  const auto cost = study::cost_of_run(r, m, a.cost_table);
   report["cost"] = cost::to_json(cost);
   if (!a.output.empty()) write_json_report(a.output, report);
 
@@ -448,7 +449,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
   }
 
-  workloads::Network net = load_workload(a.workload);
+  workloads::Network net = study::load_workload(a.workload);
   const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
   cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);  // fail before the long part
   if (!a.dump.empty()) dump_selection(net, a.dump_layers);                     // the same
@@ -457,7 +458,7 @@ int cmd_run(const std::vector<std::string>& args) {
     inputs_from_file(a.dump_inputs, net);  // the same
   }
   const workloads::Network float_net = net;
-  const auto quant = ensure_integer(net, a.ptq);
+  const auto quant = study::ensure_integer(net, a.ptq);
   const auto test = workloads::load_dataset(net.dataset, a.ptq.data_dir, workloads::Split::Test);
   const auto& norm = net.dataset.normalization;
   const unsigned threads = resolve_threads(a.threads);
@@ -474,9 +475,9 @@ int cmd_run(const std::vector<std::string>& args) {
   const auto int_result = sim::evaluate(iref, test, norm, eo);
   const auto m = mapping::compile(net, hw);
 
-  const workloads::Dataset train = calibration_data(net, hw, a.ptq.data_dir);
+  const workloads::Dataset train = study::calibration_data(net, hw, a.ptq.data_dir);
   const auto make_engine = [&](const Scenario& sc, std::uint64_t seed) {
-    return build_engine(net, hw, m, sc.device, seed, sc.exact_adc, threads, train);
+    return study::build_engine(net, hw, m, sc.device, seed, sc.exact_adc, threads, train);
   };
 
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
@@ -508,8 +509,8 @@ int cmd_run(const std::vector<std::string>& args) {
                     {"exact_adc", sc.exact_adc},
                     {"trials", trials},
                     {"accuracy", acc},
-                    {"accuracy_mean", mean(acc)},
-                    {"accuracy_std", stddev(acc)},
+                    {"accuracy_mean", study::mean(acc)},
+                    {"accuracy_std", study::stddev(acc)},
                     {"matches_integer_reference", exact},
                     {"wall_time_s", wall}});
   }
@@ -574,7 +575,7 @@ int cmd_run(const std::vector<std::string>& args) {
                            {"write_pulse_ns", hw.device.write_pulse_ns},
                            {"schedule", "cells one after another in each array, arrays in parallel"}};
   // Energy, power and area: two images through the pipelined chip give the period and latency.
-  const auto cost = timing_and_cost(net, m, *configured_first, test, a.cost_table, threads);
+  const auto cost = study::timing_and_cost(net, m, *configured_first, test, a.cost_table, threads);
   report["timing"] = {{"schedule", "pipelined"},
                       {"latency_ns", cost.latency_ns},
                       {"period_ns", cost.time_per_inference_ns},

@@ -1,16 +1,17 @@
 // xbarsim sweep: a parameter sweep (crossbar size, ADC bits, any --set key) of one workload,
-// every point evaluated by evaluate_design in a child process of its own; results table,
-// plots; resumable and shardable. `xbarsim sweep merge` gathers shards.
+// every point (or trial group) evaluated as a design (study/sweep_design.hpp) in a child
+// process of its own; results table, plots; resumable and shardable. `xbarsim sweep merge`
+// gathers shards; `xbarsim sweep plan --slurm` writes (and submits) the cluster jobs.
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <set>
 
 #include "apps/cli.hpp"
-#include "apps/design.hpp"
 #include "common/error.hpp"
 #include "common/parallel.hpp"
-#include "mapping/hardware.hpp"
+#include "study/sweep_design.hpp"
 #include "sweep/runner.hpp"
+#include "sweep/slurm.hpp"
 #include "sweep/spec.hpp"
 
 namespace xbarsim::apps {
@@ -19,55 +20,8 @@ namespace {
 
 constexpr const char* kUsage =
     "xbarsim sweep <sweep.json> [-o DIR] [--jobs N] [--threads T] [--shard i/N] [--no-plot]\n"
-    "       xbarsim sweep merge <DIR>... -o <DIR> [--no-plot]";
-
-bool has_axis(const sweep::SweepSpec& spec, const std::string& key) {
-  for (const auto& a : spec.axes) {
-    if (a.key == key) return true;
-  }
-  return false;
-}
-
-/// The overrides a point is evaluated with: its own, and where crossbar_size makes the crossbar
-/// narrower than the hardware's columns_per_adc (ISAAC-like: 128 columns per ADC at size 32 or
-/// 64), columns_per_adc = the size, i.e. one ADC per crossbar. Not when columns_per_adc is swept
-/// or set explicitly.
-std::vector<std::string> design_sets(const sweep::SweepSpec& spec, const sweep::Point& p) {
-  std::vector<std::string> sets = p.sets;
-  if (!has_axis(spec, sweep::kCrossbarSize) || has_axis(spec, "columns_per_adc")) return sets;
-  for (const auto& s : spec.sets) {
-    if (s.rfind("columns_per_adc=", 0) == 0) return sets;
-  }
-  int columns_per_adc = 0;
-  try {
-    columns_per_adc = mapping::load_hardware(spec.hardware, spec.sets).columns_per_adc;
-  } catch (const Error&) {
-    return sets;  // reported with the point
-  }
-  std::size_t k = 0;
-  while (spec.axes[k].key != sweep::kCrossbarSize) ++k;
-  const auto size = p.values[k].get<std::int64_t>();
-  if (columns_per_adc > size) sets.push_back("columns_per_adc=" + std::to_string(size));
-  return sets;
-}
-
-/// Every point's overrides must give a valid hardware configuration and name an existing
-/// workload: checked before any child starts (the hardware file read once, each point's
-/// overrides applied to a copy, so 100,000 points take about a second).
-void check_points(const sweep::SweepSpec& spec) {
-  const mapping::HardwareConfig base = mapping::load_hardware_file(spec.hardware);
-  std::set<std::string> workloads_seen;
-  for (const auto& p : sweep::enumerate_points(spec)) {
-    if (workloads_seen.insert(p.workload).second && !std::filesystem::exists(p.workload)) {
-      throw Error(spec.file + ": workload: " + p.workload + " does not exist; expected a network JSON file");
-    }
-    try {
-      mapping::with_overrides(base, design_sets(spec, p), spec.hardware);
-    } catch (const Error& e) {
-      throw Error(spec.file + ": point " + p.id + ": " + e.what());
-    }
-  }
-}
+    "       xbarsim sweep merge <DIR>... -o <DIR> [--no-plot]\n"
+    "       xbarsim sweep plan <sweep.json> --slurm --shards N [-o DIR] [--cpus-per-task C] [--submit] [options]";
 
 int merge(const std::vector<std::string>& args) {
   std::vector<std::string> dirs;
@@ -90,7 +44,68 @@ int merge(const std::vector<std::string>& args) {
   if (dirs.empty()) throw Error("sweep merge: expected at least one sweep output folder");
   sweep::PlotOptions o;
   o.plot = !no_plot;
-  sweep::merge_sweeps(dirs, out, o);
+  sweep::merge_sweeps(dirs, out, study::design_evaluation(sweep::load_output_spec(dirs[0]), "").combine, o);
+  return 0;
+}
+
+/// `xbarsim sweep plan <spec> --slurm`: the folder prepared and the array and merge jobs
+/// written (and submitted with --submit).
+int plan(const std::vector<std::string>& args) {
+  std::string spec_path, out, partition, time_limit, memory, data_dir;
+  std::vector<std::string> sbatch_options;
+  std::size_t shards = 0;
+  unsigned cpus = 1, jobs = 1;
+  bool slurm = false, submit = false, no_plot = false;
+  po::options_description opts("options");
+  opts.add_options()("help,h", "show this help")("sweep", po::value(&spec_path)->required(), "sweep JSON (positional)")(
+      "slurm", po::bool_switch(&slurm), "plan for Slurm (sbatch array job + merge job); required")(
+      "output,o", po::value(&out)->default_value(""),
+      "output folder on a file system every node sees (default: sweep_<name> in the current folder)")(
+      "shards", po::value(&shards)->required(), "array tasks, one shard of the sweep each")(
+      "cpus-per-task", po::value(&cpus)->default_value(cpus), "cores of each task (sbatch --cpus-per-task)")(
+      "jobs", po::value(&jobs)->default_value(jobs), "units a task evaluates at a time (its cores split among them)")(
+      "partition", po::value(&partition)->default_value(""), "sbatch --partition (default: the cluster's)")(
+      "time", po::value(&time_limit)->default_value(""), "sbatch --time of each task, e.g. 02:00:00")(
+      "mem", po::value(&memory)->default_value(""), "sbatch --mem of each task, e.g. 4G")(
+      "sbatch", po::value(&sbatch_options)->composing(), "one more sbatch option for both jobs (repeatable)")(
+      "data-dir", po::value(&data_dir)->default_value(""), "data set folder every node sees")(
+      "submit", po::bool_switch(&submit), "submit both jobs with sbatch (the merge job afterok the array)")(
+      "no-plot", po::bool_switch(&no_plot), "the merge writes the tables only");
+  po::variables_map vm;
+  if (!parse_args(args, opts, kUsage, "sweep", vm, false)) return 0;
+  if (!slurm) throw Error("sweep plan: expected --slurm (the batch system it plans for)");
+  if (shards < 1) throw Error("--shards: expected at least 1, found 0");
+  if (cpus < 1) throw Error("--cpus-per-task: expected at least 1, found 0");
+  if (jobs < 1) throw Error("--jobs: expected at least 1, found 0");
+  const sweep::SweepSpec spec = sweep::load_spec(spec_path);
+  study::check_sweep_points(spec);
+  namespace fs = std::filesystem;
+  sweep::SlurmPlan p;
+  p.xbarsim = fs::read_symlink("/proc/self/exe").string();
+  p.spec = fs::absolute(spec_path).lexically_normal().string();
+  p.dir = fs::absolute(out.empty() ? "sweep_" + spec.name : out).lexically_normal().string();
+  p.shards = shards;
+  p.cpus_per_task = cpus;
+  p.jobs = jobs;
+  p.partition = partition;
+  p.time_limit = time_limit;
+  p.memory = memory;
+  p.sbatch_options = sbatch_options;
+  p.data_dir = data_dir.empty() ? "" : fs::absolute(data_dir).lexically_normal().string();
+  p.plot = !no_plot;
+  sweep::prepare_output_dir(spec, p.dir);
+  const auto files = sweep::write_slurm_scripts(p);
+  std::printf("xbarsim sweep plan: %s, %zu points in %zu array tasks (%u cores each) -> %s\n", spec.name.c_str(),
+              sweep::point_count(spec), shards, cpus, p.dir.c_str());
+  std::printf("  wrote %s and %s\n", files.array_script.c_str(), files.merge_script.c_str());
+  if (!submit) {
+    std::printf("  submit with: jid=$(sbatch --parsable %s) && sbatch --dependency=afterok:$jid %s\n",
+                files.array_script.c_str(), files.merge_script.c_str());
+    return 0;
+  }
+  const auto j = sweep::submit_slurm(p, files);
+  std::printf("  submitted array job %s (%zu tasks) and merge job %s (afterok:%s); ids in %s/slurm/jobs.json\n",
+              j.array.c_str(), shards, j.merge.c_str(), j.array.c_str(), p.dir.c_str());
   return 0;
 }
 
@@ -98,6 +113,7 @@ int merge(const std::vector<std::string>& args) {
 
 int cmd_sweep(const std::vector<std::string>& args) {
   if (!args.empty() && args[0] == "merge") return merge(std::vector<std::string>(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "plan") return plan(std::vector<std::string>(args.begin() + 1, args.end()));
   std::string spec_path, out, shard;
   unsigned jobs = 0, threads = 0;
   bool no_plot = false;
@@ -123,32 +139,14 @@ int cmd_sweep(const std::vector<std::string>& args) {
   o.threads = threads != 0 ? threads : (o.jobs > 1 ? 1U : 0U);
   if (!shard.empty()) sweep::parse_shard(shard, "--shard", o.shard, o.shards);
   o.output.plot = !no_plot;
-  check_points(spec);
-
-  const sweep::Evaluator evaluate = [data_dir](const sweep::SweepSpec& s, const sweep::Point& p, unsigned t) {
-    DesignSettings d;
-    d.workload = p.workload;
-    d.hardware = s.hardware;
-    d.sets = design_sets(s, p);
-    d.cost_table = s.cost_table;
-    d.images = s.images;
-    d.trials = s.trials;
-    d.seed = s.seed;
-    d.threads = t;
-    d.data_dir = data_dir;
-    sweep::PointResult r;
-    r.report = evaluate_design(d);
-    r.row = design_row(r.report);
-    if (d.sets != p.sets) r.sets = d.sets;
-    return r;
-  };
-  const auto sum = sweep::run_sweep(spec, evaluate, o);
+  study::check_sweep_points(spec);
+  const auto sum = sweep::run_sweep(spec, study::design_evaluation(spec, data_dir), o);
   if (!sum.failures.empty()) {
     std::string ids;
     for (const auto& f : sum.failures) ids += (ids.empty() ? "" : ", ") + f.id;
     throw Error("sweep: " + std::to_string(sum.failures.size()) + " of " + std::to_string(sum.selected) +
-                " points failed (" + ids + "); their logs are in " + o.dir +
-                "/logs; rerun to retry them (finished points are kept)");
+                (spec.trial_groups > 1 ? " units" : " points") + " failed (" + ids + "); their logs are in " + o.dir +
+                "/logs and errors in " + o.dir + "/runs.csv; rerun to retry them (finished ones are kept)");
   }
   return 0;
 }

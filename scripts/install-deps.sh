@@ -18,6 +18,7 @@ packages=(
   dataset-fashion-mnist                  # /usr/share/datasets/fashion-mnist/*.gz
   gnuplot-nox                            # sweep plots
   clang libclang-rt-14-dev               # libFuzzer targets (fuzz/, scripts/fuzz.sh)
+  slurm-wlm munge                        # the real-Slurm test (tests/slurm/, scripts/slurm_local.sh)
 )
 
 missing=()

@@ -4,17 +4,20 @@
 #include <cstdio>
 
 #include "common/error.hpp"
+#include "common/version.hpp"
 #include "workloads/io.hpp"
 #include "workloads/json_reader.hpp"
 
 namespace xbarsim::sweep {
 
-nlohmann::ordered_json point_document(const SweepSpec& spec, const Point& point, const nlohmann::ordered_json& row,
-                                      const nlohmann::ordered_json& report) {
+namespace {
+
+nlohmann::ordered_json header(const SweepSpec& spec, const Point& point) {
   nlohmann::ordered_json axes = nlohmann::ordered_json::object();
   for (std::size_t k = 0; k < spec.axes.size(); ++k) axes[spec.axes[k].key] = nlohmann::ordered_json(point.values[k]);
   nlohmann::ordered_json doc;
   doc["version"] = 1;
+  doc["xbarsim"] = spec.made_by;
   doc["sweep"] = spec.name;
   doc["index"] = point.index;
   doc["id"] = point.id;
@@ -22,12 +25,10 @@ nlohmann::ordered_json point_document(const SweepSpec& spec, const Point& point,
   doc["settings"] = {
       {"workload", point.workload}, {"hardware", spec.hardware}, {"set", point.sets}, {"cost_table", spec.cost_table},
       {"images", spec.images},      {"trials", spec.trials},     {"seed", spec.seed}};
-  doc["row"] = row;
-  doc["report"] = report;
   return doc;
 }
 
-nlohmann::ordered_json read_point_file(const std::string& path, const Point& point) {
+nlohmann::ordered_json read_unit_file(const std::string& path, const Point& point) {
   nlohmann::ordered_json doc;
   try {
     doc = workloads::read_ordered_json_file(path);
@@ -43,9 +44,48 @@ nlohmann::ordered_json read_point_file(const std::string& path, const Point& poi
     }
   };
   expect("version", 1);
+  expect("xbarsim", kVersion);
   expect("id", point.id);
   expect("index", point.index);
+  if (!doc.contains("report") || !doc["report"].is_object()) throw make_error(path, "report: expected an object");
+  return doc;
+}
+
+}  // namespace
+
+nlohmann::ordered_json point_document(const SweepSpec& spec, const Point& point, const nlohmann::ordered_json& row,
+                                      const nlohmann::ordered_json& report, const nlohmann::ordered_json& run) {
+  nlohmann::ordered_json doc = header(spec, point);
+  doc["row"] = row;
+  doc["report"] = report;
+  doc["run"] = run;
+  return doc;
+}
+
+nlohmann::ordered_json read_point_file(const std::string& path, const Point& point) {
+  nlohmann::ordered_json doc = read_unit_file(path, point);
+  if (doc.contains("group")) throw make_error(path, "group: a trial group's file, expected a point file");
   if (!doc.contains("row") || !doc["row"].is_object()) throw make_error(path, "row: expected an object of metrics");
+  if (!doc.contains("run") || !doc["run"].is_array()) throw make_error(path, "run: expected an array");
+  return doc;
+}
+
+nlohmann::ordered_json group_document(const SweepSpec& spec, const Point& point, int group,
+                                      const nlohmann::ordered_json& report, const nlohmann::ordered_json& run) {
+  nlohmann::ordered_json doc = header(spec, point);
+  doc["group"] = group;
+  doc["groups"] = spec.trial_groups;
+  doc["report"] = report;
+  doc["run"] = run;
+  return doc;
+}
+
+nlohmann::ordered_json read_group_file(const std::string& path, const Point& point, int group) {
+  nlohmann::ordered_json doc = read_unit_file(path, point);
+  if (!doc.contains("group") || doc["group"] != group) {
+    throw make_error(path, "group: expected " + std::to_string(group) + " (a file of another trial group?)");
+  }
+  if (!doc.contains("run") || !doc["run"].is_object()) throw make_error(path, "run: expected an object");
   return doc;
 }
 
@@ -130,6 +170,35 @@ nlohmann::ordered_json results_json(const SweepSpec& spec, const Table& t) {
   j["columns"] = t.columns;
   j["rows"] = t.rows;
   return j;
+}
+
+Table runs_table(const std::vector<nlohmann::ordered_json>& documents,
+                 const std::vector<nlohmann::ordered_json>& failures) {
+  Table t;
+  t.columns = {"index", "id", "group", "status", "wall_time_s", "peak_rss_mib", "host", "error"};
+  for (const auto& d : documents) {
+    for (const auto& r : d.at("run")) {
+      t.rows.push_back({{"index", d.at("index")},
+                        {"id", d.at("id")},
+                        {"group", r.value("group", 0)},
+                        {"status", "done"},
+                        {"wall_time_s", r.value("wall_time_s", 0.0)},
+                        {"peak_rss_mib", r.value("peak_rss_mib", 0.0)},
+                        {"host", r.value("host", "")},
+                        {"error", ""}});
+    }
+  }
+  for (const auto& f : failures) {
+    t.rows.push_back({{"index", f.at("index")},
+                      {"id", f.at("id")},
+                      {"group", f.value("group", 0)},
+                      {"status", "failed"},
+                      {"wall_time_s", f.value("wall_time_s", 0.0)},
+                      {"peak_rss_mib", f.value("peak_rss_mib", 0.0)},
+                      {"host", f.value("host", "")},
+                      {"error", f.value("error", "")}});
+  }
+  return t;
 }
 
 }  // namespace xbarsim::sweep

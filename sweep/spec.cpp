@@ -7,6 +7,7 @@
 #include <set>
 
 #include "common/error.hpp"
+#include "common/version.hpp"
 #include "mapping/hardware_params.hpp"
 #include "workloads/io.hpp"
 #include "workloads/json_reader.hpp"
@@ -206,11 +207,15 @@ SweepSpec parse_spec(const nlohmann::json& doc, const std::string& file) {
   s.images = r.get_int("images", 0, 1000000000, 0);
   s.trials = static_cast<int>(r.get_int("trials", 1, 10000, s.trials));
   s.seed = static_cast<std::uint64_t>(r.get_int("seed", 0, INT64_MAX, 1));
+  s.trial_groups = static_cast<int>(r.get_int("trial_groups", 1, s.trials, 1));
+  s.made_by = r.get_string("xbarsim", kVersion);
 
-  const auto* axes = get_array(r, "axes", true);
-  if (axes->empty()) fail(file, "axes", "a non-empty array of {\"key\", \"values\"} objects", axes);
+  const auto* axes = get_array(r, "axes", false);  // absent: one design
+  if (axes != nullptr && axes->empty()) {
+    fail(file, "axes", "a non-empty array of {\"key\", \"values\"} objects (leave it out for one design)", axes);
+  }
   std::size_t points = 1;
-  for (std::size_t i = 0; i < axes->size(); ++i) {
+  for (std::size_t i = 0; axes != nullptr && i < axes->size(); ++i) {
     const std::string path = "axes[" + std::to_string(i) + "]";
     Axis a = parse_axis((*axes)[i], file, path);
     for (std::size_t k = 0; k < s.axes.size(); ++k) {
@@ -257,13 +262,15 @@ nlohmann::ordered_json identity_json(const SweepSpec& s) {
   j["images"] = s.images;
   j["trials"] = s.trials;
   j["seed"] = s.seed;
+  j["trial_groups"] = s.trial_groups;
+  j["xbarsim"] = s.made_by;
   nlohmann::ordered_json axes = nlohmann::ordered_json::array();
   for (const auto& a : s.axes) {
     nlohmann::ordered_json values = nlohmann::ordered_json::array();
     for (const auto& v : a.values) values.push_back(nlohmann::ordered_json(v));
     axes.push_back({{"key", a.key}, {"values", values}});
   }
-  j["axes"] = axes;
+  if (!axes.empty()) j["axes"] = axes;
   return j;
 }
 
@@ -282,7 +289,7 @@ nlohmann::ordered_json to_json(const SweepSpec& s) {
 std::size_t point_count(const SweepSpec& s) {
   std::size_t n = 1;
   for (const auto& a : s.axes) n *= a.values.size();
-  return s.axes.empty() ? 0 : n;
+  return n;  // no axes: one design
 }
 
 std::vector<Point> enumerate_points(const SweepSpec& s) {

@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/version.hpp"
+
 namespace xbarsim::sweep {
 
 /// The pseudo-key that sets both `rows` and `cols`.
@@ -39,7 +41,13 @@ struct SweepSpec {
   std::int64_t images = 0;              ///< 0 = the whole test split
   int trials = 3;
   std::uint64_t seed = 1;
-  std::vector<Axis> axes;
+  /// Each point's trials split into this many groups, each evaluated as a unit of its own (its
+  /// own process, shard and file; trial t in group t % trial_groups); 1..trials.
+  int trial_groups = 1;
+  /// The xbarsim version that wrote the sweep folder (kVersion for a new sweep): part of the
+  /// identity, so a folder of another version is refused.
+  std::string made_by = kVersion;
+  std::vector<Axis> axes;  ///< none: one point
   std::vector<PlotSpec> plots;
   std::string file;  ///< where the spec was read from (error messages only; not part of the spec)
 };
@@ -68,7 +76,7 @@ std::string value_text(const nlohmann::json& value);
 /// `workload` value is its file stem (lenet5_crimp for .../zoo/lenet5_crimp.json).
 std::string value_label(const std::string& key, const nlohmann::json& value);
 
-/// Number of points (product of the axis lengths).
+/// Number of points (product of the axis lengths; 1 without axes).
 std::size_t point_count(const SweepSpec& spec);
 /// Every point, numbered 0..P-1, first axis slowest.
 std::vector<Point> enumerate_points(const SweepSpec& spec);

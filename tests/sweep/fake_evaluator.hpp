@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/error.hpp"
 #include "sweep/runner.hpp"
@@ -32,8 +33,11 @@ inline std::map<std::string, std::string> override_map(const sweep::Point& p) {
   return m;
 }
 
-inline sweep::Evaluator fake_evaluator(FakeOptions o) {
-  return [o](const sweep::SweepSpec& spec, const sweep::Point& p, unsigned threads) {
+/// Evaluates points (or trial groups: the same row, the group in the report); the combiner makes
+/// the row of a grouped point from its groups' reports and records how many it got.
+inline sweep::PointEvaluation fake_evaluator(FakeOptions o) {
+  sweep::PointEvaluation e;
+  e.evaluate = [o](const sweep::SweepSpec& spec, const sweep::Point& p, int group, unsigned threads) {
     (void)threads;  // the results must not depend on it
     if (!o.calls_file.empty()) {
       const int fd = ::open(o.calls_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -57,9 +61,20 @@ inline sweep::Evaluator fake_evaluator(FakeOptions o) {
     r.row["area_mm2"] = 1e-5 * size * size * static_cast<double>(crossbars) + 0.125 * adc;
     r.row["energy_per_inference_uj"] = 1.0 / 3.0 * adc + size / 1024.0;
     r.row["scheme"] = m.count("sign_scheme") ? m["sign_scheme"] : "two-column";
-    r.report = {{"fake", true}, {"workload", spec.workload}, {"sets", p.sets}};
+    r.report = {{"fake", true}, {"workload", spec.workload}, {"sets", p.sets}, {"group", group}, {"row", r.row}};
     return r;
   };
+  e.combine = [](const sweep::SweepSpec&, const sweep::Point&, const std::vector<nlohmann::ordered_json>& groups) {
+    sweep::PointResult r;
+    r.row = groups.at(0).at("row");
+    std::int64_t sum = 0;
+    for (const auto& g : groups) sum += g.at("group").get<std::int64_t>();
+    r.row["groups_seen"] = static_cast<std::int64_t>(groups.size());
+    r.row["group_sum"] = sum;
+    r.report = {{"fake", true}, {"groups", groups.size()}};
+    return r;
+  };
+  return e;
 }
 
 }  // namespace xbarsim::testing_support

@@ -155,7 +155,7 @@ TEST(SweepRun, ResultsDoNotDependOnJobsThreadsOrShards) {
     EXPECT_FALSE(has(dir + "/results.partial.csv"));
     for (const auto& p : pts) EXPECT_EQ(has(dir + "/points/" + p.id + ".json"), p.index % 2 == i) << p.id;
   }
-  merge_sweeps({tmp.file("s0"), tmp.file("s1")}, tmp.file("m"), c.plot_options(false));
+  merge_sweeps({tmp.file("s0"), tmp.file("s1")}, tmp.file("m"), {}, c.plot_options(false));
   EXPECT_EQ(slurp(tmp.file("m") + "/results.csv"), csv);
   EXPECT_EQ(slurp(tmp.file("m") + "/results.json"), json);
 
@@ -167,7 +167,7 @@ TEST(SweepRun, ResultsDoNotDependOnJobsThreadsOrShards) {
     run_sweep(spec, fake_evaluator({}), so);
   }
   EXPECT_FALSE(has(tmp.file("shared") + "/results.csv"));
-  merge_sweeps({tmp.file("shared")}, tmp.file("shared"), c.plot_options(false));
+  merge_sweeps({tmp.file("shared")}, tmp.file("shared"), {}, c.plot_options(false));
   EXPECT_EQ(slurp(tmp.file("shared") + "/results.csv"), csv);
 }
 
@@ -180,7 +180,7 @@ TEST(SweepRun, MergeListsMissingPointsAndRejectsOtherSweeps) {
   so.shards = 4;
   run_sweep(spec, fake_evaluator({}), so);
   try {
-    merge_sweeps({tmp.file("s0")}, tmp.file("m"), c.plot_options(false));
+    merge_sweeps({tmp.file("s0")}, tmp.file("m"), {}, c.plot_options(false));
     FAIL() << "expected an error";
   } catch (const Error& e) {
     const std::string msg = e.what();
@@ -196,13 +196,13 @@ TEST(SweepRun, MergeListsMissingPointsAndRejectsOtherSweeps) {
   const auto other = load_spec(testing_support::write_test_spec(tmp.path().string(), "u"));
   run_sweep(other, fake_evaluator({}), run_options(tmp.file("u"), c, 2));
   try {
-    merge_sweeps({tmp.file("s0"), tmp.file("u")}, tmp.file("m2"), c.plot_options(false));
+    merge_sweeps({tmp.file("s0"), tmp.file("u")}, tmp.file("m2"), {}, c.plot_options(false));
     FAIL() << "expected an error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("different sweeps"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(tmp.file("u") + "/sweep.json"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(merge_sweeps({tmp.file("nowhere")}, tmp.file("m3"), c.plot_options(false)), Error);
+  EXPECT_THROW(merge_sweeps({tmp.file("nowhere")}, tmp.file("m3"), {}, c.plot_options(false)), Error);
 }
 
 TEST(SweepRun, ChildFailuresAreReportedAndNoFinalTableIsWritten) {

@@ -5,6 +5,12 @@
 // energy per inference, power, area, with breakdowns). `xbarsim compare` and `xbarsim sweep`
 // are both built on it.
 //
+// Monte-Carlo trials (device seeds) can be split into groups evaluated apart (other processes,
+// other machines): group g of G holds the trials t with t % G == g, group 0 also times and
+// costs the design (with trial 0's engine), and merge_trial_groups gathers the groups' reports
+// into the report one run gives (the same trials in the same order, so the same mean, standard
+// deviation and confidence interval, bit for bit; only wall times differ).
+//
 // The cycle-level part elaborates SystemC, which happens once per process: call
 // evaluate_design at most once per process (sweeps and compare run each point in a child).
 #pragma once
@@ -24,7 +30,7 @@
 #include "workloads/dataset.hpp"
 #include "workloads/network.hpp"
 
-namespace xbarsim::apps {
+namespace xbarsim::study {
 
 /// Programs `m` with `device` and `seed` and builds its functional engine; with a calibrated ADC
 /// range (and not `exact_adc`), sets the range on the first training images of `train`.
@@ -47,14 +53,25 @@ struct DesignSettings {
   unsigned threads = 0;                   ///< 0 = all cores; results do not depend on it
   std::string data_dir;                   ///< "" = the default Fashion-MNIST folder
   std::int64_t calibration_images = 512;  ///< post-training quantization of a float workload
+  int trial_group = 0;                    ///< this evaluation's group of trials (t % trial_groups)
+  int trial_groups = 1;                   ///< 1 = every trial here
 };
 
-/// Throws xbarsim::Error for settings no design can have (trials < 1, images < 0, ...).
+/// Throws xbarsim::Error for settings no design can have (trials < 1, images < 0, a trial group
+/// outside 0..trial_groups-1, ...).
 void check_design_settings(const DesignSettings& s);
 
 /// The full report of one design (JSON; the keys are documented in docs/formats.md, "Design report").
-/// Throws xbarsim::Error on bad input.
+/// With trial_groups > 1 the report of one group: its trials' accuracies (accuracy.trials, at
+/// accuracy.trial_indices) and, in group 0 only, the integer reference, timing and cost; the
+/// "trial_group" object says which. Throws xbarsim::Error on bad input.
 nlohmann::ordered_json evaluate_design(const DesignSettings& s);
+
+/// The report of the whole design from the reports of its trial groups (any order, each once):
+/// group 0's report with every trial's accuracy in trial order and their mean, std and ci95
+/// computed over all of them, wall times summed. Throws xbarsim::Error when a group is missing,
+/// repeated or of another design.
+nlohmann::ordered_json merge_trial_groups(const std::vector<nlohmann::ordered_json>& groups);
 
 /// The cost of a mapping from a cycle-level run of `images` images (statistics, steady-state
 /// period and first-image latency); the table is `table_spec` or, when empty, hw.cost_table.
@@ -71,8 +88,8 @@ cost::CostReport timing_and_cost(const workloads::Network& net, const mapping::M
 nlohmann::ordered_json evaluate_design_isolated(const DesignSettings& s);
 
 /// The flat row of a sweep table from a design report: scalar metrics only
-/// (accuracy_mean, accuracy_std, crossbars, tiles, adcs, area_mm2, computing_area_mm2,
+/// (accuracy_mean, accuracy_std, accuracy_ci95, crossbars, tiles, adcs, area_mm2, computing_area_mm2,
 /// energy_per_inference_uj, power_mw, latency_us, throughput_per_s, tops_per_w, ...).
 nlohmann::ordered_json design_row(const nlohmann::ordered_json& report);
 
-}  // namespace xbarsim::apps
+}  // namespace xbarsim::study

@@ -1,4 +1,4 @@
-#include "apps/design.hpp"
+#include "study/design.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "apps/cli.hpp"
+#include "common/child_process.hpp"
 #include "common/error.hpp"
 #include "common/parallel.hpp"
 #include "cost/table.hpp"
@@ -17,10 +17,12 @@
 #include "mapping/programming.hpp"
 #include "models/random.hpp"
 #include "sim/reference.hpp"
+#include "study/statistics.hpp"
+#include "study/workload.hpp"
 #include "workloads/io.hpp"
 #include "workloads/json_reader.hpp"
 
-namespace xbarsim::apps {
+namespace xbarsim::study {
 
 std::unique_ptr<sim::FunctionalEngine> build_engine(const workloads::Network& net, const mapping::HardwareConfig& hw,
                                                     const mapping::MappedNetwork& m, const models::DeviceConfig& device,
@@ -83,6 +85,11 @@ void check_design_settings(const DesignSettings& s) {
   if (s.calibration_images < 1) {
     throw Error("--calibration-images: expected at least 1, found " + std::to_string(s.calibration_images));
   }
+  if (s.trial_groups < 1) throw Error("trial_groups: expected at least 1, found " + std::to_string(s.trial_groups));
+  if (s.trial_group < 0 || s.trial_group >= s.trial_groups) {
+    throw Error("trial group: expected 0.." + std::to_string(s.trial_groups - 1) + ", found " +
+                std::to_string(s.trial_group));
+  }
 }
 
 nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
@@ -105,23 +112,32 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   eo.limit = s.images;
   eo.threads = threads;
   eo.batch = 64;
+  const bool split = s.trial_groups > 1;
+  const bool lead = s.trial_group == 0;  // the group that times and costs the design
   const sim::ReferenceEngine iref(net, sim::Precision::Int);
-  const auto int_result = sim::evaluate(iref, test, net.dataset.normalization, eo);
+  sim::EvalResult int_result;
+  if (lead) int_result = sim::evaluate(iref, test, net.dataset.normalization, eo);
   const int trials = hw.device.ideal() ? 1 : s.trials;
   std::vector<double> acc;
+  std::vector<int> indices;
   std::unique_ptr<sim::FunctionalEngine> first;
   double wall = 0;
-  for (int t = 0; t < trials; ++t) {
+  std::int64_t images = 0;
+  for (int t = s.trial_group; t < trials; t += s.trial_groups) {
     auto engine = build_engine(net, hw, m, hw.device, models::derive_seed(s.seed, {static_cast<std::uint64_t>(t)}),
                                false, threads, train);
     const auto r =
         sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return engine->forward(x, c); },
                               engine->input_size(), test, net.dataset.normalization, eo);
     acc.push_back(r.accuracy());
+    indices.push_back(t);
     wall += r.wall_time_s;
+    images = r.images;
     if (t == 0) first = std::move(engine);
   }
-  const auto cost = timing_and_cost(net, m, *first, test, table_spec, threads);
+  if (lead) images = int_result.images;
+  cost::CostReport cost;
+  if (lead) cost = timing_and_cost(net, m, *first, test, table_spec, threads);
   const auto inv = mapping::mapped_inventory(m);
   std::int64_t dense = 0;
   for (const auto& l : m.layers) dense += l.footprint.crossbars_dense;
@@ -131,8 +147,10 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   report["command"] = "design";
   report["workload"] = {{"path", s.workload}, {"name", net.name}, {"quantization", quant}};
   report["hardware"] = mapping::to_json(hw);
-  report["settings"] = {
-      {"images", int_result.images}, {"trials", trials}, {"seed", s.seed}, {"cost_table", table_spec}};
+  report["settings"] = {{"images", images}, {"trials", trials}, {"seed", s.seed}, {"cost_table", table_spec}};
+  if (split) {
+    report["trial_group"] = {{"group", s.trial_group}, {"groups", s.trial_groups}, {"trials", trials}};
+  }
   int weight_bits = 0, slices = 0;
   for (const auto& l : m.layers) {
     weight_bits = std::max(weight_bits, l.geometry.weight_bits);
@@ -145,58 +163,113 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
                        {"tiles", m.tiles},
                        {"imas", inv.imas},
                        {"adcs", inv.adcs}};
-  report["accuracy"] = {{"int_reference", int_result.accuracy()},
-                        {"trials", acc},
-                        {"mean", mean(acc)},
-                        {"std", stddev(acc)},
-                        {"wall_time_s", wall}};
-  report["timing"] = {{"schedule", "pipelined"},
-                      {"latency_ns", cost.latency_ns},
-                      {"period_ns", cost.time_per_inference_ns},
-                      {"throughput_per_s", 1e9 / cost.time_per_inference_ns}};
-  report["cost"] = cost::to_json(cost);
+  nlohmann::ordered_json accuracy;
+  accuracy["int_reference"] = lead ? nlohmann::ordered_json(int_result.accuracy()) : nlohmann::ordered_json();
+  accuracy["trials"] = acc;
+  if (split) accuracy["trial_indices"] = indices;
+  accuracy["mean"] = mean(acc);
+  accuracy["std"] = stddev(acc);
+  accuracy["ci95"] = ci95_half_width(acc);
+  accuracy["wall_time_s"] = wall;
+  report["accuracy"] = accuracy;
+  if (lead) {
+    report["timing"] = {{"schedule", "pipelined"},
+                        {"latency_ns", cost.latency_ns},
+                        {"period_ns", cost.time_per_inference_ns},
+                        {"throughput_per_s", 1e9 / cost.time_per_inference_ns}};
+    report["cost"] = cost::to_json(cost);
+  }
   return report;
+}
+
+nlohmann::ordered_json merge_trial_groups(const std::vector<nlohmann::ordered_json>& groups) {
+  if (groups.empty()) throw Error("trial groups: none to merge");
+  const auto group_of = [](const nlohmann::ordered_json& r) -> const nlohmann::ordered_json& {
+    if (!r.is_object() || !r.contains("trial_group")) throw Error("trial groups: a report without its trial_group");
+    return r.at("trial_group");
+  };
+  const int n = group_of(groups[0]).at("groups").get<int>();
+  const int trials = group_of(groups[0]).at("trials").get<int>();
+  std::vector<const nlohmann::ordered_json*> by_group(static_cast<std::size_t>(n), nullptr);
+  for (const auto& r : groups) {
+    const auto& g = group_of(r);
+    const int k = g.at("group").get<int>();
+    if (g.at("groups").get<int>() != n || g.at("trials").get<int>() != trials || k < 0 || k >= n) {
+      throw Error("trial groups: group " + g.dump() + " is not one of " + std::to_string(n) + " groups of " +
+                  std::to_string(trials) + " trials");
+    }
+    if (by_group[static_cast<std::size_t>(k)] != nullptr) {
+      throw Error("trial groups: group " + std::to_string(k) + " given twice");
+    }
+    by_group[static_cast<std::size_t>(k)] = &r;
+  }
+  for (int k = 0; k < n; ++k) {
+    if (by_group[static_cast<std::size_t>(k)] == nullptr)
+      throw Error("trial groups: group " + std::to_string(k) + " missing");
+  }
+  const auto& lead = *by_group[0];
+  std::vector<double> acc(static_cast<std::size_t>(trials), 0.0);
+  std::vector<bool> seen(static_cast<std::size_t>(trials), false);
+  double wall = 0;
+  for (const auto* r : by_group) {
+    for (const char* key : {"workload", "hardware", "settings"}) {
+      if (r->at(key) != lead.at(key)) {
+        throw Error(std::string("trial groups: group ") + r->at("trial_group").at("group").dump() + " differs in '" +
+                    key + "' (groups of different designs)");
+      }
+    }
+    const auto& a = r->at("accuracy");
+    const auto& values = a.at("trials");
+    const auto& at = a.at("trial_indices");
+    if (values.size() != at.size()) throw Error("trial groups: trials and trial_indices differ in length");
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const int t = at[i].get<int>();
+      if (t < 0 || t >= trials || seen[static_cast<std::size_t>(t)]) {
+        throw Error("trial groups: trial " + std::to_string(t) + " out of range or given twice");
+      }
+      seen[static_cast<std::size_t>(t)] = true;
+      acc[static_cast<std::size_t>(t)] = values[i].get<double>();
+    }
+    wall += a.at("wall_time_s").get<double>();
+  }
+  for (int t = 0; t < trials; ++t) {
+    if (!seen[static_cast<std::size_t>(t)]) throw Error("trial groups: trial " + std::to_string(t) + " missing");
+  }
+  nlohmann::ordered_json merged = lead;
+  merged.erase("trial_group");
+  nlohmann::ordered_json accuracy;
+  accuracy["int_reference"] = lead.at("accuracy").at("int_reference");
+  accuracy["trials"] = acc;
+  accuracy["mean"] = mean(acc);
+  accuracy["std"] = stddev(acc);
+  accuracy["ci95"] = ci95_half_width(acc);
+  accuracy["wall_time_s"] = wall;
+  merged["accuracy"] = accuracy;
+  return merged;
 }
 
 nlohmann::ordered_json evaluate_design_isolated(const DesignSettings& s) {
   namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path();
-  const std::string stem = (dir / ("xbarsim-design-" + std::to_string(::getpid()) + "-" +
-                                   std::to_string(reinterpret_cast<std::uintptr_t>(&s))))
+  const std::string stem = (fs::temp_directory_path() / ("xbarsim-design-" + std::to_string(::getpid()) + "-" +
+                                                         std::to_string(reinterpret_cast<std::uintptr_t>(&s))))
                                .string();
-  const std::string out = stem + ".json", err = stem + ".err";
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error("design: fork failed");
-  if (pid == 0) {
-    int code = 0;
-    try {
-      workloads::write_file_atomic(out, workloads::format_json(evaluate_design(s)));
-    } catch (const std::exception& e) {
-      try {
-        workloads::write_file_atomic(err, e.what());
-      } catch (...) {
-      }
-      code = dynamic_cast<const Error*>(&e) != nullptr ? 2 : 1;
-    }
-    std::fflush(nullptr);
-    ::_exit(code);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-  }
+  const std::string out = stem + ".json", log = stem + ".log";
+  ChildProcesses children;
+  const pid_t pid =
+      children.start([&] { workloads::write_file_atomic(out, workloads::format_json(evaluate_design(s))); }, log);
+  const ChildOutcome o = children.wait(pid);
   const auto cleanup = [&] {
     std::error_code ec;
     fs::remove(out, ec);
-    fs::remove(err, ec);
+    fs::remove(log, ec);
   };
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string message = "design '" + s.workload + "' failed";
-    if (fs::exists(err)) message = workloads::read_file(err);
-    if (WIFSIGNALED(status)) message += " (killed by signal " + std::to_string(WTERMSIG(status)) + ")";
+  if (!o.ok()) {
+    std::string message = last_log_line(log);
+    if (message.empty()) message = "design '" + s.workload + "' failed";
+    if (!WIFEXITED(o.status)) message += " (" + o.describe() + ")";
     cleanup();
     // The child's status says which it was: 2 a user error, anything else a bug (internal error).
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 2) throw Error(message);
+    if (o.user_error()) throw Error(message);
     throw std::runtime_error(message);
   }
   nlohmann::ordered_json report = nlohmann::ordered_json::parse(workloads::read_file(out));
@@ -209,6 +282,7 @@ nlohmann::ordered_json design_row(const nlohmann::ordered_json& r) {
   const auto& m = r.at("mapping");
   return {{"accuracy_mean", r.at("accuracy").at("mean")},
           {"accuracy_std", r.at("accuracy").at("std")},
+          {"accuracy_ci95", r.at("accuracy").at("ci95")},
           {"crossbars", m.at("crossbars")},
           {"tiles", m.at("tiles")},
           {"adcs", m.at("adcs")},
@@ -223,4 +297,4 @@ nlohmann::ordered_json design_row(const nlohmann::ordered_json& r) {
           {"tops_per_mm2", c.at("tops_per_mm2")}};
 }
 
-}  // namespace xbarsim::apps
+}  // namespace xbarsim::study
