@@ -2,168 +2,19 @@
 // engine), as mean +- std over device seeds, beside the float and integer references, with
 // the per-layer output error against the integer reference. With --cycle-level, a few images
 // through the SystemC chip instead: outputs checked against the functional engine, timing and
-// per-module statistics.
-#include <algorithm>
+// per-module statistics. The run is study/run.hpp's; this file parses the options and prints
+// the report.
 #include <cmath>
 #include <cstdio>
-#include <map>
-#include <memory>
 
 #include "apps/cli.hpp"
 #include "common/error.hpp"
-#include "common/parallel.hpp"
 #include "cost/estimate.hpp"
-#include "cost/table.hpp"
-#include "mapping/hardware.hpp"
-#include "mapping/mapped_network.hpp"
-#include "mapping/programming.hpp"
-#include "models/random.hpp"
-#include "sim/cycle/simulator.hpp"
-#include "sim/functional.hpp"
-#include "sim/reference.hpp"
-#include "study/design.hpp"
-#include "study/statistics.hpp"
-#include "workloads/dataset.hpp"
-#include "workloads/io.hpp"
-#include "workloads/network.hpp"
-#include "workloads/safetensors.hpp"
+#include "study/run.hpp"
 
 namespace xbarsim::apps {
 
 namespace {
-
-struct RunArgs {
-  std::string workload;
-  std::string hw_spec = "isaac_like";
-  std::vector<std::string> sets;
-  int trials = 3;
-  std::int64_t limit = 0;
-  unsigned threads = 0;
-  bool ladder = false;
-  std::int64_t error_images = 256;
-  std::string output;
-  study::PtqArgs ptq;
-  bool cycle_level = false;
-  std::int64_t images = 8;
-  std::string schedule = "layer-by-layer";
-  std::string vcd;
-  std::string stats;
-  std::string cost_table;
-  std::string dump;                 ///< safetensors file of per-layer codes and logits
-  std::string dump_layers = "all";  ///< comma-separated layer names, or all
-  std::string dump_inputs;          ///< safetensors "images" to dump instead of the first test images
-};
-
-/// The layers to dump: every conv2d/linear/add/pool... layer of `net` for "all", else the named ones.
-std::vector<std::string> dump_selection(const workloads::Network& net, const std::string& spec) {
-  std::vector<std::string> names;
-  if (spec == "all") {
-    for (const auto& L : net.layers) names.push_back(L.name);
-    return names;
-  }
-  std::size_t start = 0;
-  while (start <= spec.size()) {
-    const std::size_t comma = spec.find(',', start);
-    const std::string name = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (net.find_layer(name) == nullptr) {
-      std::string known;
-      for (const auto& L : net.layers) known += (known.empty() ? "" : ", ") + L.name;
-      throw Error("--dump-layers: no layer '" + name + "' in '" + net.name + "' (layers: " + known + ")");
-    }
-    names.push_back(name);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return names;
-}
-
-/// The network inputs (input_size x N) of a safetensors file's "images": uint8 pixels
-/// [N, shape...] normalised as the workload says, or float32 [N, shape...] taken as they are.
-Eigen::MatrixXf inputs_from_file(const std::string& path, const workloads::Network& net) {
-  const auto f = workloads::read_safetensors(path);
-  const auto it = f.tensors.find("images");
-  if (it == f.tensors.end()) throw make_error(path, "expected a tensor \"images\" (uint8 pixels or float32 inputs)");
-  const auto& t = it->second;
-  std::vector<std::int64_t> want{0};
-  want.insert(want.end(), net.input_shape.begin(), net.input_shape.end());
-  std::vector<std::int64_t> got = t.shape();
-  if (got.empty() || got[0] < 1) throw make_error(path, "tensor \"images\" holds no images");
-  want[0] = got[0];
-  if (got != want) {
-    throw make_error(path, "tensor \"images\" has shape " + t.shape_string() + ", expected " +
-                               workloads::shape_string(want) + " (the network's input per image)");
-  }
-  const std::int64_t n = got[0], size = static_cast<std::int64_t>(t.numel()) / n;
-  Eigen::MatrixXf x(size, n);
-  if (t.dtype() == workloads::DType::F32) {
-    std::copy(t.data<float>(), t.data<float>() + t.numel(), x.data());
-  } else if (t.dtype() == workloads::DType::U8) {
-    workloads::Dataset d;
-    d.name = path;
-    d.count = n;
-    d.channels = net.input_shape.size() == 3 ? static_cast<int>(net.input_shape[0]) : 1;
-    d.height = net.input_shape.size() == 3 ? static_cast<int>(net.input_shape[1]) : 1;
-    d.width = static_cast<int>(size / (std::int64_t{d.channels} * d.height));
-    d.pixels.assign(t.data<std::uint8_t>(), t.data<std::uint8_t>() + t.numel());
-    workloads::normalize_images(d, net.dataset.normalization, 0, n, x.data());
-  } else {
-    throw make_error(path, "tensor \"images\" has dtype " + workloads::dtype_name(t.dtype()) + ", expected U8 or F32");
-  }
-  return x;
-}
-
-/// Codes of one tensor (features x images) as an int32 tensor [images, shape...].
-workloads::Tensor codes_tensor(const Eigen::MatrixXd& codes, const workloads::Shape& shape) {
-  std::vector<std::int64_t> dims{static_cast<std::int64_t>(codes.cols())};
-  dims.insert(dims.end(), shape.begin(), shape.end());
-  std::vector<std::int32_t> v(static_cast<std::size_t>(codes.size()));
-  for (Eigen::Index i = 0; i < codes.size(); ++i)
-    v[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(codes.data()[i]);
-  return workloads::Tensor::from<std::int32_t>(dims, v);
-}
-
-/// Logits (classes x images) as a float tensor [images, classes].
-workloads::Tensor logits_tensor(const Eigen::MatrixXd& logits) {
-  std::vector<float> v(static_cast<std::size_t>(logits.size()));
-  for (Eigen::Index i = 0; i < logits.size(); ++i)
-    v[static_cast<std::size_t>(i)] = static_cast<float>(logits.data()[i]);
-  return workloads::Tensor::from<float>(
-      {static_cast<std::int64_t>(logits.cols()), static_cast<std::int64_t>(logits.rows())}, v);
-}
-
-/// One row of the report: a device and an ADC setting.
-struct Scenario {
-  std::string key;
-  std::string label;
-  models::DeviceConfig device;
-  bool exact_adc = false;
-};
-
-std::vector<Scenario> scenarios(const mapping::HardwareConfig& hw, bool ladder) {
-  std::vector<Scenario> out;
-  std::string range = mapping::to_json(hw)["adc_range"].get<std::string>();
-  std::replace(range.begin(), range.end(), '_', ' ');
-  const std::string adc = std::to_string(hw.adc_bits) + "-bit ADC, " + range;
-  if (ladder) {
-    models::DeviceConfig ideal;
-    ideal.name = "ideal";
-    out.push_back({"ideal", "ideal (exact ADC, ideal cells)", ideal, true});
-    out.push_back({"adc", "ADC only (" + adc + ")", ideal, false});
-    models::DeviceConfig var;  // the configured cell's conductance range, write variation 0.1 only
-    var.name = hw.device.name + "+variation";
-    var.g_max_us = hw.device.g_max_us;
-    var.g_min_us = hw.device.g_min_us;
-    var.write_model = hw.device.write_model;
-    var.write_sigma = 0.1;
-    out.push_back({"variation", "+ write variation sigma 0.1", var, false});
-    models::DeviceConfig faults = var;
-    faults.name = hw.device.name + "+variation+faults";
-    faults.fault_rate = 1e-3;
-    out.push_back({"faults", "+ stuck-at faults 1e-3 (on:off 5.2:1)", faults, false});
-  }
-  out.push_back({"configured", "configured (" + hw.device.name + ", " + adc + ")", hw.device, false});
-  return out;
-}
 
 void print_text(const nlohmann::ordered_json& r) {
   const auto& s = r["settings"];
@@ -209,164 +60,55 @@ void print_text(const nlohmann::ordered_json& r) {
   }
 }
 
-/// The ADC a layer got: its range and step, how the range was set, the largest reading its levels allow.
-nlohmann::ordered_json adc_json(const sim::LayerPlan& L) {
-  return {{"bits", L.adc.bits},
-          {"bipolar", L.adc.bipolar},
-          {"range_source", L.adc_range_source},
-          {"range", L.adc_range},
-          {"step", L.adc.step()},
-          {"max_reading", L.adc.max_reading()},
-          {"reading_bound", L.reading_bound},
-          {"exact", L.adc_identity}};
-}
-
-/// Rows driven with a nonzero digit in the data pass, all images and layers.
-double nonzero_digits(const sim::cycle::CycleResult& r) {
-  double n = 0;
-  for (const auto& a : r.activity) n += static_cast<double>(a.nonzero_digits);
-  return n;
-}
-
-nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
-  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-  for (const auto& l : r.layers) {
-    nlohmann::ordered_json waits = nlohmann::ordered_json::array();
-    for (const auto& [resource, cycles] : l.waits) waits.push_back({{"resource", resource}, {"cycles", cycles}});
-    layers.push_back({{"name", l.name},
-                      {"tiles", l.tiles},
-                      {"crossbars", l.crossbars},
-                      {"copies", l.copies},
-                      {"replication_budget_bound", l.budget_bound},
-                      {"positions", l.positions},
-                      {"positions_per_group", l.positions_per_group},
-                      {"phases", l.phases},
-                      {"stage_cycles", l.stage_cycles},
-                      {"stage_ns", r.ns(l.stage_cycles)},
-                      {"first_image_cycles", l.first_cycles},
-                      {"compute_cycles", l.compute_cycles},
-                      {"input_wait_cycles", l.input_wait_cycles},
-                      {"register_wait_cycles", l.register_wait_cycles},
-                      {"request_cycles", l.request_cycles},
-                      {"waits", waits}});
-  }
-  const auto& s = r.stats;
-  return {{"schedule", r.schedule},
-          {"images", r.images},
-          {"clock_ghz", r.clock_ghz},
-          {"total_cycles", r.total_cycles},
-          {"total_ns", r.ns(r.total_cycles)},
-          {"latency_cycles", r.latency_cycles()},
-          {"latency_ns", r.ns(r.latency_cycles())},
-          {"period_cycles", r.period_cycles()},
-          {"throughput_inferences_per_s", r.throughput_images_per_s()},
-          {"busiest_resource",
-           {{"name", r.busiest_resource},
-            {"busy_cycles_per_server", r.busiest_busy_cycles},
-            {"busy_cycles_per_image",
-             r.busiest_busy_cycles / static_cast<sim::cycle::Cycle>(std::max<std::int64_t>(1, r.images))}}},
-          {"image_start_cycles", r.image_start},
-          {"image_end_cycles", r.image_end},
-          {"layers", layers},
-          {"totals",
-           {{"crossbar_reads", s.total("Crossbar", "reads")},
-            {"dac_drives", s.total("Crossbar", "dac_drives")},
-            {"dac_nonzero_digits", nonzero_digits(r)},
-            {"adc_conversions", s.total("Crossbar", "conversions")},
-            {"shift_add_operations", s.total("Crossbar", "shift_adds")},
-            {"buffer_read_bytes", s.total("BufferPort", "bytes") - s.total("Layer", "buffer_write_bytes")},
-            {"buffer_write_bytes", s.total("Layer", "buffer_write_bytes")},
-            {"link_transfers", s.total("Interconnect", "transfers")},
-            {"link_bytes", s.total("Interconnect", "bytes")}}},
-          {"wall_time_s", r.wall_time_s},
-          {"timing_time_s", r.timing_time_s},
-          {"stats", sim::cycle::to_json(s)}};
-}
-
-int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mapping::HardwareConfig& hw,
-                    const nlohmann::ordered_json& quant, const workloads::Dataset& test, unsigned threads) {
-  const auto& norm = net.dataset.normalization;
-  const std::int64_t n = std::min(a.images, test.count);
-  const auto m = mapping::compile(net, hw);
-  const auto engine = study::build_engine(net, hw, m, hw.device, models::derive_seed(a.ptq.seed, {0}), false, threads,
-                                          study::calibration_data(net, hw, a.ptq.data_dir));
-  const Eigen::MatrixXf x = sim::image_batch(test, norm, 0, n);
-  constexpr std::int64_t kBatch = 64;  // as sim::evaluate_forward chunks the functional rows
-  Eigen::MatrixXd functional(engine->integer_reference().output_size(), n);
-  parallel_for_chunks(static_cast<std::size_t>((n + kBatch - 1) / kBatch), threads, [&](std::size_t c) {
-    const std::int64_t first = static_cast<std::int64_t>(c) * kBatch;
-    const std::int64_t k = std::min(kBatch, n - first);
-    functional.middleCols(first, k) = engine->forward_codes(x.middleCols(first, k), c);
-  });
-  sim::cycle::CycleOptions co;
-  co.pipelined = a.schedule == "pipelined";
-  co.trace = !a.vcd.empty();
-  sim::cycle::CycleSimulator simulator(net, m, *engine, n, co);
-  const auto r = simulator.run(x, kBatch, threads);
-  std::int64_t same_images = 0, correct = 0;
-  const Eigen::MatrixXd logits = engine->integer_reference().scale_output(r.codes);
-  for (std::int64_t i = 0; i < n; ++i) {
-    same_images += r.codes.col(i) == functional.col(i) ? 1 : 0;
-    Eigen::Index best = 0;
-    logits.col(i).maxCoeff(&best);
-    correct += best == test.labels[static_cast<std::size_t>(i)] ? 1 : 0;
-  }
-  if (!a.vcd.empty()) simulator.write_vcd(a.vcd);
-  if (!a.stats.empty()) workloads::write_file_atomic(a.stats, sim::cycle::to_text(r.stats));
-
-  nlohmann::ordered_json report;
-  report["version"] = 1;
-  report["command"] = "run --cycle-level";
-  report["workload"] = {{"path", a.workload}, {"name", net.name}, {"quantization", quant}};
-  report["hardware"] = mapping::to_json(hw);
-  report["settings"] = {{"dataset", net.dataset.name}, {"images", n}, {"seed", a.ptq.seed}, {"schedule", a.schedule}};
-  report["mapping"] = {{"crossbars", m.crossbars.size()}, {"tiles", m.tiles}};
-  report["check"] = {{"images", n}, {"identical_to_functional", same_images}, {"all_identical", same_images == n}};
-  report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
-  report["cycle_level"] = cycle_json(r);
-  const auto cost = study::cost_of_run(r, m, a.cost_table);
-  report["cost"] = cost::to_json(cost);
-  if (!a.output.empty()) write_json_report(a.output, report);
-
+void print_cycle_level(const nlohmann::ordered_json& report, const cost::CostReport& cost) {
   const auto& c = report["cycle_level"];
   const auto& t = c["totals"];
-  const std::string adc_share = hw.adcs_per_ima > 0 ? "s, a bank of " + std::to_string(hw.adcs_per_ima) + " per IMA"
-                                : hw.columns_per_adc == 0 ? " per crossbar"
-                                                          : " per " + std::to_string(hw.columns_per_adc) + " columns";
+  const auto& hw = report["hardware"];
+  const int adcs_per_ima = hw["adcs_per_ima"].get<int>(), columns_per_adc = hw["columns_per_adc"].get<int>();
+  const std::string adc_share = adcs_per_ima > 0       ? "s, a bank of " + std::to_string(adcs_per_ima) + " per IMA"
+                                : columns_per_adc == 0 ? " per crossbar"
+                                                       : " per " + std::to_string(columns_per_adc) + " columns";
   std::printf("xbarsim run --cycle-level: %s on %s (%dx%d, %d-bit cells, %d-bit DAC, %d-bit ADC%s, device %s), %s\n",
-              net.name.c_str(), hw.name.c_str(), hw.rows, hw.cols, hw.cell_bits, hw.dac_bits, hw.adc_bits,
-              adc_share.c_str(), hw.device.name.c_str(), a.schedule.c_str());
-  std::printf("  mapping       %zu crossbars on %d tiles\n", m.crossbars.size(), m.tiles);
+              report["workload"]["name"].get<std::string>().c_str(), hw["name"].get<std::string>().c_str(),
+              hw["rows"].get<int>(), hw["cols"].get<int>(), hw["cell_bits"].get<int>(), hw["dac_bits"].get<int>(),
+              hw["adc_bits"].get<int>(), adc_share.c_str(), hw["device"]["name"].get<std::string>().c_str(),
+              report["settings"]["schedule"].get<std::string>().c_str());
+  std::printf("  mapping       %lld crossbars on %d tiles\n", report["mapping"]["crossbars"].get<long long>(),
+              report["mapping"]["tiles"].get<int>());
+  const auto n = report["check"]["images"].get<long long>();
+  const auto same_images = report["check"]["identical_to_functional"].get<long long>();
+  const double accuracy = report["accuracy"].get<double>();
   std::printf("  outputs       %lld of %lld images identical to the functional engine (every output code)\n",
-              static_cast<long long>(same_images), static_cast<long long>(n));
-  std::printf("  accuracy      %lld / %lld = %.2f %%\n", static_cast<long long>(correct), static_cast<long long>(n),
-              100.0 * static_cast<double>(correct) / static_cast<double>(n));
+              same_images, n);
+  std::printf("  accuracy      %lld / %lld = %.2f %%\n", std::llround(accuracy * static_cast<double>(n)), n,
+              100.0 * accuracy);
   std::printf("  simulated     %llu cycles at %.3g GHz = %.2f us for %lld images\n",
-              static_cast<unsigned long long>(r.total_cycles), r.clock_ghz, r.ns(r.total_cycles) / 1e3,
-              static_cast<long long>(n));
-  std::printf("  latency       %llu cycles = %.2f us per inference\n",
-              static_cast<unsigned long long>(r.latency_cycles()), r.ns(r.latency_cycles()) / 1e3);
-  std::printf("  throughput    %.1f inferences/s (one every %llu cycles)\n", r.throughput_images_per_s(),
-              static_cast<unsigned long long>(r.period_cycles()));
+              c["total_cycles"].get<unsigned long long>(), c["clock_ghz"].get<double>(),
+              c["total_ns"].get<double>() / 1e3, n);
+  std::printf("  latency       %llu cycles = %.2f us per inference\n", c["latency_cycles"].get<unsigned long long>(),
+              c["latency_ns"].get<double>() / 1e3);
+  std::printf("  throughput    %.1f inferences/s (one every %llu cycles)\n",
+              c["throughput_inferences_per_s"].get<double>(), c["period_cycles"].get<unsigned long long>());
   std::printf("  busiest       %s: busy %llu cycles per image per server (the period, when it is the bottleneck)\n",
-              r.busiest_resource.c_str(),
-              static_cast<unsigned long long>(r.busiest_busy_cycles /
-                                              static_cast<sim::cycle::Cycle>(std::max<std::int64_t>(1, r.images))));
+              c["busiest_resource"]["name"].get<std::string>().c_str(),
+              c["busiest_resource"]["busy_cycles_per_image"].get<unsigned long long>());
   std::printf("  %-10s %5s %6s %6s %9s %6s %12s %12s  %s\n", "layer", "tiles", "xbars", "copies", "positions", "group",
               "stage cyc", "first cyc", "waited most on");
-  for (std::size_t i = 0; i < r.layers.size(); ++i) {
-    const auto& l = r.layers[i];
+  for (const auto& l : c["layers"]) {
     std::string waited = "-";
-    if (!l.waits.empty() && l.request_cycles > 0) {
+    const auto request = l["request_cycles"].get<double>();
+    if (!l["waits"].empty() && request > 0) {
       char buf[160];
-      std::snprintf(buf, sizeof buf, "%s (%.0f%% of its request time)", l.waits.front().first.c_str(),
-                    100.0 * static_cast<double>(l.waits.front().second) / static_cast<double>(l.request_cycles));
+      std::snprintf(buf, sizeof buf, "%s (%.0f%% of its request time)",
+                    l["waits"][0]["resource"].get<std::string>().c_str(),
+                    100.0 * l["waits"][0]["cycles"].get<double>() / request);
       waited = buf;
     }
-    std::printf("  %-10s %5d %6zu %5d%s %9lld %6lld %12llu %12llu  %s\n", l.name.c_str(), l.tiles, l.crossbars,
-                l.copies, l.budget_bound ? "*" : " ", static_cast<long long>(l.positions),
-                static_cast<long long>(l.positions_per_group), static_cast<unsigned long long>(l.stage_cycles),
-                static_cast<unsigned long long>(l.first_cycles), waited.c_str());
+    std::printf("  %-10s %5d %6lld %5d%s %9lld %6lld %12llu %12llu  %s\n", l["name"].get<std::string>().c_str(),
+                l["tiles"].get<int>(), l["crossbars"].get<long long>(), l["copies"].get<int>(),
+                l["replication_budget_bound"].get<bool>() ? "*" : " ", l["positions"].get<long long>(),
+                l["positions_per_group"].get<long long>(), l["stage_cycles"].get<unsigned long long>(),
+                l["first_image_cycles"].get<unsigned long long>(), waited.c_str());
   }
   std::printf(
       "  (stage cyc: busy cycles per image of the layer's busiest crossbar copy; * replication stopped at the tile "
@@ -378,23 +120,23 @@ int run_cycle_level(const RunArgs& a, const workloads::Network& net, const mappi
       t["adc_conversions"].get<double>(), t["shift_add_operations"].get<double>(), t["buffer_read_bytes"].get<double>(),
       t["buffer_write_bytes"].get<double>(), t["link_transfers"].get<double>(), t["link_bytes"].get<double>());
   std::printf("%s", cost::to_text(cost).c_str());
-  std::printf("  wall time     %.2f s (SystemC timing %.2f s); %.2f ms per image\n", r.wall_time_s, r.timing_time_s,
-              1e3 * r.wall_time_s / static_cast<double>(n));
+  std::printf("  wall time     %.2f s (SystemC timing %.2f s); %.2f ms per image\n", c["wall_time_s"].get<double>(),
+              c["timing_time_s"].get<double>(), 1e3 * c["wall_time_s"].get<double>() / static_cast<double>(n));
   if (same_images != n) {
     throw Error("cycle-level outputs differ from the functional engine on " + std::to_string(n - same_images) + " of " +
                 std::to_string(n) + " images");
   }
-  return 0;
 }
 
 }  // namespace
 
 int cmd_run(const std::vector<std::string>& args) {
-  RunArgs a;
+  study::RunSettings a;
+  std::string output;
   po::options_description opts("options");
   opts.add_options()("help,h", "show this help")("workload", po::value(&a.workload)->required(),
                                                  "network JSON (positional); a float one is quantized first")(
-      "hw", po::value(&a.hw_spec)->default_value(a.hw_spec), "hardware preset name or hardware JSON file")(
+      "hw", po::value(&a.hardware)->default_value(a.hardware), "hardware preset name or hardware JSON file")(
       "set", po::value(&a.sets)->composing(),
       "override a hardware key: --set adc_bits=6, --set device.write_sigma=0.05 (repeatable; xbarsim keys lists "
       "every key with its type, range and default)")("trials", po::value(&a.trials)->default_value(a.trials),
@@ -414,7 +156,7 @@ int cmd_run(const std::vector<std::string>& args) {
       "dump-inputs", po::value(&a.dump_inputs)->default_value(""),
       "--dump (and the per-layer error): inputs from this safetensors file's \"images\" (uint8 pixels, normalised as "
       "the workload says, or float32 inputs) instead of the first test images")(
-      "output,o", po::value(&a.output)->default_value(""), "write the report as JSON to this file")(
+      "output,o", po::value(&output)->default_value(""), "write the report as JSON to this file")(
       "cycle-level", po::bool_switch(&a.cycle_level),
       "run --images test images through the cycle-level SystemC chip (configured device, first seed), check them "
       "against the functional engine, report timing and statistics")(
@@ -433,155 +175,31 @@ int cmd_run(const std::vector<std::string>& args) {
                   "(every hardware key, its type, range and default: xbarsim keys)",
                   "workload", vm))
     return 0;
-  if (a.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(a.trials));
-  if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
-  if (a.error_images < 1) throw Error("--error-images: expected at least 1");
-  if (a.cycle_level && !a.dump.empty())
-    throw Error("--dump: not with --cycle-level (its outputs equal the functional engine's)");
   if (!a.cycle_level) {
     for (const char* k : {"images", "schedule", "vcd", "stats"}) {
       if (!vm[k].defaulted()) throw Error(std::string("--") + k + " needs --cycle-level");
     }
-  } else {
-    if (a.images < 1) throw Error("--images: expected at least 1, found " + std::to_string(a.images));
-    if (a.schedule != "layer-by-layer" && a.schedule != "pipelined") {
-      throw Error("--schedule: expected layer-by-layer or pipelined, found '" + a.schedule + "'");
-    }
   }
-
-  workloads::Network net = study::load_workload(a.workload);
-  const auto hw = mapping::load_hardware(a.hw_spec, a.sets);
-  cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);  // fail before the long part
-  if (!a.dump.empty()) dump_selection(net, a.dump_layers);                     // the same
-  if (!a.dump_inputs.empty()) {
-    if (a.dump.empty()) throw Error("--dump-inputs needs --dump");
-    inputs_from_file(a.dump_inputs, net);  // the same
-  }
-  const workloads::Network float_net = net;
-  const auto quant = study::ensure_integer(net, a.ptq);
-  const auto test = workloads::load_dataset(net.dataset, a.ptq.data_dir, workloads::Split::Test);
-  const auto& norm = net.dataset.normalization;
-  const unsigned threads = resolve_threads(a.threads);
-  sim::EvalOptions eo;
-  eo.limit = a.limit;
-  eo.threads = threads;
-  eo.batch = 64;
-
-  if (a.cycle_level) return run_cycle_level(a, net, hw, quant, test, threads);
-
-  const sim::ReferenceEngine fref(float_net, sim::Precision::Float);
-  const auto float_result = sim::evaluate(fref, test, norm, eo);
-  const sim::ReferenceEngine iref(net, sim::Precision::Int);
-  const auto int_result = sim::evaluate(iref, test, norm, eo);
-  const auto m = mapping::compile(net, hw);
-
-  const workloads::Dataset train = study::calibration_data(net, hw, a.ptq.data_dir);
-  const auto make_engine = [&](const Scenario& sc, std::uint64_t seed) {
-    return study::build_engine(net, hw, m, sc.device, seed, sc.exact_adc, threads, train);
+  const auto progress = [](const std::string& label, std::int64_t done, std::int64_t total) {
+    if (const auto draw = terminal_progress(label)) draw(done, total);
+    if (done >= total) end_progress();
   };
-
-  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
-  const auto list = scenarios(hw, a.ladder);
-  std::unique_ptr<sim::FunctionalEngine> configured_first;  // kept for the per-layer error below
-  for (const auto& sc : list) {
-    const int trials = sc.device.ideal() ? 1 : a.trials;
-    std::vector<double> acc;
-    bool exact = true;
-    double wall = 0;
-    for (int t = 0; t < trials; ++t) {
-      const std::uint64_t seed = models::derive_seed(a.ptq.seed, {static_cast<std::uint64_t>(t)});
-      auto engine = make_engine(sc, seed);
-      auto teo = eo;
-      teo.progress =
-          terminal_progress("run " + sc.key + " seed " + std::to_string(t + 1) + "/" + std::to_string(trials));
-      const auto r =
-          sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return engine->forward(x, c); },
-                                engine->input_size(), test, norm, teo);
-      end_progress();
-      acc.push_back(r.accuracy());
-      exact = exact && r.output_digests == int_result.output_digests;  // every output, not only the class
-      wall += r.wall_time_s;
-      if (&sc == &list.back() && t == 0) configured_first = std::move(engine);
+  const auto r = study::evaluate_run(a, progress);
+  end_progress();
+  if (!output.empty()) write_json_report(output, r.report);
+  if (a.cycle_level) {
+    print_cycle_level(r.report, r.cost);
+    const auto& check = r.report["check"];
+    if (!check["all_identical"].get<bool>()) {
+      const auto n = check["images"].get<long long>();
+      const auto same = check["identical_to_functional"].get<long long>();
+      throw Error("cycle-level outputs differ from the functional engine on " + std::to_string(n - same) + " of " +
+                  std::to_string(n) + " images");
     }
-    rows.push_back({{"key", sc.key},
-                    {"label", sc.label},
-                    {"device", mapping::to_json(sc.device)},
-                    {"exact_adc", sc.exact_adc},
-                    {"trials", trials},
-                    {"accuracy", acc},
-                    {"accuracy_mean", study::mean(acc)},
-                    {"accuracy_std", study::stddev(acc)},
-                    {"matches_integer_reference", exact},
-                    {"wall_time_s", wall}});
+    return 0;
   }
-
-  // Per-layer output error of the configured device, first seed.
-  const Eigen::MatrixXf x = a.dump_inputs.empty()
-                                ? sim::image_batch(test, norm, 0, std::min(a.error_images, int_result.images))
-                                : inputs_from_file(a.dump_inputs, net);
-  const std::int64_t n_err = x.cols();
-  std::map<std::string, Eigen::MatrixXd> want, got;
-  const sim::CodeObserver ow = [&](const std::string& n, const Eigen::MatrixXd& v) { want[n] = v; };
-  const sim::CodeObserver og = [&](const std::string& n, const Eigen::MatrixXd& v) { got[n] = v; };
-  iref.forward_int_codes(x, nullptr, 0, &ow);
-  configured_first->forward_codes(x, 0, &og);
-  if (!a.dump.empty()) {
-    // The chosen layers' output codes and the logits of both engines, on the same images.
-    workloads::TensorFile f;
-    for (const auto& name : dump_selection(net, a.dump_layers)) {
-      const auto& shape = net.shape_of(name);
-      f.tensors["reference/" + name] = codes_tensor(want.at(name), shape);
-      f.tensors["crossbar/" + name] = codes_tensor(got.at(name), shape);
-    }
-    f.tensors["reference/logits"] = logits_tensor(iref.forward(x));
-    f.tensors["crossbar/logits"] = logits_tensor(configured_first->forward(x, 0));
-    f.metadata["images"] = std::to_string(n_err);
-    f.metadata["scenario"] = list.back().key;
-    f.metadata["layout"] = "codes: int32 [images, C, H, W] or [images, features]; logits: float32 [images, classes]";
-    workloads::write_safetensors(a.dump, f);
-  }
-  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-  std::size_t weighted = 0;
-  for (const auto& L : net.layers) {
-    if (!L.has_weights()) continue;
-    const Eigen::ArrayXXd diff = got.at(L.name).array() - want.at(L.name).array();
-    const double ref_rms = std::sqrt(want.at(L.name).array().square().mean());
-    layers.push_back({{"name", L.name},
-                      {"mismatch_fraction", (diff != 0.0).cast<double>().mean()},
-                      {"mean_abs_error", diff.abs().mean()},
-                      {"relative_rms_error", ref_rms > 0 ? std::sqrt(diff.square().mean()) / ref_rms : 0.0},
-                      {"adc", adc_json(configured_first->plan(weighted++))}});
-  }
-
-  nlohmann::ordered_json report;
-  report["version"] = 1;
-  report["command"] = "run";
-  report["workload"] = {{"path", a.workload}, {"name", net.name}, {"quantization", quant}};
-  report["hardware"] = mapping::to_json(hw);
-  report["settings"] = {{"dataset", net.dataset.name}, {"limit", a.limit},   {"trials", a.trials},
-                        {"seed", a.ptq.seed},          {"threads", threads}, {"ladder", a.ladder}};
-  report["images"] = int_result.images;
-  report["mapping"] = {{"crossbars", m.crossbars.size()}, {"tiles", m.tiles}};
-  report["reference"] = {{"float", float_result.accuracy()}, {"int", int_result.accuracy()}};
-  report["scenarios"] = rows;
-  report["layer_error"] = {{"scenario", list.back().key}, {"images", n_err}, {"layers", layers}};
-  const auto& pc = configured_first->programming();
-  report["programming"] = {{"scenario", list.back().key},
-                           {"pulses", pc.pulses},
-                           {"verify_reads", pc.verify_reads},
-                           {"energy_uj", pc.energy_pj * 1e-6},
-                           {"time_ms", pc.time_ns * 1e-6},
-                           {"write_voltage_v", hw.device.write_voltage_v},
-                           {"write_pulse_ns", hw.device.write_pulse_ns},
-                           {"schedule", "cells one after another in each array, arrays in parallel"}};
-  // Energy, power and area: two images through the pipelined chip give the period and latency.
-  const auto cost = study::timing_and_cost(net, m, *configured_first, test, a.cost_table, threads);
-  report["timing"] = {{"schedule", "pipelined"},
-                      {"latency_ns", cost.latency_ns},
-                      {"period_ns", cost.time_per_inference_ns},
-                      {"throughput_per_s", 1e9 / cost.time_per_inference_ns}};
-  report["cost"] = cost::to_json(cost);
-  if (!a.output.empty()) write_json_report(a.output, report);
+  const auto& report = r.report;
+  const auto& cost = r.cost;
   print_text(report);
   const auto& pj = report["programming"];
   std::printf(

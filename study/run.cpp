@@ -1,0 +1,415 @@
+#include "study/run.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "common/error.hpp"
+#include "common/parallel.hpp"
+#include "cost/table.hpp"
+#include "mapping/hardware.hpp"
+#include "mapping/mapped_network.hpp"
+#include "mapping/programming.hpp"
+#include "models/random.hpp"
+#include "sim/cycle/simulator.hpp"
+#include "sim/functional.hpp"
+#include "sim/reference.hpp"
+#include "study/design.hpp"
+#include "study/statistics.hpp"
+#include "workloads/dataset.hpp"
+#include "workloads/io.hpp"
+#include "workloads/network.hpp"
+#include "workloads/safetensors.hpp"
+
+namespace xbarsim::study {
+
+namespace {
+
+/// The layers to dump: every conv2d/linear/add/pool... layer of `net` for "all", else the named ones.
+std::vector<std::string> dump_selection(const workloads::Network& net, const std::string& spec) {
+  std::vector<std::string> names;
+  if (spec == "all") {
+    for (const auto& L : net.layers) names.push_back(L.name);
+    return names;
+  }
+  std::size_t start = 0;
+  while (start <= spec.size()) {
+    const std::size_t comma = spec.find(',', start);
+    const std::string name = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (net.find_layer(name) == nullptr) {
+      std::string known;
+      for (const auto& L : net.layers) known += (known.empty() ? "" : ", ") + L.name;
+      throw Error("--dump-layers: no layer '" + name + "' in '" + net.name + "' (layers: " + known + ")");
+    }
+    names.push_back(name);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return names;
+}
+
+/// The network inputs (input_size x N) of a safetensors file's "images": uint8 pixels
+/// [N, shape...] normalised as the workload says, or float32 [N, shape...] taken as they are.
+Eigen::MatrixXf inputs_from_file(const std::string& path, const workloads::Network& net) {
+  const auto f = workloads::read_safetensors(path);
+  const auto it = f.tensors.find("images");
+  if (it == f.tensors.end()) throw make_error(path, "expected a tensor \"images\" (uint8 pixels or float32 inputs)");
+  const auto& t = it->second;
+  std::vector<std::int64_t> want{0};
+  want.insert(want.end(), net.input_shape.begin(), net.input_shape.end());
+  std::vector<std::int64_t> got = t.shape();
+  if (got.empty() || got[0] < 1) throw make_error(path, "tensor \"images\" holds no images");
+  want[0] = got[0];
+  if (got != want) {
+    throw make_error(path, "tensor \"images\" has shape " + t.shape_string() + ", expected " +
+                               workloads::shape_string(want) + " (the network's input per image)");
+  }
+  const std::int64_t n = got[0], size = static_cast<std::int64_t>(t.numel()) / n;
+  Eigen::MatrixXf x(size, n);
+  if (t.dtype() == workloads::DType::F32) {
+    std::copy(t.data<float>(), t.data<float>() + t.numel(), x.data());
+  } else if (t.dtype() == workloads::DType::U8) {
+    workloads::Dataset d;
+    d.name = path;
+    d.count = n;
+    d.channels = net.input_shape.size() == 3 ? static_cast<int>(net.input_shape[0]) : 1;
+    d.height = net.input_shape.size() == 3 ? static_cast<int>(net.input_shape[1]) : 1;
+    d.width = static_cast<int>(size / (std::int64_t{d.channels} * d.height));
+    d.pixels.assign(t.data<std::uint8_t>(), t.data<std::uint8_t>() + t.numel());
+    workloads::normalize_images(d, net.dataset.normalization, 0, n, x.data());
+  } else {
+    throw make_error(path, "tensor \"images\" has dtype " + workloads::dtype_name(t.dtype()) + ", expected U8 or F32");
+  }
+  return x;
+}
+
+/// Codes of one tensor (features x images) as an int32 tensor [images, shape...].
+workloads::Tensor codes_tensor(const Eigen::MatrixXd& codes, const workloads::Shape& shape) {
+  std::vector<std::int64_t> dims{static_cast<std::int64_t>(codes.cols())};
+  dims.insert(dims.end(), shape.begin(), shape.end());
+  std::vector<std::int32_t> v(static_cast<std::size_t>(codes.size()));
+  for (Eigen::Index i = 0; i < codes.size(); ++i)
+    v[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(codes.data()[i]);
+  return workloads::Tensor::from<std::int32_t>(dims, v);
+}
+
+/// Logits (classes x images) as a float tensor [images, classes].
+workloads::Tensor logits_tensor(const Eigen::MatrixXd& logits) {
+  std::vector<float> v(static_cast<std::size_t>(logits.size()));
+  for (Eigen::Index i = 0; i < logits.size(); ++i)
+    v[static_cast<std::size_t>(i)] = static_cast<float>(logits.data()[i]);
+  return workloads::Tensor::from<float>(
+      {static_cast<std::int64_t>(logits.cols()), static_cast<std::int64_t>(logits.rows())}, v);
+}
+
+/// One row of the report: a device and an ADC setting.
+struct Scenario {
+  std::string key;
+  std::string label;
+  models::DeviceConfig device;
+  bool exact_adc = false;
+};
+
+std::vector<Scenario> scenarios(const mapping::HardwareConfig& hw, bool ladder) {
+  std::vector<Scenario> out;
+  std::string range = mapping::to_json(hw)["adc_range"].get<std::string>();
+  std::replace(range.begin(), range.end(), '_', ' ');
+  const std::string adc = std::to_string(hw.adc_bits) + "-bit ADC, " + range;
+  if (ladder) {
+    models::DeviceConfig ideal;
+    ideal.name = "ideal";
+    out.push_back({"ideal", "ideal (exact ADC, ideal cells)", ideal, true});
+    out.push_back({"adc", "ADC only (" + adc + ")", ideal, false});
+    models::DeviceConfig var;  // the configured cell's conductance range, write variation 0.1 only
+    var.name = hw.device.name + "+variation";
+    var.g_max_us = hw.device.g_max_us;
+    var.g_min_us = hw.device.g_min_us;
+    var.write_model = hw.device.write_model;
+    var.write_sigma = 0.1;
+    out.push_back({"variation", "+ write variation sigma 0.1", var, false});
+    models::DeviceConfig faults = var;
+    faults.name = hw.device.name + "+variation+faults";
+    faults.fault_rate = 1e-3;
+    out.push_back({"faults", "+ stuck-at faults 1e-3 (on:off 5.2:1)", faults, false});
+  }
+  out.push_back({"configured", "configured (" + hw.device.name + ", " + adc + ")", hw.device, false});
+  return out;
+}
+
+/// The ADC a layer got: its range and step, how the range was set, the largest reading its levels allow.
+nlohmann::ordered_json adc_json(const sim::LayerPlan& L) {
+  return {{"bits", L.adc.bits},
+          {"bipolar", L.adc.bipolar},
+          {"range_source", L.adc_range_source},
+          {"range", L.adc_range},
+          {"step", L.adc.step()},
+          {"max_reading", L.adc.max_reading()},
+          {"reading_bound", L.reading_bound},
+          {"exact", L.adc_identity}};
+}
+
+/// Rows driven with a nonzero digit in the data pass, all images and layers.
+double nonzero_digits(const sim::cycle::CycleResult& r) {
+  double n = 0;
+  for (const auto& a : r.activity) n += static_cast<double>(a.nonzero_digits);
+  return n;
+}
+
+nlohmann::ordered_json cycle_json(const sim::cycle::CycleResult& r) {
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const auto& l : r.layers) {
+    nlohmann::ordered_json waits = nlohmann::ordered_json::array();
+    for (const auto& [resource, cycles] : l.waits) waits.push_back({{"resource", resource}, {"cycles", cycles}});
+    layers.push_back({{"name", l.name},
+                      {"tiles", l.tiles},
+                      {"crossbars", l.crossbars},
+                      {"copies", l.copies},
+                      {"replication_budget_bound", l.budget_bound},
+                      {"positions", l.positions},
+                      {"positions_per_group", l.positions_per_group},
+                      {"phases", l.phases},
+                      {"stage_cycles", l.stage_cycles},
+                      {"stage_ns", r.ns(l.stage_cycles)},
+                      {"first_image_cycles", l.first_cycles},
+                      {"compute_cycles", l.compute_cycles},
+                      {"input_wait_cycles", l.input_wait_cycles},
+                      {"register_wait_cycles", l.register_wait_cycles},
+                      {"request_cycles", l.request_cycles},
+                      {"waits", waits}});
+  }
+  const auto& s = r.stats;
+  return {{"schedule", r.schedule},
+          {"images", r.images},
+          {"clock_ghz", r.clock_ghz},
+          {"total_cycles", r.total_cycles},
+          {"total_ns", r.ns(r.total_cycles)},
+          {"latency_cycles", r.latency_cycles()},
+          {"latency_ns", r.ns(r.latency_cycles())},
+          {"period_cycles", r.period_cycles()},
+          {"throughput_inferences_per_s", r.throughput_images_per_s()},
+          {"busiest_resource",
+           {{"name", r.busiest_resource},
+            {"busy_cycles_per_server", r.busiest_busy_cycles},
+            {"busy_cycles_per_image",
+             r.busiest_busy_cycles / static_cast<sim::cycle::Cycle>(std::max<std::int64_t>(1, r.images))}}},
+          {"image_start_cycles", r.image_start},
+          {"image_end_cycles", r.image_end},
+          {"layers", layers},
+          {"totals",
+           {{"crossbar_reads", s.total("Crossbar", "reads")},
+            {"dac_drives", s.total("Crossbar", "dac_drives")},
+            {"dac_nonzero_digits", nonzero_digits(r)},
+            {"adc_conversions", s.total("Crossbar", "conversions")},
+            {"shift_add_operations", s.total("Crossbar", "shift_adds")},
+            {"buffer_read_bytes", s.total("BufferPort", "bytes") - s.total("Layer", "buffer_write_bytes")},
+            {"buffer_write_bytes", s.total("Layer", "buffer_write_bytes")},
+            {"link_transfers", s.total("Interconnect", "transfers")},
+            {"link_bytes", s.total("Interconnect", "bytes")}}},
+          {"wall_time_s", r.wall_time_s},
+          {"timing_time_s", r.timing_time_s},
+          {"stats", sim::cycle::to_json(s)}};
+}
+
+RunResult cycle_level_run(const RunSettings& a, const workloads::Network& net, const mapping::HardwareConfig& hw,
+                          const nlohmann::ordered_json& quant, const workloads::Dataset& test, unsigned threads) {
+  const auto& norm = net.dataset.normalization;
+  const std::int64_t n = std::min(a.images, test.count);
+  const auto m = mapping::compile(net, hw);
+  const auto engine = build_engine(net, hw, m, hw.device, models::derive_seed(a.ptq.seed, {0}), false, threads,
+                                   calibration_data(net, hw, a.ptq.data_dir));
+  const Eigen::MatrixXf x = sim::image_batch(test, norm, 0, n);
+  constexpr std::int64_t kBatch = 64;  // as sim::evaluate_forward chunks the functional rows
+  Eigen::MatrixXd functional(engine->integer_reference().output_size(), n);
+  parallel_for_chunks(static_cast<std::size_t>((n + kBatch - 1) / kBatch), threads, [&](std::size_t c) {
+    const std::int64_t first = static_cast<std::int64_t>(c) * kBatch;
+    const std::int64_t k = std::min(kBatch, n - first);
+    functional.middleCols(first, k) = engine->forward_codes(x.middleCols(first, k), c);
+  });
+  sim::cycle::CycleOptions co;
+  co.pipelined = a.schedule == "pipelined";
+  co.trace = !a.vcd.empty();
+  sim::cycle::CycleSimulator simulator(net, m, *engine, n, co);
+  const auto r = simulator.run(x, kBatch, threads);
+  std::int64_t same_images = 0, correct = 0;
+  const Eigen::MatrixXd logits = engine->integer_reference().scale_output(r.codes);
+  for (std::int64_t i = 0; i < n; ++i) {
+    same_images += r.codes.col(i) == functional.col(i) ? 1 : 0;
+    Eigen::Index best = 0;
+    logits.col(i).maxCoeff(&best);
+    correct += best == test.labels[static_cast<std::size_t>(i)] ? 1 : 0;
+  }
+  if (!a.vcd.empty()) simulator.write_vcd(a.vcd);
+  if (!a.stats.empty()) workloads::write_file_atomic(a.stats, sim::cycle::to_text(r.stats));
+
+  nlohmann::ordered_json report;
+  report["version"] = 1;
+  report["command"] = "run --cycle-level";
+  report["workload"] = {{"path", a.workload}, {"name", net.name}, {"quantization", quant}};
+  report["hardware"] = mapping::to_json(hw);
+  report["settings"] = {{"dataset", net.dataset.name}, {"images", n}, {"seed", a.ptq.seed}, {"schedule", a.schedule}};
+  report["mapping"] = {{"crossbars", m.crossbars.size()}, {"tiles", m.tiles}};
+  report["check"] = {{"images", n}, {"identical_to_functional", same_images}, {"all_identical", same_images == n}};
+  report["accuracy"] = static_cast<double>(correct) / static_cast<double>(n);
+  report["cycle_level"] = cycle_json(r);
+  const auto cost = cost_of_run(r, m, a.cost_table);
+  report["cost"] = cost::to_json(cost);
+  return {report, cost};
+}
+
+}  // namespace
+
+void check_run(const RunSettings& a) {
+  if (a.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(a.trials));
+  if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
+  if (a.error_images < 1) throw Error("--error-images: expected at least 1");
+  if (a.cycle_level && !a.dump.empty())
+    throw Error("--dump: not with --cycle-level (its outputs equal the functional engine's)");
+  if (a.cycle_level) {
+    if (a.images < 1) throw Error("--images: expected at least 1, found " + std::to_string(a.images));
+    if (a.schedule != "layer-by-layer" && a.schedule != "pipelined") {
+      throw Error("--schedule: expected layer-by-layer or pipelined, found '" + a.schedule + "'");
+    }
+  }
+}
+
+RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
+  check_run(a);
+  // Every input is checked before the long part: one clear error, nothing written.
+  workloads::Network net = load_workload(a.workload);
+  const auto hw = mapping::load_hardware(a.hardware, a.sets);
+  cost::load_cost_table(a.cost_table.empty() ? hw.cost_table : a.cost_table);
+  if (!a.dump.empty()) dump_selection(net, a.dump_layers);
+  if (!a.dump_inputs.empty()) {
+    if (a.dump.empty()) throw Error("--dump-inputs needs --dump");
+    inputs_from_file(a.dump_inputs, net);
+  }
+  const workloads::Network float_net = net;
+  const auto quant = ensure_integer(net, a.ptq);
+  const auto test = workloads::load_dataset(net.dataset, a.ptq.data_dir, workloads::Split::Test);
+  const auto& norm = net.dataset.normalization;
+  const unsigned threads = resolve_threads(a.threads);
+  sim::EvalOptions eo;
+  eo.limit = a.limit;
+  eo.threads = threads;
+  eo.batch = 64;
+
+  if (a.cycle_level) return cycle_level_run(a, net, hw, quant, test, threads);
+
+  const sim::ReferenceEngine fref(float_net, sim::Precision::Float);
+  const auto float_result = sim::evaluate(fref, test, norm, eo);
+  const sim::ReferenceEngine iref(net, sim::Precision::Int);
+  const auto int_result = sim::evaluate(iref, test, norm, eo);
+  const auto m = mapping::compile(net, hw);
+
+  const workloads::Dataset train = calibration_data(net, hw, a.ptq.data_dir);
+  const auto make_engine = [&](const Scenario& sc, std::uint64_t seed) {
+    return build_engine(net, hw, m, sc.device, seed, sc.exact_adc, threads, train);
+  };
+
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  const auto list = scenarios(hw, a.ladder);
+  std::unique_ptr<sim::FunctionalEngine> configured_first;  // kept for the per-layer error below
+  for (const auto& sc : list) {
+    const int trials = sc.device.ideal() ? 1 : a.trials;
+    std::vector<double> acc;
+    bool exact = true;
+    double wall = 0;
+    for (int t = 0; t < trials; ++t) {
+      const std::uint64_t seed = models::derive_seed(a.ptq.seed, {static_cast<std::uint64_t>(t)});
+      auto engine = make_engine(sc, seed);
+      auto teo = eo;
+      if (progress) {
+        const std::string label = "run " + sc.key + " seed " + std::to_string(t + 1) + "/" + std::to_string(trials);
+        teo.progress = [&progress, label](std::int64_t done, std::int64_t total) { progress(label, done, total); };
+      }
+      const auto r =
+          sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return engine->forward(x, c); },
+                                engine->input_size(), test, norm, teo);
+      acc.push_back(r.accuracy());
+      exact = exact && r.output_digests == int_result.output_digests;  // every output, not only the class
+      wall += r.wall_time_s;
+      if (&sc == &list.back() && t == 0) configured_first = std::move(engine);
+    }
+    rows.push_back({{"key", sc.key},
+                    {"label", sc.label},
+                    {"device", mapping::to_json(sc.device)},
+                    {"exact_adc", sc.exact_adc},
+                    {"trials", trials},
+                    {"accuracy", acc},
+                    {"accuracy_mean", mean(acc)},
+                    {"accuracy_std", stddev(acc)},
+                    {"matches_integer_reference", exact},
+                    {"wall_time_s", wall}});
+  }
+
+  // Per-layer output error of the configured device, first seed.
+  const Eigen::MatrixXf x = a.dump_inputs.empty()
+                                ? sim::image_batch(test, norm, 0, std::min(a.error_images, int_result.images))
+                                : inputs_from_file(a.dump_inputs, net);
+  const std::int64_t n_err = x.cols();
+  std::map<std::string, Eigen::MatrixXd> want, got;
+  const sim::CodeObserver ow = [&](const std::string& n, const Eigen::MatrixXd& v) { want[n] = v; };
+  const sim::CodeObserver og = [&](const std::string& n, const Eigen::MatrixXd& v) { got[n] = v; };
+  iref.forward_int_codes(x, nullptr, 0, &ow);
+  configured_first->forward_codes(x, 0, &og);
+  if (!a.dump.empty()) {
+    // The chosen layers' output codes and the logits of both engines, on the same images.
+    workloads::TensorFile f;
+    for (const auto& name : dump_selection(net, a.dump_layers)) {
+      const auto& shape = net.shape_of(name);
+      f.tensors["reference/" + name] = codes_tensor(want.at(name), shape);
+      f.tensors["crossbar/" + name] = codes_tensor(got.at(name), shape);
+    }
+    f.tensors["reference/logits"] = logits_tensor(iref.forward(x));
+    f.tensors["crossbar/logits"] = logits_tensor(configured_first->forward(x, 0));
+    f.metadata["images"] = std::to_string(n_err);
+    f.metadata["scenario"] = list.back().key;
+    f.metadata["layout"] = "codes: int32 [images, C, H, W] or [images, features]; logits: float32 [images, classes]";
+    workloads::write_safetensors(a.dump, f);
+  }
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  std::size_t weighted = 0;
+  for (const auto& L : net.layers) {
+    if (!L.has_weights()) continue;
+    const Eigen::ArrayXXd diff = got.at(L.name).array() - want.at(L.name).array();
+    const double ref_rms = std::sqrt(want.at(L.name).array().square().mean());
+    layers.push_back({{"name", L.name},
+                      {"mismatch_fraction", (diff != 0.0).cast<double>().mean()},
+                      {"mean_abs_error", diff.abs().mean()},
+                      {"relative_rms_error", ref_rms > 0 ? std::sqrt(diff.square().mean()) / ref_rms : 0.0},
+                      {"adc", adc_json(configured_first->plan(weighted++))}});
+  }
+
+  nlohmann::ordered_json report;
+  report["version"] = 1;
+  report["command"] = "run";
+  report["workload"] = {{"path", a.workload}, {"name", net.name}, {"quantization", quant}};
+  report["hardware"] = mapping::to_json(hw);
+  report["settings"] = {{"dataset", net.dataset.name}, {"limit", a.limit},   {"trials", a.trials},
+                        {"seed", a.ptq.seed},          {"threads", threads}, {"ladder", a.ladder}};
+  report["images"] = int_result.images;
+  report["mapping"] = {{"crossbars", m.crossbars.size()}, {"tiles", m.tiles}};
+  report["reference"] = {{"float", float_result.accuracy()}, {"int", int_result.accuracy()}};
+  report["scenarios"] = rows;
+  report["layer_error"] = {{"scenario", list.back().key}, {"images", n_err}, {"layers", layers}};
+  const auto& pc = configured_first->programming();
+  report["programming"] = {{"scenario", list.back().key},
+                           {"pulses", pc.pulses},
+                           {"verify_reads", pc.verify_reads},
+                           {"energy_uj", pc.energy_pj * 1e-6},
+                           {"time_ms", pc.time_ns * 1e-6},
+                           {"write_voltage_v", hw.device.write_voltage_v},
+                           {"write_pulse_ns", hw.device.write_pulse_ns},
+                           {"schedule", "cells one after another in each array, arrays in parallel"}};
+  // Energy, power and area: two images through the pipelined chip give the period and latency.
+  const auto cost = timing_and_cost(net, m, *configured_first, test, a.cost_table, threads);
+  report["timing"] = {{"schedule", "pipelined"},
+                      {"latency_ns", cost.latency_ns},
+                      {"period_ns", cost.time_per_inference_ns},
+                      {"throughput_per_s", 1e9 / cost.time_per_inference_ns}};
+  report["cost"] = cost::to_json(cost);
+  return {report, cost};
+}
+
+}  // namespace xbarsim::study
