@@ -6,7 +6,6 @@
 // (--replicated: replication=auto within the 168-tile budget, the pipelined chip of many copies)
 // SystemC elaborates once per process, so every workload runs in a child process.
 // Not a test: numbers go to docs/benchmarks.md.
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "bench/bench_common.hpp"
+#include "common/child_process.hpp"
 #include "common/error.hpp"
 #include "common/parallel.hpp"
 #include "mapping/hardware.hpp"
@@ -86,20 +86,14 @@ int main(int argc, char** argv) {
   std::printf("%-14s %6s %12s %12s %12s %9s %14s %12s\n", "workload", "images", "func ms/img", "cycle ms/img",
               "timing ms/img", "ratio", "sim cycles/s", "timing c/s");
   for (const auto& path : workloads) {
-    std::fflush(stdout);  // the child must not inherit (and print again) buffered output
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-      try {
-        run_one(path, images, threads, pipelined, replicated);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s: %s\n", path.c_str(), e.what());
-        std::_Exit(1);
-      }
-      std::_Exit(0);
+    // One SystemC elaboration per process: each workload in a child of its own.
+    ChildProcesses children;
+    const pid_t pid = children.start([&] { run_one(path, images, threads, pipelined, replicated); });
+    const ChildOutcome o = children.wait(pid);
+    if (!o.ok()) {
+      std::fprintf(stderr, "%s: %s\n", path.c_str(), o.describe().c_str());
+      return 1;
     }
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
   }
   return 0;
 }

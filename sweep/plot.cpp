@@ -1,6 +1,5 @@
 #include "sweep/plot.hpp"
 
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <filesystem>
 #include <map>
 
+#include "common/child_process.hpp"
 #include "common/error.hpp"
 #include "workloads/io.hpp"
 
@@ -205,28 +205,19 @@ bool render_plots(const SweepSpec& spec, const Table& table, const std::string& 
   const std::string script = gnuplot_script(spec, table);
   workloads::write_file_atomic((fs::path(dir) / "plot.gp").string(), script);
   const std::string log = (fs::path(dir) / "plot.log").string();
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error(std::string("cannot start gnuplot (fork: ") + std::strerror(errno) + ")");
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
-      ::close(fd);
-    }
-    if (::chdir(dir.c_str()) != 0) ::_exit(126);
-    const std::string program = o.gnuplot;
-    char* argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>("plot.gp"), nullptr};
-    ::execvp(argv[0], argv);
-    const std::string why = "cannot run " + program + ": " + std::strerror(errno) + "\n";
-    if (::write(2, why.data(), why.size()) < 0) ::_exit(127);
-    ::_exit(127);
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw Error(std::string("gnuplot: waitpid failed: ") + std::strerror(errno));
-  }
+  ChildProcesses children;
+  const pid_t pid = children.start(
+      [&] {
+        if (::chdir(dir.c_str()) != 0) ::_exit(126);
+        const std::string program = o.gnuplot;
+        char* argv[] = {const_cast<char*>(program.c_str()), const_cast<char*>("plot.gp"), nullptr};
+        ::execvp(argv[0], argv);
+        const std::string why = "cannot run " + program + ": " + std::strerror(errno) + "\n";
+        if (::write(2, why.data(), why.size()) < 0) ::_exit(127);
+        ::_exit(127);
+      },
+      log);
+  const int status = children.wait(pid).status;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
     std::fprintf(o.err,
                  "xbarsim sweep: warning: %s not found (Debian package gnuplot-nox); wrote %s/plot.gp, no figures\n",
