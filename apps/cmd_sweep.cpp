@@ -93,8 +93,26 @@ int plan(const std::vector<std::string>& args) {
   p.sbatch_options = sbatch_options;
   p.data_dir = data_dir.empty() ? "" : fs::absolute(data_dir).lexically_normal().string();
   p.plot = !no_plot;
-  sweep::prepare_output_dir(spec, p.dir);
-  const auto files = sweep::write_slurm_scripts(p);
+  sweep::check_slurm_plan(p);
+  // Nothing is left behind when planning or submitting fails: a folder this command made goes,
+  // in a folder that was there the scripts it wrote go.
+  const bool new_dir = !fs::exists(p.dir);
+  const auto undo = [&] {
+    std::error_code ec;
+    if (new_dir) {
+      fs::remove_all(p.dir, ec);
+    } else {
+      for (const char* f : {"slurm/array.sh", "slurm/merge.sh", "slurm/jobs.json"}) fs::remove(fs::path(p.dir) / f, ec);
+    }
+  };
+  sweep::SlurmFiles files;
+  try {
+    sweep::prepare_output_dir(spec, p.dir);
+    files = sweep::write_slurm_scripts(p);
+  } catch (...) {
+    undo();
+    throw;
+  }
   std::printf("xbarsim sweep plan: %s, %zu points in %zu array tasks (%u cores each) -> %s\n", spec.name.c_str(),
               sweep::point_count(spec), shards, cpus, p.dir.c_str());
   std::printf("  wrote %s and %s\n", files.array_script.c_str(), files.merge_script.c_str());
@@ -103,7 +121,13 @@ int plan(const std::vector<std::string>& args) {
                 files.array_script.c_str(), files.merge_script.c_str());
     return 0;
   }
-  const auto j = sweep::submit_slurm(p, files);
+  sweep::SlurmJobs j;
+  try {
+    j = sweep::submit_slurm(p, files);
+  } catch (...) {
+    undo();  // submit_slurm has cancelled an array job whose merge job was refused
+    throw;
+  }
   std::printf("  submitted array job %s (%zu tasks) and merge job %s (afterok:%s); ids in %s/slurm/jobs.json\n",
               j.array.c_str(), shards, j.merge.c_str(), j.array.c_str(), p.dir.c_str());
   return 0;

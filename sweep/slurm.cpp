@@ -47,7 +47,7 @@ std::string header(const SlurmPlan& p, const std::string& name, const std::strin
 
 }  // namespace
 
-SlurmFiles write_slurm_scripts(const SlurmPlan& p) {
+void check_slurm_plan(const SlurmPlan& p) {
   if (p.shards < 1) throw Error("--shards: expected at least 1");
   if (p.cpus_per_task < 1) throw Error("--cpus-per-task: expected at least 1");
   for (const auto* v : {&p.partition, &p.time_limit, &p.memory, &p.xbarsim, &p.spec, &p.dir, &p.data_dir}) {
@@ -57,6 +57,10 @@ SlurmFiles write_slurm_scripts(const SlurmPlan& p) {
     check_line(o, "--sbatch");
     if (o.rfind("--", 0) != 0) throw Error("--sbatch: expected an sbatch option starting with --, found '" + o + "'");
   }
+}
+
+SlurmFiles write_slurm_scripts(const SlurmPlan& p) {
+  check_slurm_plan(p);
   const fs::path slurm = fs::path(p.dir) / "slurm";
   std::error_code ec;
   fs::create_directories(slurm / "logs", ec);
@@ -126,7 +130,15 @@ std::string sbatch(const std::vector<std::string>& args) {
 SlurmJobs submit_slurm(const SlurmPlan& p, const SlurmFiles& f) {
   SlurmJobs j;
   j.array = sbatch({f.array_script});
-  j.merge = sbatch({"--dependency=afterok:" + j.array, "--kill-on-invalid-dep=yes", f.merge_script});
+  try {
+    j.merge = sbatch({"--dependency=afterok:" + j.array, "--kill-on-invalid-dep=yes", f.merge_script});
+  } catch (const Error& e) {
+    // No array without its merge: take the array job back.
+    std::string out, err;
+    const bool cancelled = run_program({"scancel", j.array}, out, err) == 0;
+    throw Error(std::string(e.what()) + (cancelled ? "; array job " + j.array + " cancelled"
+                                                   : "; cancel array job " + j.array + " by hand (scancel failed)"));
+  }
   const nlohmann::ordered_json doc = {{"array", j.array}, {"merge", j.merge}, {"shards", p.shards}};
   workloads::write_file_atomic((fs::path(p.dir) / "slurm" / "jobs.json").string(), workloads::format_json(doc));
   return j;

@@ -31,8 +31,12 @@ struct SlurmFiles {
   std::string merge_script;  ///< <dir>/slurm/merge.sh
 };
 
-/// Writes the array and merge scripts into <dir>/slurm (and <dir>/slurm/logs). Throws
-/// xbarsim::Error on a bad plan (shards 0, an option with a newline, ...).
+/// Throws xbarsim::Error on a bad plan (shards 0, an option with a line break or not starting
+/// with --, ...): call before creating anything.
+void check_slurm_plan(const SlurmPlan& plan);
+
+/// Writes the array and merge scripts into <dir>/slurm (and <dir>/slurm/logs), after
+/// check_slurm_plan.
 SlurmFiles write_slurm_scripts(const SlurmPlan& plan);
 
 struct SlurmJobs {

@@ -647,6 +647,32 @@ std::vector<BadCase> sweep_cases() {
          f.write("out/points/p000_adc_bits-6.json", "{\"version\": 1, ");
        }},
       {"SweepMergeNotASweep", "sweep merge data -o merged", "no sweep.json"},
+      {"SweepMergeOtherVersion", "sweep merge out -o merged", "written by xbarsim 0.0.1",
+       [](const Folder& f) {
+         fs::create_directories(f.path("out"));
+         f.edit("sweep.json", "out/sweep.json", [](json& j) {
+           j["workload"] = fs::absolute("lenet5_int8.json").string();
+           j["xbarsim"] = "0.0.1";
+         });
+       }},
+      {"SweepTrialGroupsAboveTrials", "sweep sweep.json -o out", "trial_groups",
+       [](const Folder& f) {
+         f.edit("sweep.json", "sweep.json", [](json& j) {
+           j["trials"] = 2;
+           j["trial_groups"] = 3;
+         });
+       }},
+      {"SweepPlanWithoutSlurm", "sweep plan sweep.json -o out --shards 2", "expected --slurm"},
+      {"SweepPlanZeroShards", "sweep plan sweep.json --slurm -o out --shards 0", "--shards"},
+      {"SweepPlanBadSbatchOption", "sweep plan sweep.json --slurm -o out --shards 2 --sbatch=account=x",
+       "expected an sbatch option starting with --"},
+      {"SweepPlanSbatchRefuses", "sweep plan sweep.json --slurm -o out --shards 2 --submit", "sbatch",
+       [](const Folder& f) {
+         // A stand-in sbatch that refuses, first on PATH.
+         fs::create_directories(f.path("bin"));
+         f.write("bin/sbatch", "#!/bin/sh\necho 'sbatch: error: Batch job submission failed' >&2\nexit 1\n");
+         fs::permissions(f.path("bin/sbatch"), fs::perms::owner_all);
+       }},
   };
 }
 
@@ -737,6 +763,9 @@ Outcome run_in(const fs::path& dir, const std::string& args) {
       ::setrlimit(RLIMIT_AS, &cap);
     }
     ::setenv("CI", "1", 1);  // no terminal progress
+    // A case's own stand-in programs (bin/sbatch) come first on PATH.
+    const char* path = std::getenv("PATH");
+    ::setenv("PATH", ((dir / "bin").string() + ":" + (path != nullptr ? path : "/usr/bin:/bin")).c_str(), 1);
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
