@@ -195,7 +195,7 @@ class Importer {
   }
 
   /// kernel, stride and symmetric padding of a 2-D conv or pool.
-  void window(const onnx::NodeProto& n, std::array<int, 2> kernel, Layer& L) const {
+  void window(const onnx::NodeProto& n, std::array<std::int64_t, 2> kernel, Layer& L) const {
     const auto strides = attr_ints(n, "strides", {1, 1});
     const auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
     const auto dil = attr_ints(n, "dilations", {1, 1});
@@ -215,7 +215,7 @@ class Importer {
       if (pads[static_cast<std::size_t>(i)] < 0 || pads[static_cast<std::size_t>(i)] > kMax)
         fail(n, "pad " + std::to_string(pads[static_cast<std::size_t>(i)]) + ", expected 0 to 2^20");
     }
-    L.kernel_size = kernel;
+    L.kernel_size = {static_cast<int>(kernel[0]), static_cast<int>(kernel[1])};
     L.stride = {static_cast<int>(strides[0]), static_cast<int>(strides[1])};
     L.padding = {static_cast<int>(pads[0]), static_cast<int>(pads[1])};
   }
@@ -611,7 +611,7 @@ class Importer {
       L.kind = LayerKind::Conv2d;
       L.in_channels = w->dims[1];
       L.out_channels = w->dims[0];
-      window(n, {static_cast<int>(w->dims[2]), static_cast<int>(w->dims[3])}, L);
+      window(n, {w->dims[2], w->dims[3]}, L);
       L.weight = weight(out + ".weight", w->dims, w->f);
       weight_codes(n, n.input(1), out, 0, nullptr);
       if (n.input_size() > 2 && !n.input(2).empty()) {
@@ -686,7 +686,7 @@ class Importer {
       const auto k = attr_ints(n, "kernel_shape", {});
       if (k.size() != 2) fail(n, "expected a 2-D kernel_shape");
       L.kind = op == "MaxPool" ? LayerKind::MaxPool2d : LayerKind::AvgPool2d;
-      window(n, {static_cast<int>(k[0]), static_cast<int>(k[1])}, L);
+      window(n, {k[0], k[1]}, L);
       if (op == "AveragePool" && attr_int(n, "count_include_pad", 0) == 0 && (L.padding[0] > 0 || L.padding[1] > 0))
         fail(n, "padded average pooling must count the padding (count_include_pad 1)");
       add(L, out, pooled(s, L));

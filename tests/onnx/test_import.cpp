@@ -260,6 +260,16 @@ TEST(OnnxImport, WhatCannotBeImportedIsNamed) {
     EXPECT_NE(m.find("asymmetric pads [1, 1, 0, 0] are not supported"), std::string::npos) << m;
   }
   {
+    // A kernel of 2^32 + 2 would wrap to 2 in a 32-bit int: the 64-bit value is checked.
+    Builder b({1, 6, 6});
+    auto* p = b.node("MaxPool", {"x"}, "p");
+    Builder::ints(p, "kernel_shape", {(std::int64_t{1} << 32) + 2, 2});
+    Builder::ints(p, "strides", {2, 2});
+    b.output("p", {1, 3, 3});
+    const auto m = message_of([&] { import_onnx(b.save(dir, "k.onnx"), "k", "k.safetensors"); });
+    EXPECT_NE(m.find("kernel size 4294967298, expected 1 to 2^20"), std::string::npos) << m;
+  }
+  {
     Builder b({4}, 9);
     b.node("Relu", {"x"}, "r");
     b.output("r", {4});
