@@ -44,6 +44,15 @@ std::vector<std::int64_t> read_dims(const unsigned char* p, unsigned ndim, const
   return dims;
 }
 
+/// The two ways an IDX file's size can disagree with its header, one message each for both readers.
+[[noreturn]] void short_header(const std::string& where, unsigned ndim) {
+  throw make_error(where, "truncated IDX header (" + std::to_string(ndim) + " dimensions declared)");
+}
+[[noreturn]] void wrong_data_size(const std::string& where, const std::string& have, std::uint64_t total) {
+  throw make_error(
+      where, "IDX data has " + have + " bytes, dimensions require " + std::to_string(total) + " (truncated file?)");
+}
+
 /// Up to `n` bytes from the stream (fewer only at its end); throws on corrupt data.
 std::size_t gz_read(gzFile f, unsigned char* dst, std::size_t n, const std::string& path) {
   std::size_t got = 0;
@@ -76,15 +85,11 @@ IdxArray parse_idx(const std::string& bytes, const std::string& where) {
   const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
   const unsigned ndim = check_magic(b, where);
   const std::size_t header = 4 + 4 * static_cast<std::size_t>(ndim);
-  if (bytes.size() < header)
-    throw make_error(where, "truncated IDX header (" + std::to_string(ndim) + " dimensions declared)");
+  if (bytes.size() < header) short_header(where, ndim);
   IdxArray out;
   std::uint64_t total = 0;
   out.dims = read_dims(b + 4, ndim, where, total);
-  if (bytes.size() - header != total) {
-    throw make_error(where, "IDX data has " + std::to_string(bytes.size() - header) + " bytes, dimensions require " +
-                                std::to_string(total) + " (truncated file?)");
-  }
+  if (bytes.size() - header != total) wrong_data_size(where, std::to_string(bytes.size() - header), total);
   out.data.assign(b + header, b + header + total);
   return out;
 }
@@ -97,8 +102,7 @@ IdxArray read_idx(const std::string& path) {
   if (gz_read(g.f, head, 4, path) < 4)
     throw make_error(path, "too short for an IDX header (expected at least 4 bytes)");
   const unsigned ndim = check_magic(head, path);
-  if (gz_read(g.f, head + 4, 4 * std::size_t{ndim}, path) < 4 * std::size_t{ndim})
-    throw make_error(path, "truncated IDX header (" + std::to_string(ndim) + " dimensions declared)");
+  if (gz_read(g.f, head + 4, 4 * std::size_t{ndim}, path) < 4 * std::size_t{ndim}) short_header(path, ndim);
   IdxArray out;
   std::uint64_t total = 0;
   out.dims = read_dims(head + 4, ndim, path, total);
@@ -115,8 +119,7 @@ IdxArray read_idx(const std::string& path) {
   out.data.resize(got);
   unsigned char extra = 0;
   if (got < total || gz_read(g.f, &extra, 1, path) != 0) {
-    throw make_error(path, "IDX data has " + std::string(got < total ? std::to_string(got) : "more") +
-                               " bytes, dimensions require " + std::to_string(total) + " (truncated file?)");
+    wrong_data_size(path, got < total ? std::to_string(got) : "more", total);
   }
   int code = 0;
   const char* msg = gzerror(g.f, &code);
