@@ -176,28 +176,21 @@ Table runs_table(const std::vector<nlohmann::ordered_json>& documents,
                  const std::vector<nlohmann::ordered_json>& failures) {
   Table t;
   t.columns = {"index", "id", "group", "status", "wall_time_s", "peak_rss_mib", "host", "error"};
+  // `point` gives index and id, `run` the rest (a point file's run entry, or a failure record).
+  const auto row = [&](const nlohmann::ordered_json& point, const nlohmann::ordered_json& run, const char* status) {
+    t.rows.push_back({{"index", point.at("index")},
+                      {"id", point.at("id")},
+                      {"group", run.value("group", 0)},
+                      {"status", status},
+                      {"wall_time_s", run.value("wall_time_s", 0.0)},
+                      {"peak_rss_mib", run.value("peak_rss_mib", 0.0)},
+                      {"host", run.value("host", "")},
+                      {"error", run.value("error", "")}});
+  };
   for (const auto& d : documents) {
-    for (const auto& r : d.at("run")) {
-      t.rows.push_back({{"index", d.at("index")},
-                        {"id", d.at("id")},
-                        {"group", r.value("group", 0)},
-                        {"status", "done"},
-                        {"wall_time_s", r.value("wall_time_s", 0.0)},
-                        {"peak_rss_mib", r.value("peak_rss_mib", 0.0)},
-                        {"host", r.value("host", "")},
-                        {"error", ""}});
-    }
+    for (const auto& r : d.at("run")) row(d, r, "done");
   }
-  for (const auto& f : failures) {
-    t.rows.push_back({{"index", f.at("index")},
-                      {"id", f.at("id")},
-                      {"group", f.value("group", 0)},
-                      {"status", "failed"},
-                      {"wall_time_s", f.value("wall_time_s", 0.0)},
-                      {"peak_rss_mib", f.value("peak_rss_mib", 0.0)},
-                      {"host", f.value("host", "")},
-                      {"error", f.value("error", "")}});
-  }
+  for (const auto& f : failures) row(f, f, "failed");
   return t;
 }
 
