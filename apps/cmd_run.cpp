@@ -4,6 +4,9 @@
 // through the SystemC chip instead: outputs checked against the functional engine, timing and
 // per-module statistics. The run is study/run.hpp's; this file parses the options and prints
 // the report.
+#include <sys/resource.h>
+
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -184,11 +187,19 @@ int cmd_run(const std::vector<std::string>& args) {
     if (const auto draw = terminal_progress(label)) draw(done, total);
     if (done >= total) end_progress();
   };
-  const auto r = study::evaluate_run(a, progress);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = study::evaluate_run(a, progress);
   end_progress();
+  // What the whole command used (the evaluation, and the SystemC timing run in this process).
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  const double peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kibibytes
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  r.report["process"] = {{"wall_time_s", wall_s}, {"peak_rss_mib", peak_mib}};
   if (!output.empty()) write_json_report(output, r.report);
   if (a.cycle_level) {
     print_cycle_level(r.report, r.cost);
+    std::printf("  process       %.2f s wall, %.0f MiB peak resident memory\n", wall_s, peak_mib);
     const auto& check = r.report["check"];
     if (!check["all_identical"].get<bool>()) {
       const auto n = check["images"].get<long long>();
@@ -210,6 +221,7 @@ int cmd_run(const std::vector<std::string>& args) {
   std::printf("  timing        %.2f us latency, one inference every %.2f us (pipelined, cycle-level chip)\n",
               cost.latency_ns / 1e3, cost.time_per_inference_ns / 1e3);
   std::printf("%s", cost::to_text(cost).c_str());
+  std::printf("  process       %.2f s wall, %.0f MiB peak resident memory\n", wall_s, peak_mib);
   return 0;
 }
 
