@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <numeric>
 
 #include "common/error.hpp"
@@ -109,6 +111,50 @@ TEST(TrialGroups, FourGroupsOfARealDesignGiveTheWholeRunsReport) {
   const auto acc = whole["accuracy"]["trials"].get<std::vector<double>>();
   ASSERT_EQ(acc.size(), 6U);
   EXPECT_GT(stddev(acc), 0.0);  // the seeds differ, so the test could fail
+}
+
+/// The project includes ("folder/file.hpp") of every source file of `folder`, and whether the
+/// file calls fork().
+struct Includes {
+  std::vector<std::pair<std::string, std::string>> edges;  ///< file, included path
+  std::vector<std::string> forking;
+};
+Includes includes_of(const std::string& folder) {
+  Includes out;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(std::string(XBARSIM_SOURCE_DIR) + "/" + folder)) {
+    if (e.path().extension() != ".hpp" && e.path().extension() != ".cpp") continue;
+    std::ifstream in(e.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("#include \"", 0) == 0) out.edges.emplace_back(e.path().filename().string(), line.substr(10));
+      if (line.find("::fork()") != std::string::npos) out.forking.push_back(e.path().filename().string());
+    }
+  }
+  return out;
+}
+
+TEST(Folders, DesignEvaluationLivesInStudyAndDependenciesPointOneWay) {
+  const auto starts = [](const std::string& s, const char* p) { return s.rfind(p, 0) == 0; };
+  // apps/ parses, calls and prints: no engine, device programming or cycle-level chip of its own.
+  const auto apps = includes_of("apps");
+  ASSERT_GE(apps.edges.size(), 20U);
+  for (const auto& [file, inc] : apps.edges) {
+    EXPECT_FALSE(starts(inc, "sim/cycle/") || starts(inc, "sim/functional") || starts(inc, "sim/datapath") ||
+                 starts(inc, "mapping/programming") || starts(inc, "models/"))
+        << "apps/" << file << " includes " << inc;
+  }
+  // study/ is below apps/; sweep/ is below study/ and needs no simulator (the fuzz build has none).
+  for (const auto& [file, inc] : includes_of("study").edges) {
+    EXPECT_FALSE(starts(inc, "apps/")) << "study/" << file << " includes " << inc;
+  }
+  for (const auto& [file, inc] : includes_of("sweep").edges) {
+    EXPECT_FALSE(starts(inc, "apps/") || starts(inc, "study/") || starts(inc, "sim/"))
+        << "sweep/" << file << " includes " << inc;
+  }
+  // One process-isolation helper: nothing but common/child_process.cpp forks.
+  for (const char* folder : {"apps", "study", "sweep", "sim", "mapping", "cost", "workloads", "bench"}) {
+    EXPECT_TRUE(includes_of(folder).forking.empty()) << folder << "/" << includes_of(folder).forking.front();
+  }
 }
 
 }  // namespace
