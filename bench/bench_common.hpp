@@ -29,6 +29,24 @@ inline double gemm_gflops(int m, int k, int n) {
   return 2.0 * m * k * n / best / 1e9;
 }
 
+/// Single-thread memory bandwidth (GB/s, bytes read + written) of a 16 MiB copy, best of five:
+/// the rate the non-GEMM stages (bit planes, ADC, shift-and-add) stream their data at, at the
+/// functional engine's block size (its bit planes are bounded to 4 Mi floats).
+inline double copy_gbytes_per_s() {
+  const std::size_t n = std::size_t{4} << 20;  // floats
+  std::vector<float> a(n, 1.0f), b(n, 0.0f);
+  double best = 1e9;
+  for (int rep = 0; rep < 5; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::copy(a.begin(), a.end(), b.begin());
+    best = std::min(best, seconds_since(t0));
+    a[rep] = b[n - 1 - static_cast<std::size_t>(rep)];
+  }
+  volatile float sink = b[n / 2];
+  (void)sink;
+  return 2.0 * static_cast<double>(n * sizeof(float)) / best / 1e9;
+}
+
 /// Command line of the benchmark programs: workload paths, --images N, --threads T and the
 /// switches in `flags` (each set to true when given).
 struct BenchArgs {

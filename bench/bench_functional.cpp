@@ -1,12 +1,20 @@
 // Functional-engine throughput on the zoo (docs/benchmarks.md): images per second at the
 // ISAAC-like preset with write variation and stuck-at faults on, the analog multiply-
 // accumulates per second it reaches, and this machine's Eigen SGEMM rate measured here.
-// Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T]
+// With --layers, the limit model per weighted layer: the GEMM-bound time (2 x analog MACs at
+// the SGEMM rate measured here, one thread) plus the memory-bound time of the non-GEMM work
+// (bit planes, row gathers, ADC, shift-and-add: the bytes that model streams at the copy
+// bandwidth measured here), against the thread time the layer's crossbar work took; the rest
+// of the forward pass (im2col, requantization, pooling) is listed apart. An analytic bound,
+// not a measurement of what the hardware could do.
+// Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T] [--layers]
 // Not a test: numbers go to docs/benchmarks.md.
 #include <Eigen/Core>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 #include "bench/bench_common.hpp"
@@ -26,16 +34,56 @@ namespace {
 using bench::gemm_gflops;
 using bench::seconds_since;
 
+/// The engine's crossbar work per weighted layer, timed (thread time, summed over threads).
+class TimedLayers : public sim::Accumulator {
+ public:
+  explicit TimedLayers(const sim::FunctionalEngine& fe)
+      : fe_(fe), ns_(new std::atomic<std::int64_t>[fe.layer_count()]()) {}
+  void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
+                  std::uint64_t stream) const override {
+    const auto t0 = std::chrono::steady_clock::now();
+    fe_.accumulate(layer, x, y, stream);
+    ns_[layer] += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  }
+  double seconds(std::size_t layer) const { return static_cast<double>(ns_[layer].load()) * 1e-9; }
+
+ private:
+  const sim::FunctionalEngine& fe_;
+  std::unique_ptr<std::atomic<std::int64_t>[]> ns_;
+};
+
+/// Analog MACs and the bytes the non-GEMM stages stream, per image, of one weighted layer.
+struct LayerWork {
+  double macs = 0;
+  double bytes = 0;
+};
+LayerWork layer_work(const sim::LayerPlan& L, std::int64_t unrolled_rows) {
+  LayerWork w;
+  const double pos = static_cast<double>(L.positions), P = L.phases;
+  w.bytes += 4.0 * static_cast<double>(unrolled_rows) * P * pos;  // bit planes written
+  for (const auto& x : L.xbars) {
+    const double readouts = static_cast<double>(x.a.rows()), rows = static_cast<double>(x.a.cols());
+    w.macs += readouts * rows * P * pos;
+    if (!x.contiguous) w.bytes += 8.0 * rows * P * pos;  // gathered rows: read + written
+    w.bytes += 12.0 * readouts * P * pos;                // readings: ADC read + write, shift-and-add read
+    w.bytes += 16.0 * readouts * pos;                    // the double accumulator: read + written
+  }
+  return w;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  const auto args = bench::parse_bench_args(argc, argv, 10000);
+  bool per_layer = false;
+  const auto args = bench::parse_bench_args(argc, argv, 10000, {{"--layers", &per_layer}});
   const auto& workloads = args.workloads;
   const std::int64_t images = args.images;
   unsigned threads = args.threads;
   threads = resolve_threads(threads);
   const double g1 = gemm_gflops(128, 128, 8192), gbig = gemm_gflops(512, 512, 512);
   std::printf("Eigen SGEMM, one thread: 128x128x8192 (crossbar-shaped) %.1f GFLOP/s; 512^3 %.1f GFLOP/s\n", g1, gbig);
+  const double bw = per_layer ? bench::copy_gbytes_per_s() : 0.0;
+  if (per_layer) std::printf("copy bandwidth, one thread: %.1f GB/s (bytes read + written)\n", bw);
   std::printf(
       "hardware: isaac_like (128x128, 2-bit cells, 1-bit DAC, 8-bit ADC, two-column), rram_like device,\n"
       "          write variation sigma 0.1 (lognormal), stuck-at faults 1e-3 (on:off 5.2:1); %u threads\n",
@@ -57,15 +105,38 @@ int main(int argc, char** argv) {
     eo.limit = images;
     eo.threads = threads;
     eo.batch = 64;
+    const TimedLayers timed(fe);
     t0 = std::chrono::steady_clock::now();
-    const auto r = sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return fe.forward(x, c); },
-                                         fe.input_size(), test, net.dataset.normalization, eo);
+    const auto r = sim::evaluate_forward(
+        [&](const Eigen::MatrixXf& x, std::uint64_t c) {
+          return per_layer ? fe.integer_reference().forward_int(x, &timed, c) : fe.forward(x, c);
+        },
+        fe.input_size(), test, net.dataset.normalization, eo);
     const double run_s = seconds_since(t0);
     const double macs = fe.analog_macs_per_image() * static_cast<double>(r.images);
     const double gmacs = macs / run_s / 1e9;
     std::printf("%-14s %7lld %9.2f %9.2f %9.0f %10.2f%% %13.1f %8.0f%%\n", net.name.c_str(),
                 static_cast<long long>(r.images), program_s, run_s, static_cast<double>(r.images) / run_s,
                 100.0 * r.accuracy(), gmacs, 100.0 * 2.0 * gmacs / (g1 * threads));
+    if (!per_layer) continue;
+    // Per image, in thread microseconds: what the layer took, and its bound.
+    const double n = static_cast<double>(r.images);
+    std::printf("  %-10s %12s %10s %10s %10s %9s\n", "layer", "us/img", "GEMM us", "memory us", "limit us", "of limit");
+    double crossbar_s = 0, limit_total = 0;
+    for (std::size_t l = 0; l < fe.layer_count(); ++l) {
+      const auto w = layer_work(fe.plan(l), m.layers[l].shape.rows);
+      const double took = timed.seconds(l) / n * 1e6;
+      const double gemm = 2.0 * w.macs / (g1 * 1e9) * 1e6, mem = w.bytes / (bw * 1e9) * 1e6;
+      crossbar_s += timed.seconds(l);
+      limit_total += gemm + mem;
+      std::printf("  %-10s %12.1f %10.1f %10.1f %10.1f %8.0f%%\n", m.layers[l].name.c_str(), took, gemm, mem,
+                  gemm + mem, took > 0 ? 100.0 * (gemm + mem) / took : 0.0);
+    }
+    const double rest = (run_s * threads - crossbar_s) / n * 1e6;
+    std::printf("  %-10s %12.1f %10s %10s %10.1f %8.0f%%   (thread time; rest = im2col, requantization, pooling)\n",
+                "crossbars", crossbar_s / n * 1e6, "", "", limit_total,
+                crossbar_s > 0 ? 100.0 * limit_total / (crossbar_s / n * 1e6) : 0.0);
+    std::printf("  %-10s %12.1f\n", "rest", rest);
   }
   return 0;
 }
