@@ -137,6 +137,7 @@ int run_program(const std::vector<std::string>& argv, std::string& out, std::str
     ::close(o[0]);
     ::close(e[0]);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     ::execvp(args[0], args.data());

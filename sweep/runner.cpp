@@ -439,7 +439,7 @@ RunSummary run_sweep(const SweepSpec& spec, const PointEvaluation& evaluation, c
     std::string message = last_log_line(log_path(o.dir, u));
     if (c.ok()) message = "exited without writing its file";
     if (message.empty()) message = "no message";
-    message = c.describe() + ": " + message;
+    message.insert(0, c.describe() + ": ");
     record_failure(o.dir, u, c, message);
     std::fprintf(o.output.err, "xbarsim sweep: %s %s failed (%s); log %s\n", grouped ? "unit" : "point",
                  u.name().c_str(), message.c_str(), log_path(o.dir, u).c_str());

@@ -118,7 +118,7 @@ std::string sbatch(const std::vector<std::string>& args) {
   }
   // --parsable prints "<jobid>[;<cluster>]".
   const auto end = out.find_first_of(";\n");
-  const std::string id = out.substr(0, end);
+  std::string id = out.substr(0, end);
   if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
     throw Error("sbatch " + args.back() + ": expected a job id, found '" + out + "'");
   }
