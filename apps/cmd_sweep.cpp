@@ -96,7 +96,8 @@ int plan(const std::vector<std::string>& args) {
   sweep::check_slurm_plan(p);
   // Nothing is left behind when planning or submitting fails: a folder this command made goes,
   // in a folder that was there the scripts it wrote go.
-  const bool new_dir = !fs::exists(p.dir);
+  std::error_code probe;
+  const bool new_dir = !fs::exists(p.dir, probe);
   const auto undo = [&] {
     std::error_code ec;
     if (new_dir) {

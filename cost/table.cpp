@@ -70,7 +70,8 @@ CostTable load_cost_table(const std::string& spec) {
   std::string path = spec;
   if (!is_path) {
     path = cost_table_dir() + "/" + spec + ".json";
-    if (!std::filesystem::exists(path)) {
+    std::error_code ec;  // a name too long for the file system is unknown too, not an exception
+    if (!std::filesystem::exists(path, ec)) {
       std::string names;
       for (const auto& n : cost_table_presets()) names += (names.empty() ? "" : ", ") + n;
       throw Error("cost_table: unknown cost table '" + spec + "', expected a .json file or one of: " + names);

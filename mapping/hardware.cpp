@@ -44,7 +44,8 @@ std::string resolve_preset(const std::string& spec, const std::string& dir, cons
                            const std::string& where, const std::string& base_dir) {
   if (is_path(spec)) return workloads::resolve_path(base_dir, spec);
   const std::string path = dir + "/" + spec + ".json";
-  if (!std::filesystem::exists(path)) {
+  std::error_code ec;  // a name too long for the file system is unknown too, not an exception
+  if (!std::filesystem::exists(path, ec)) {
     std::string names;
     for (const auto& n : json_stems(dir)) names += (names.empty() ? "" : ", ") + n;
     throw Error(where + ": unknown " + what + " preset '" + spec + "', expected a .json file or one of: " + names);

@@ -48,7 +48,8 @@ void check_sweep_points(const sweep::SweepSpec& spec) {
   const int columns = base_columns_per_adc(spec);
   std::set<std::string> workloads_seen;
   for (const auto& p : sweep::enumerate_points(spec)) {
-    if (workloads_seen.insert(p.workload).second && !std::filesystem::exists(p.workload)) {
+    std::error_code ec;
+    if (workloads_seen.insert(p.workload).second && !std::filesystem::exists(p.workload, ec)) {
       throw Error(spec.file + ": workload: " + p.workload + " does not exist; expected a network JSON file");
     }
     try {
