@@ -185,7 +185,8 @@ TEST(Network, SlicesAndPadsParseInferAndRejectWhatTheyCannotBe) {
        "layers[0].before: expected an array of integers in [0, 1048576], found integer -1"},
       {R"([{"name":"f","type":"flatten"},{"name":"s","type":"slice"}])", "slice expects a [C, H, W] input"},
   };
-  for (const auto& [json, fragment] : bad) {
+  for (const auto& [text, fragment] : bad) {
+    const std::string& json = text;  // a lambda may not capture a structured binding in C++17
     const auto m = testing_support::message_of([&] { load(json); });
     EXPECT_NE(m.find(fragment), std::string::npos) << json << ": " << m;
   }
