@@ -1,5 +1,5 @@
 // xbarsim sweep: a parameter sweep (crossbar size, ADC bits, any --set key) of one workload,
-// every point (or trial group) evaluated as a design (study/sweep_design.hpp) in a child
+// every point (or trial group) evaluated as a design (sweep/design_points.hpp) in a child
 // process of its own; results table, plots; resumable and shardable. `xbarsim sweep merge`
 // gathers shards; `xbarsim sweep plan --slurm` writes (and submits) the cluster jobs.
 #include <cstdio>
@@ -9,7 +9,7 @@
 #include "apps/cli.hpp"
 #include "common/error.hpp"
 #include "common/parallel.hpp"
-#include "study/sweep_design.hpp"
+#include "sweep/design_points.hpp"
 #include "sweep/runner.hpp"
 #include "sweep/slurm.hpp"
 #include "sweep/spec.hpp"
@@ -44,7 +44,7 @@ int merge(const std::vector<std::string>& args) {
   if (dirs.empty()) throw Error("sweep merge: expected at least one sweep output folder");
   sweep::PlotOptions o;
   o.plot = !no_plot;
-  sweep::merge_sweeps(dirs, out, study::design_evaluation(sweep::load_output_spec(dirs[0]), "").combine, o);
+  sweep::merge_sweeps(dirs, out, sweep::design_evaluation(sweep::load_output_spec(dirs[0]), "").combine, o);
   return 0;
 }
 
@@ -78,7 +78,7 @@ int plan(const std::vector<std::string>& args) {
   if (cpus < 1) throw Error("--cpus-per-task: expected at least 1, found 0");
   if (jobs < 1) throw Error("--jobs: expected at least 1, found 0");
   const sweep::SweepSpec spec = sweep::load_spec(spec_path);
-  study::check_sweep_points(spec);
+  sweep::check_design_points(spec);
   namespace fs = std::filesystem;
   sweep::SlurmPlan p;
   p.xbarsim = fs::read_symlink("/proc/self/exe").string();
@@ -164,8 +164,8 @@ int cmd_sweep(const std::vector<std::string>& args) {
   o.threads = threads != 0 ? threads : (o.jobs > 1 ? 1U : 0U);
   if (!shard.empty()) sweep::parse_shard(shard, "--shard", o.shard, o.shards);
   o.output.plot = !no_plot;
-  study::check_sweep_points(spec);
-  const auto sum = sweep::run_sweep(spec, study::design_evaluation(spec, data_dir), o);
+  sweep::check_design_points(spec);
+  const auto sum = sweep::run_sweep(spec, sweep::design_evaluation(spec, data_dir), o);
   if (!sum.failures.empty()) {
     std::string ids;
     for (const auto& f : sum.failures) ids += (ids.empty() ? "" : ", ") + f.id;

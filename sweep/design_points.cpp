@@ -1,4 +1,4 @@
-#include "study/sweep_design.hpp"
+#include "sweep/design_points.hpp"
 
 #include <filesystem>
 #include <set>
@@ -7,11 +7,11 @@
 #include "mapping/hardware.hpp"
 #include "study/design.hpp"
 
-namespace xbarsim::study {
+namespace xbarsim::sweep {
 
 namespace {
 
-bool has_axis(const sweep::SweepSpec& spec, const std::string& key) {
+bool has_axis(const SweepSpec& spec, const std::string& key) {
   for (const auto& a : spec.axes) {
     if (a.key == key) return true;
   }
@@ -20,7 +20,7 @@ bool has_axis(const sweep::SweepSpec& spec, const std::string& key) {
 
 /// columns_per_adc of the spec's hardware with its base overrides (0 when they do not load:
 /// the error is reported with the points).
-int base_columns_per_adc(const sweep::SweepSpec& spec) {
+int base_columns_per_adc(const SweepSpec& spec) {
   try {
     return mapping::load_hardware(spec.hardware, spec.sets).columns_per_adc;
   } catch (const Error&) {
@@ -30,24 +30,24 @@ int base_columns_per_adc(const sweep::SweepSpec& spec) {
 
 }  // namespace
 
-std::vector<std::string> design_sets(const sweep::SweepSpec& spec, const sweep::Point& p, int base_columns_per_adc) {
+std::vector<std::string> design_sets(const SweepSpec& spec, const Point& p, int base_columns_per_adc) {
   std::vector<std::string> sets = p.sets;
-  if (!has_axis(spec, sweep::kCrossbarSize) || has_axis(spec, "columns_per_adc")) return sets;
+  if (!has_axis(spec, kCrossbarSize) || has_axis(spec, "columns_per_adc")) return sets;
   for (const auto& s : spec.sets) {
     if (s.rfind("columns_per_adc=", 0) == 0) return sets;
   }
   std::size_t k = 0;
-  while (spec.axes[k].key != sweep::kCrossbarSize) ++k;
+  while (spec.axes[k].key != kCrossbarSize) ++k;
   const auto size = p.values[k].get<std::int64_t>();
   if (base_columns_per_adc > size) sets.push_back("columns_per_adc=" + std::to_string(size));
   return sets;
 }
 
-void check_sweep_points(const sweep::SweepSpec& spec) {
+void check_design_points(const SweepSpec& spec) {
   const mapping::HardwareConfig base = mapping::load_hardware_file(spec.hardware);
   const int columns = base_columns_per_adc(spec);
   std::set<std::string> workloads_seen;
-  for (const auto& p : sweep::enumerate_points(spec)) {
+  for (const auto& p : enumerate_points(spec)) {
     std::error_code ec;
     if (workloads_seen.insert(p.workload).second && !std::filesystem::exists(p.workload, ec)) {
       throw Error(spec.file + ": workload: " + p.workload + " does not exist; expected a network JSON file");
@@ -60,11 +60,11 @@ void check_sweep_points(const sweep::SweepSpec& spec) {
   }
 }
 
-sweep::PointEvaluation design_evaluation(const sweep::SweepSpec& spec, const std::string& data_dir) {
+PointEvaluation design_evaluation(const SweepSpec& spec, const std::string& data_dir) {
   const int columns = base_columns_per_adc(spec);
-  sweep::PointEvaluation e;
-  e.evaluate = [data_dir, columns](const sweep::SweepSpec& s, const sweep::Point& p, int group, unsigned threads) {
-    DesignSettings d;
+  PointEvaluation e;
+  e.evaluate = [data_dir, columns](const SweepSpec& s, const Point& p, int group, unsigned threads) {
+    study::DesignSettings d;
     d.workload = p.workload;
     d.hardware = s.hardware;
     d.sets = design_sets(s, p, columns);
@@ -76,19 +76,19 @@ sweep::PointEvaluation design_evaluation(const sweep::SweepSpec& spec, const std
     d.data_dir = data_dir;
     d.trial_group = group;
     d.trial_groups = s.trial_groups;
-    sweep::PointResult r;
-    r.report = evaluate_design(d);
-    if (s.trial_groups == 1) r.row = design_row(r.report);
+    PointResult r;
+    r.report = study::evaluate_design(d);
+    if (s.trial_groups == 1) r.row = study::design_row(r.report);
     if (d.sets != p.sets) r.sets = d.sets;
     return r;
   };
-  e.combine = [](const sweep::SweepSpec&, const sweep::Point&, const std::vector<nlohmann::ordered_json>& groups) {
-    sweep::PointResult r;
-    r.report = merge_trial_groups(groups);
-    r.row = design_row(r.report);
+  e.combine = [](const SweepSpec&, const Point&, const std::vector<nlohmann::ordered_json>& groups) {
+    PointResult r;
+    r.report = study::merge_trial_groups(groups);
+    r.row = study::design_row(r.report);
     return r;
   };
   return e;
 }
 
-}  // namespace xbarsim::study
+}  // namespace xbarsim::sweep
