@@ -101,8 +101,7 @@ int cmd_compare(const std::vector<std::string>& args) {
   cs.b.sets = a.sets;
   cs.b.sets.insert(cs.b.sets.end(), a.sets_b.begin(), a.sets_b.end());
 
-  // Inputs are checked before any child runs: one clear error, nothing written.
-  study::check_compare(cs);
+  // compare_designs checks every input before any child runs: one clear error, nothing written.
   const auto report = study::compare_designs(cs, [&](const std::string& which) {
     progress_note("xbarsim compare: evaluating the " + which + " " + (which == "baseline" ? a.a : a.b));
   });
