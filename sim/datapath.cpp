@@ -117,6 +117,26 @@ void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in,
   }
 }
 
+namespace {
+
+/// Positions per tile of a block: a crossbar's readings of one tile (readouts x phases x tile)
+/// stay within about 256 KB, so that the read, the conversion and the shift-and-add of a tile
+/// run in cache instead of streaming a block-sized intermediate through memory. With random
+/// draws (read noise, ADC noise) or a calibration record the tile is the whole block: their
+/// draws and samples are defined per block, in the block's element order.
+Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index mt, bool record) {
+  bool random = L.adc_nonideal.noise_lsb > 0.0;
+  Eigen::Index readouts = 1;
+  for (const auto& xb : L.xbars) {
+    random = random || xb.var.size() > 0;
+    readouts = std::max<Eigen::Index>(readouts, static_cast<Eigen::Index>(xb.readouts.size()));
+  }
+  if (random || record) return mt;
+  return std::clamp<Eigen::Index>((Eigen::Index{1} << 16) / (readouts * L.phases), 16, mt);
+}
+
+}  // namespace
+
 void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                       std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
                       std::vector<float>* record, ArrayActivity* activity) {
@@ -130,18 +150,23 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
   RowMajorF Y;
   for (Eigen::Index m0 = 0; m0 < M; m0 += mt_max) {
     const Eigen::Index mt = std::min(mt_max, M - m0);
-    // Input digits, one block of mt columns per phase: phase p holds bits [d p, d p + d) (the top one signed).
+    const Eigen::Index jt_max = tile_positions(L, mt, record != nullptr);
+    // Input digits of the block, tile by tile: tile [j0, j0 + jt) occupies columns [P j0, P (j0 + jt)),
+    // one run of jt columns per phase; phase p holds bits [d p, d p + d) (the top one signed).
     planes.resize(K, P * mt);
-    for (Eigen::Index j = 0; j < mt; ++j) {
-      const double* src = x.data() + (m0 + j) * K;
-      for (int p = 0; p < P; ++p) {
-        float* dst = planes.data() + (p * mt + j) * K;
-        const int sh = d * p;
-        if (p == P - 1) {
-          for (Eigen::Index i = 0; i < K; ++i) dst[i] = static_cast<float>(static_cast<std::int64_t>(src[i]) >> sh);
-        } else {
-          for (Eigen::Index i = 0; i < K; ++i)
-            dst[i] = static_cast<float>((static_cast<std::int64_t>(src[i]) >> sh) & mask);
+    for (Eigen::Index j0 = 0; j0 < mt; j0 += jt_max) {
+      const Eigen::Index jt = std::min(jt_max, mt - j0);
+      for (Eigen::Index j = 0; j < jt; ++j) {
+        const double* src = x.data() + (m0 + j0 + j) * K;
+        for (int p = 0; p < P; ++p) {
+          float* dst = planes.data() + (P * j0 + p * jt + j) * K;
+          const int sh = d * p;
+          if (p == P - 1) {
+            for (Eigen::Index i = 0; i < K; ++i) dst[i] = static_cast<float>(static_cast<std::int64_t>(src[i]) >> sh);
+          } else {
+            for (Eigen::Index i = 0; i < K; ++i)
+              dst[i] = static_cast<float>((static_cast<std::int64_t>(src[i]) >> sh) & mask);
+          }
         }
       }
     }
@@ -149,24 +174,29 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
       const XbarPlan& xb = L.xbars[xi];
       const auto n = static_cast<Eigen::Index>(xb.rows.size());
       if (!xb.contiguous) gathered = planes(xb.rows, Eigen::all);
-      const InputBlock in = xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
-      if (activity != nullptr) add_activity(xb, in, *activity);
-      stages.read(layer, xi, in, Y,
-                  models::derive_seed(seed, {0x4EAD, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
-      if (record != nullptr) {
-        // An even sample for the percentile (a stride coprime with the row length, so that it
-        // visits every column rather than aliasing onto a few), and the block's largest reading,
-        // so that the 100th percentile is the true maximum.
-        const Eigen::Index cols = std::max<Eigen::Index>(1, Y.cols());
-        Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
-        while (std::gcd(stride, cols) != 1) ++stride;
-        for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
-        if (Y.size() > 0) record->push_back(Y.cwiseAbs().maxCoeff());
-      } else {
-        stages.convert(layer, xi, Y,
-                       models::derive_seed(seed, {0xADC0, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
+      const InputBlock block = xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
+      if (activity != nullptr) add_activity(xb, block, *activity);
+      for (Eigen::Index j0 = 0; j0 < mt; j0 += jt_max) {
+        const Eigen::Index jt = std::min(jt_max, mt - j0);
+        const InputBlock in = block.middleCols(P * j0, P * jt);
+        // The seeds name the block (one tile per block whenever there are draws).
+        stages.read(layer, xi, in, Y,
+                    models::derive_seed(seed, {0x4EAD, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
+        if (record != nullptr) {
+          // An even sample for the percentile (a stride coprime with the row length, so that it
+          // visits every column rather than aliasing onto a few), and the block's largest reading,
+          // so that the 100th percentile is the true maximum.
+          const Eigen::Index cols = std::max<Eigen::Index>(1, Y.cols());
+          Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
+          while (std::gcd(stride, cols) != 1) ++stride;
+          for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
+          if (Y.size() > 0) record->push_back(Y.cwiseAbs().maxCoeff());
+        } else {
+          stages.convert(layer, xi, Y,
+                         models::derive_seed(seed, {0xADC0, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
+        }
+        stages.shift_add(layer, xi, in, Y, jt, acc, m0 + j0);
       }
-      stages.shift_add(layer, xi, in, Y, mt, acc, m0);
     }
   }
   // The accumulator is an integer: partial sums finer than one level (an ADC step below 1) round here.
