@@ -173,12 +173,13 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
     for (std::size_t xi = 0; xi < L.xbars.size(); ++xi) {
       const XbarPlan& xb = L.xbars[xi];
       const auto n = static_cast<Eigen::Index>(xb.rows.size());
-      if (!xb.contiguous) gathered = planes(xb.rows, Eigen::all);
-      const InputBlock block = xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
-      if (activity != nullptr) add_activity(xb, block, *activity);
       for (Eigen::Index j0 = 0; j0 < mt; j0 += jt_max) {
         const Eigen::Index jt = std::min(jt_max, mt - j0);
-        const InputBlock in = block.middleCols(P * j0, P * jt);
+        // Compacted rows (pruning) are gathered tile by tile, into a buffer that stays in cache.
+        if (!xb.contiguous) gathered = planes(xb.rows, Eigen::seqN(P * j0, P * jt));
+        const InputBlock in =
+            xb.contiguous ? InputBlock(planes.block(xb.rows.front(), P * j0, n, P * jt)) : InputBlock(gathered);
+        if (activity != nullptr) add_activity(xb, in, *activity);
         // The seeds name the block (one tile per block whenever there are draws).
         stages.read(layer, xi, in, Y,
                     models::derive_seed(seed, {0x4EAD, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
