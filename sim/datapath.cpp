@@ -60,7 +60,7 @@ void adc_convert(const LayerPlan& layer, const XbarPlan& xb, RowMajorF& y, std::
 }
 
 void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
-               RowMajorD& acc, Eigen::Index m0) {
+               AccumulatorRows acc, Eigen::Index m0) {
   if (!xb.compensation.empty()) {
     // corrected = (reading * gain - offset * n - constant) / 2^bits, rounded half up to the ADC step:
     // integer arithmetic in units of the step, done here in double (exact at these sizes).
@@ -135,6 +135,28 @@ Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index mt, bool record) {
   return std::clamp<Eigen::Index>((Eigen::Index{1} << 16) / (readouts * L.phases), 16, mt);
 }
 
+/// accumulate_layer's buffers, one set per thread, kept from call to call: fresh pages for a
+/// block's bit planes and the accumulators on every call cost a page fault per 4 KiB and their
+/// zeroing (about 300,000 faults for 2,000 LeNet-5 images). They only grow, to the largest block
+/// and layer the thread has seen (what a call allocated anyway).
+struct Buffers {
+  std::vector<float> planes;
+  std::vector<double> acc;
+  Eigen::MatrixXf gathered;
+  RowMajorF Y;
+};
+
+Buffers& thread_buffers() {
+  thread_local Buffers b;
+  return b;
+}
+
+template <typename T>
+T* at_least(std::vector<T>& v, Eigen::Index n) {
+  if (static_cast<Eigen::Index>(v.size()) < n) v.resize(static_cast<std::size_t>(n));
+  return v.data();
+}
+
 }  // namespace
 
 void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
@@ -145,15 +167,17 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
   const std::int64_t mask = (std::int64_t{1} << d) - 1;
   // Blocks of positions bound the bit-plane buffer to about 4 M floats.
   const Eigen::Index mt_max = std::max<Eigen::Index>(1, std::min<Eigen::Index>(M, (Eigen::Index{1} << 22) / (K * P)));
-  RowMajorD acc = RowMajorD::Zero(L.cout, M);
-  Eigen::MatrixXf planes, gathered;
-  RowMajorF Y;
+  Buffers& buffers = thread_buffers();
+  Eigen::Map<RowMajorD> acc(at_least(buffers.acc, L.cout * M), L.cout, M);
+  acc.setZero();
+  Eigen::MatrixXf& gathered = buffers.gathered;
+  RowMajorF& Y = buffers.Y;
   for (Eigen::Index m0 = 0; m0 < M; m0 += mt_max) {
     const Eigen::Index mt = std::min(mt_max, M - m0);
     const Eigen::Index jt_max = tile_positions(L, mt, record != nullptr);
     // Input digits of the block, tile by tile: tile [j0, j0 + jt) occupies columns [P j0, P (j0 + jt)),
     // one run of jt columns per phase; phase p holds bits [d p, d p + d) (the top one signed).
-    planes.resize(K, P * mt);
+    Eigen::Map<Eigen::MatrixXf> planes(at_least(buffers.planes, K * P * mt), K, P * mt);
     for (Eigen::Index j0 = 0; j0 < mt; j0 += jt_max) {
       const Eigen::Index jt = std::min(jt_max, mt - j0);
       for (Eigen::Index j = 0; j < jt; ++j) {
@@ -214,7 +238,7 @@ void DirectStages::convert(std::size_t layer, std::size_t xbar, RowMajorF& y, st
 }
 
 void DirectStages::shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
-                             RowMajorD& acc, Eigen::Index m0) const {
+                             AccumulatorRows acc, Eigen::Index m0) const {
   sim::shift_add(plans_[layer], plans_[layer].xbars[xbar], in, y, mt, acc, m0);
 }
 

@@ -18,6 +18,8 @@ namespace xbarsim::sim {
 
 using RowMajorF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using RowMajorD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+/// The accumulators of a layer, channels x positions (a view, so that they can live in a reused buffer).
+using AccumulatorRows = Eigen::Ref<RowMajorD>;
 /// Bit planes of a block: rows read by one crossbar x (phases x positions) columns.
 using InputBlock = Eigen::Ref<const Eigen::MatrixXf, 0, Eigen::OuterStride<>>;
 
@@ -97,7 +99,7 @@ void adc_convert(const LayerPlan& layer, const XbarPlan& xb, RowMajorF& y, std::
 /// readout coefficients (slices, signs, the offset reference), added into acc rows of the
 /// crossbar's channels, columns [m0, m0 + mt). `y` holds P blocks of mt columns.
 void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
-               RowMajorD& acc, Eigen::Index m0);
+               AccumulatorRows acc, Eigen::Index m0);
 
 /// Who performs a crossbar's three stages: the functional engine calls the functions above;
 /// the cycle-level chip routes each call to the crossbar's module.
@@ -109,7 +111,7 @@ class CrossbarStages {
                     std::uint64_t noise_seed) const = 0;
   virtual void convert(std::size_t layer, std::size_t xbar, RowMajorF& y, std::uint64_t noise_seed) const = 0;
   virtual void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
-                         RowMajorD& acc, Eigen::Index m0) const = 0;
+                         AccumulatorRows acc, Eigen::Index m0) const = 0;
 };
 
 /// The accumulators of one layer (cout x M) for unrolled input codes x (K x M): positions are
@@ -129,7 +131,7 @@ class DirectStages final : public CrossbarStages {
             std::uint64_t noise_seed) const override;
   void convert(std::size_t layer, std::size_t xbar, RowMajorF& y, std::uint64_t noise_seed) const override;
   void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
-                 RowMajorD& acc, Eigen::Index m0) const override;
+                 AccumulatorRows acc, Eigen::Index m0) const override;
 
  private:
   const std::vector<LayerPlan>& plans_;

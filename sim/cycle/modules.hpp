@@ -71,7 +71,7 @@ class Crossbar final : public Component {
   void convert(RowMajorF& y, std::uint64_t noise_seed) const {
     adc_convert(*config_.layer_plan, *config_.plan, y, noise_seed);
   }
-  void accumulate(const InputBlock& in, RowMajorF& y, Eigen::Index mt, RowMajorD& acc, Eigen::Index m0) const {
+  void accumulate(const InputBlock& in, RowMajorF& y, Eigen::Index mt, AccumulatorRows acc, Eigen::Index m0) const {
     shift_add(*config_.layer_plan, *config_.plan, in, y, mt, acc, m0);
   }
   const Config& config() const { return config_; }

@@ -69,7 +69,7 @@ struct CycleSimulator::Impl final : public CrossbarStages, public Accumulator {
     by_layer[layer][xbar]->convert(y, noise_seed);
   }
   void shift_add(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y, Eigen::Index mt,
-                 RowMajorD& acc, Eigen::Index m0) const override {
+                 AccumulatorRows acc, Eigen::Index m0) const override {
     by_layer[layer][xbar]->accumulate(in, y, mt, acc, m0);
   }
   void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
