@@ -735,6 +735,14 @@ std::vector<BadCase> onnx_cases() {
          fs::copy_file(std::string(XBARSIM_SOURCE_DIR) + "/tests/onnx/fixtures/fuzz_conv_stride_zero.onnx",
                        f.path("stride0.onnx"));
        }},
+      // Found by fuzz_onnx: a node without inputs next to an experimental operator (GRUUnit), for
+      // which the ONNX checker checks nothing: protobuf's fatal index check aborted the importer.
+      {"OnnxExperimentalOperatorAndNodeWithoutInputs", "import exp.onnx -o m.json",
+       "operator GRUUnit is experimental in ONNX: not supported",
+       [](const Folder& f) {
+         fs::copy_file(std::string(XBARSIM_SOURCE_DIR) + "/tests/onnx/fixtures/fuzz_node_without_inputs.onnx",
+                       f.path("exp.onnx"));
+       }},
   };
 }
 
