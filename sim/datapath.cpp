@@ -119,12 +119,13 @@ void shift_add(const LayerPlan& layer, const XbarPlan& xb, const InputBlock& in,
 
 namespace {
 
-/// Positions per tile of a block: a crossbar's readings of one tile (readouts x phases x tile)
-/// stay within about 256 KB, so that the read, the conversion and the shift-and-add of a tile
-/// run in cache instead of streaming a block-sized intermediate through memory. With random
-/// draws (read noise, ADC noise) or a calibration record the tile is the whole block: their
-/// draws and samples are defined per block, in the block's element order.
-Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index mt, bool record) {
+/// Positions per tile of a block. A tile's bit planes (rows x phases x tile) stay within about
+/// 1 MB and a crossbar's readings of it (readouts x phases x tile) within about 256 KB, so that
+/// the digits, the reads, the conversions and the shift-and-add of a tile run in cache instead
+/// of streaming block-sized intermediates through memory. With random draws (read noise, ADC
+/// noise) or a calibration record the tile is the whole block: their draws and samples are
+/// defined per block, in the block's element order.
+Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index rows, Eigen::Index mt, bool record) {
   bool random = L.adc_nonideal.noise_lsb > 0.0;
   Eigen::Index readouts = 1;
   for (const auto& xb : L.xbars) {
@@ -132,7 +133,9 @@ Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index mt, bool record) {
     readouts = std::max<Eigen::Index>(readouts, static_cast<Eigen::Index>(xb.readouts.size()));
   }
   if (random || record) return mt;
-  return std::clamp<Eigen::Index>((Eigen::Index{1} << 16) / (readouts * L.phases), 16, mt);
+  const Eigen::Index by_readings = (Eigen::Index{1} << 16) / (readouts * L.phases);
+  const Eigen::Index by_planes = (Eigen::Index{1} << 18) / (rows * L.phases);
+  return std::clamp<Eigen::Index>(std::min(by_readings, by_planes), 16, mt);
 }
 
 /// accumulate_layer's buffers, one set per thread, kept from call to call: fresh pages for a
@@ -142,6 +145,8 @@ Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index mt, bool record) {
 struct Buffers {
   std::vector<float> planes;
   std::vector<double> acc;
+  std::vector<std::int32_t> codes32;
+  std::vector<std::int64_t> codes64;
   Eigen::MatrixXf gathered;
   RowMajorF Y;
 };
@@ -157,6 +162,25 @@ T* at_least(std::vector<T>& v, Eigen::Index n) {
   return v.data();
 }
 
+/// The digits of n input codes (integers held in double), phase after phase: dst[p n + i] is
+/// bits [d p, d p + d) of code i, the top phase signed (arithmetic shift). Int is wide enough for
+/// every code (P d bits); the codes are converted once, then each phase is one vectorised pass.
+template <typename Int>
+void write_digits(const double* src, Eigen::Index n, int P, int d, float* dst, std::vector<Int>& codes) {
+  Int* c = at_least(codes, n);
+  for (Eigen::Index i = 0; i < n; ++i) c[i] = static_cast<Int>(src[i]);
+  const Int mask = (Int{1} << d) - 1;
+  for (int p = 0; p < P; ++p) {
+    float* out = dst + p * n;
+    const int sh = d * p;
+    if (p == P - 1) {
+      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<float>(c[i] >> sh);
+    } else {
+      for (Eigen::Index i = 0; i < n; ++i) out[i] = static_cast<float>((c[i] >> sh) & mask);
+    }
+  }
+}
+
 }  // namespace
 
 void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
@@ -164,8 +188,7 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
                       std::vector<float>* record, ArrayActivity* activity) {
   const Eigen::Index K = x.rows(), M = x.cols();
   const int P = L.phases, d = L.dac_bits;
-  const std::int64_t mask = (std::int64_t{1} << d) - 1;
-  // Blocks of positions bound the bit-plane buffer to about 4 M floats.
+  // Blocks of positions: the unit of the random draws' seeds, about 4 M bit-plane floats.
   const Eigen::Index mt_max = std::max<Eigen::Index>(1, std::min<Eigen::Index>(M, (Eigen::Index{1} << 22) / (K * P)));
   Buffers& buffers = thread_buffers();
   Eigen::Map<RowMajorD> acc(at_least(buffers.acc, L.cout * M), L.cout, M);
@@ -174,35 +197,24 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
   RowMajorF& Y = buffers.Y;
   for (Eigen::Index m0 = 0; m0 < M; m0 += mt_max) {
     const Eigen::Index mt = std::min(mt_max, M - m0);
-    const Eigen::Index jt_max = tile_positions(L, mt, record != nullptr);
-    // Input digits of the block, tile by tile: tile [j0, j0 + jt) occupies columns [P j0, P (j0 + jt)),
-    // one run of jt columns per phase; phase p holds bits [d p, d p + d) (the top one signed).
-    Eigen::Map<Eigen::MatrixXf> planes(at_least(buffers.planes, K * P * mt), K, P * mt);
+    const Eigen::Index jt_max = tile_positions(L, K, mt, record != nullptr);
     for (Eigen::Index j0 = 0; j0 < mt; j0 += jt_max) {
       const Eigen::Index jt = std::min(jt_max, mt - j0);
-      for (Eigen::Index j = 0; j < jt; ++j) {
-        const double* src = x.data() + (m0 + j0 + j) * K;
-        for (int p = 0; p < P; ++p) {
-          float* dst = planes.data() + (P * j0 + p * jt + j) * K;
-          const int sh = d * p;
-          if (p == P - 1) {
-            for (Eigen::Index i = 0; i < K; ++i) dst[i] = static_cast<float>(static_cast<std::int64_t>(src[i]) >> sh);
-          } else {
-            for (Eigen::Index i = 0; i < K; ++i)
-              dst[i] = static_cast<float>((static_cast<std::int64_t>(src[i]) >> sh) & mask);
-          }
-        }
+      // The tile's input digits, one run of jt columns per phase: phase p holds bits [d p, d p + d)
+      // (the top one signed).
+      Eigen::Map<Eigen::MatrixXf> planes(at_least(buffers.planes, K * P * jt), K, P * jt);
+      const double* src = x.data() + (m0 + j0) * K;
+      if (P * d <= 31) {
+        write_digits<std::int32_t>(src, K * jt, P, d, planes.data(), buffers.codes32);
+      } else {
+        write_digits<std::int64_t>(src, K * jt, P, d, planes.data(), buffers.codes64);
       }
-    }
-    for (std::size_t xi = 0; xi < L.xbars.size(); ++xi) {
-      const XbarPlan& xb = L.xbars[xi];
-      const auto n = static_cast<Eigen::Index>(xb.rows.size());
-      for (Eigen::Index j0 = 0; j0 < mt; j0 += jt_max) {
-        const Eigen::Index jt = std::min(jt_max, mt - j0);
-        // Compacted rows (pruning) are gathered tile by tile, into a buffer that stays in cache.
-        if (!xb.contiguous) gathered = planes(xb.rows, Eigen::seqN(P * j0, P * jt));
-        const InputBlock in =
-            xb.contiguous ? InputBlock(planes.block(xb.rows.front(), P * j0, n, P * jt)) : InputBlock(gathered);
+      for (std::size_t xi = 0; xi < L.xbars.size(); ++xi) {
+        const XbarPlan& xb = L.xbars[xi];
+        const auto n = static_cast<Eigen::Index>(xb.rows.size());
+        // Compacted rows (pruning) are gathered from the tile, in cache.
+        if (!xb.contiguous) gathered = planes(xb.rows, Eigen::all);
+        const InputBlock in = xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
         if (activity != nullptr) add_activity(xb, in, *activity);
         // The seeds name the block (one tile per block whenever there are draws).
         stages.read(layer, xi, in, Y,
