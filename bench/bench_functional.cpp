@@ -7,8 +7,12 @@
 // bandwidth measured here), against the thread time the layer's crossbar work took; the rest
 // of the forward pass (im2col, requantization, pooling) is listed apart. An analytic bound,
 // not a measurement of what the hardware could do.
+// A workload is a network JSON or ONNX model on its own data set (a float one is quantized
+// first, as `xbarsim run` does: 8-bit PTQ calibrated on its training split); after each the
+// process's peak resident memory so far is printed.
 // Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T] [--layers]
 // Not a test: numbers go to docs/benchmarks.md.
+#include <sys/resource.h>
 #include <Eigen/Core>
 
 #include <atomic>
@@ -24,6 +28,7 @@
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
 #include "sim/functional.hpp"
+#include "study/workload.hpp"
 #include "workloads/dataset.hpp"
 #include "workloads/network.hpp"
 
@@ -88,11 +93,12 @@ int main(int argc, char** argv) {
       "hardware: isaac_like (128x128, 2-bit cells, 1-bit DAC, 8-bit ADC, two-column), rram_like device,\n"
       "          write variation sigma 0.1 (lognormal), stuck-at faults 1e-3 (on:off 5.2:1); %u threads\n",
       threads);
-  const auto test = workloads::load_fashion_mnist("", workloads::Split::Test);
   std::printf("%-14s %7s %9s %9s %9s %11s %13s %9s\n", "workload", "images", "program_s", "run_s", "images/s",
               "accuracy", "analog GMAC/s", "of GEMM");
   for (const auto& path : workloads) {
-    const auto net = workloads::load_network(path);
+    auto net = study::load_workload(path);
+    study::ensure_integer(net, study::PtqArgs{});
+    const auto test = workloads::load_dataset(net.dataset, "", workloads::Split::Test);
     const auto hw = mapping::load_hardware("isaac_like", {"device.fault_rate=0.001", "device.write_sigma=0.1"});
     const auto m = mapping::compile(net, hw);
     auto t0 = std::chrono::steady_clock::now();
@@ -118,6 +124,10 @@ int main(int argc, char** argv) {
     std::printf("%-14s %7lld %9.2f %9.2f %9.0f %10.2f%% %13.1f %8.0f%%\n", net.name.c_str(),
                 static_cast<long long>(r.images), program_s, run_s, static_cast<double>(r.images) / run_s,
                 100.0 * r.accuracy(), gmacs, 100.0 * 2.0 * gmacs / (g1 * threads));
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    std::printf("  peak resident memory of the process so far: %.0f MiB\n",
+                static_cast<double>(usage.ru_maxrss) / 1024.0);
     if (!per_layer) continue;
     // Per image, in thread microseconds: what the layer took, and its bound.
     const double n = static_cast<double>(r.images);
