@@ -587,8 +587,9 @@ class Importer {
   void import_node(const onnx::NodeProto& n) {
     if (!n.domain().empty() && n.domain() != "ai.onnx") fail(n, "domain '" + n.domain() + "' is not supported");
     const std::string& op = n.op_type();
-    // The ONNX checker skips a whole model that holds an experimental operator, so the counts
-    // its schemas would have checked are checked here, before any input or output is read.
+    // The checker's schemas check these counts; they are checked again here, before any input or
+    // output is read, so that a model the checker passes unchecked (import_onnx refuses the one
+    // such case known, an experimental operator) cannot make protobuf abort on a missing index.
     if (n.output_size() < 1 || n.output(0).empty()) fail(n, "expected an output, found none");
     const int inputs = op == "Constant" ? 0 : op == "Add" ? 2 : 1;
     if (n.input_size() < inputs)
