@@ -4,14 +4,13 @@
 // through the SystemC chip instead: outputs checked against the functional engine, timing and
 // per-module statistics. The run is study/run.hpp's; this file parses the options and prints
 // the report.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 
 #include "apps/cli.hpp"
 #include "common/error.hpp"
+#include "common/memory.hpp"
 #include "cost/estimate.hpp"
 #include "study/run.hpp"
 
@@ -154,8 +153,10 @@ int cmd_run(const std::vector<std::string>& args) {
       "dump", po::value(&a.dump)->default_value(""),
       "write the chosen layers' output codes and the logits of the integer reference and the crossbar engine "
       "(configured device, first seed) on the first --error-images test images to this safetensors file")(
-      "dump-layers", po::value(&a.dump_layers)->default_value(a.dump_layers),
-      "--dump: comma-separated layer names, or all")(
+      "max-memory", po::value(&a.max_memory_mib)->default_value(0),
+      "MiB: refuse, before programming, a run estimated to need more (0 = no limit); the estimate is in the "
+      "report")("dump-layers", po::value(&a.dump_layers)->default_value(a.dump_layers),
+                "--dump: comma-separated layer names, or all")(
       "dump-inputs", po::value(&a.dump_inputs)->default_value(""),
       "--dump (and the per-layer error): inputs from this safetensors file's \"images\" (uint8 pixels, normalised as "
       "the workload says, or float32 inputs) instead of the first test images")(
@@ -191,9 +192,7 @@ int cmd_run(const std::vector<std::string>& args) {
   auto r = study::evaluate_run(a, progress);
   end_progress();
   // What the whole command used (the evaluation, and the SystemC timing run in this process).
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
-  const double peak_mib = static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kibibytes
+  const double peak_mib = peak_resident_mib();
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   r.report["process"] = {{"wall_time_s", wall_s}, {"peak_rss_mib", peak_mib}};
   if (!output.empty()) write_json_report(output, r.report);
@@ -221,7 +220,8 @@ int cmd_run(const std::vector<std::string>& args) {
   std::printf("  timing        %.2f us latency, one inference every %.2f us (pipelined, cycle-level chip)\n",
               cost.latency_ns / 1e3, cost.time_per_inference_ns / 1e3);
   std::printf("%s", cost::to_text(cost).c_str());
-  std::printf("  process       %.2f s wall, %.0f MiB peak resident memory\n", wall_s, peak_mib);
+  std::printf("  process       %.2f s wall, %.0f MiB peak resident memory (estimated before the run: %.0f MiB)\n",
+              wall_s, peak_mib, report["memory"]["estimated_peak_mib"].get<double>());
   return 0;
 }
 

@@ -12,7 +12,6 @@
 // process's peak resident memory so far is printed.
 // Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T] [--layers]
 // Not a test: numbers go to docs/benchmarks.md.
-#include <sys/resource.h>
 #include <Eigen/Core>
 
 #include <atomic>
@@ -23,11 +22,13 @@
 #include <vector>
 #include "bench/bench_common.hpp"
 
+#include "common/memory.hpp"
 #include "common/parallel.hpp"
 #include "mapping/hardware.hpp"
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
 #include "sim/functional.hpp"
+#include "sim/memory_estimate.hpp"
 #include "study/workload.hpp"
 #include "workloads/dataset.hpp"
 #include "workloads/network.hpp"
@@ -44,11 +45,15 @@ class TimedLayers : public sim::Accumulator {
  public:
   explicit TimedLayers(const sim::FunctionalEngine& fe)
       : fe_(fe), ns_(new std::atomic<std::int64_t>[fe.layer_count()]()) {}
-  void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
-                  std::uint64_t stream) const override {
+  void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y, std::uint64_t stream,
+                  const mapping::ColumnSpan& span) const override {
     const auto t0 = std::chrono::steady_clock::now();
-    fe_.accumulate(layer, x, y, stream);
+    fe_.accumulate(layer, x, y, stream, span);
     ns_[layer] += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  }
+  std::int64_t columns_per_call(std::size_t layer, std::int64_t rows, std::int64_t total,
+                                std::int64_t wanted) const override {
+    return fe_.columns_per_call(layer, rows, total, wanted);
   }
   double seconds(std::size_t layer) const { return static_cast<double>(ns_[layer].load()) * 1e-9; }
 
@@ -104,8 +109,12 @@ int main(int argc, char** argv) {
     auto t0 = std::chrono::steady_clock::now();
     mapping::ProgrammingOptions po;
     po.threads = threads;
-    const auto p = mapping::program(m, hw.device, 1, po);
-    const sim::FunctionalEngine fe(net, m, p);
+    sim::MemoryOptions mo;
+    mo.threads = threads;
+    mo.float_references = 0;
+    mo.integer_references = 0;
+    const double resident = resident_mib(), estimated = resident + sim::estimate_memory(net, m, hw.device, mo).total();
+    const sim::FunctionalEngine fe(net, m, mapping::program(m, hw.device, 1, po));
     const double program_s = seconds_since(t0);
     sim::EvalOptions eo;
     eo.limit = images;
@@ -124,10 +133,8 @@ int main(int argc, char** argv) {
     std::printf("%-14s %7lld %9.2f %9.2f %9.0f %10.2f%% %13.1f %8.0f%%\n", net.name.c_str(),
                 static_cast<long long>(r.images), program_s, run_s, static_cast<double>(r.images) / run_s,
                 100.0 * r.accuracy(), gmacs, 100.0 * 2.0 * gmacs / (g1 * threads));
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    std::printf("  peak resident memory of the process so far: %.0f MiB\n",
-                static_cast<double>(usage.ru_maxrss) / 1024.0);
+    std::printf("  peak resident memory of the process so far: %.0f MiB (estimated before programming: %.0f MiB)\n",
+                peak_resident_mib(), estimated);
     if (!per_layer) continue;
     // Per image, in thread microseconds: what the layer took, and its bound.
     const double n = static_cast<double>(r.images);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <stdexcept>
 
 #include "models/random.hpp"
 
@@ -183,13 +184,28 @@ void write_digits(const double* src, Eigen::Index n, int P, int d, float* dst, s
 
 }  // namespace
 
+Eigen::Index draw_block_columns(const LayerPlan& L, Eigen::Index rows, Eigen::Index total) {
+  const Eigen::Index per = (Eigen::Index{1} << 22) / std::max<Eigen::Index>(1, rows * L.phases);
+  return std::max<Eigen::Index>(1, std::min(total, per));
+}
+
+Eigen::Index aligned_columns(const LayerPlan& L, Eigen::Index rows, Eigen::Index total, Eigen::Index wanted) {
+  if (wanted >= total) return std::max<Eigen::Index>(1, total);
+  const Eigen::Index block = draw_block_columns(L, rows, total);
+  return std::max<Eigen::Index>(1, wanted / block) * block;
+}
+
 void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                       std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
-                      std::vector<float>* record, ArrayActivity* activity) {
+                      std::vector<float>* record, ArrayActivity* activity, const mapping::ColumnSpan& span) {
   const Eigen::Index K = x.rows(), M = x.cols();
   const int P = L.phases, d = L.dac_bits;
-  // Blocks of positions: the unit of the random draws' seeds, about 4 M bit-plane floats.
-  const Eigen::Index mt_max = std::max<Eigen::Index>(1, std::min<Eigen::Index>(M, (Eigen::Index{1} << 22) / (K * P)));
+  const Eigen::Index first = span.count > 0 ? span.first : 0;
+  const Eigen::Index total = span.count > 0 ? span.total : M;
+  if (span.count > 0 && span.count != M) throw std::logic_error("accumulate_layer: the span does not match x");
+  // Blocks of positions, numbered by their first column among all the layer's columns.
+  const Eigen::Index mt_max = draw_block_columns(L, K, total);
+  if (first % mt_max != 0) throw std::logic_error("accumulate_layer: a span that starts inside a block");
   Buffers& buffers = thread_buffers();
   Eigen::Map<RowMajorD> acc(at_least(buffers.acc, L.cout * M), L.cout, M);
   acc.setZero();
@@ -217,8 +233,8 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
         const InputBlock in = xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
         if (activity != nullptr) add_activity(xb, in, *activity);
         // The seeds name the block (one tile per block whenever there are draws).
-        stages.read(layer, xi, in, Y,
-                    models::derive_seed(seed, {0x4EAD, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
+        const auto block = static_cast<std::uint64_t>(first + m0);
+        stages.read(layer, xi, in, Y, models::derive_seed(seed, {0x4EAD, stream, layer, xi, block}));
         if (record != nullptr) {
           // An even sample for the percentile (a stride coprime with the row length, so that it
           // visits every column rather than aliasing onto a few), and the block's largest reading,
@@ -229,8 +245,7 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
           for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
           if (Y.size() > 0) record->push_back(Y.cwiseAbs().maxCoeff());
         } else {
-          stages.convert(layer, xi, Y,
-                         models::derive_seed(seed, {0xADC0, stream, layer, xi, static_cast<std::uint64_t>(m0)}));
+          stages.convert(layer, xi, Y, models::derive_seed(seed, {0xADC0, stream, layer, xi, block}));
         }
         stages.shift_add(layer, xi, in, Y, jt, acc, m0 + j0);
       }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mapping/programming.hpp"
+#include "mapping/unroll.hpp"
 #include "models/adc.hpp"
 
 namespace xbarsim::sim {
@@ -114,14 +115,25 @@ class CrossbarStages {
                          AccumulatorRows acc, Eigen::Index m0) const = 0;
 };
 
+/// Positions per block of a layer whose unrolled input has `total` columns of `rows` codes: about
+/// 4 M bit-plane floats. Blocks are the unit of the random draws' seeds (and of a calibration's
+/// samples), numbered by their first column among the `total`.
+Eigen::Index draw_block_columns(const LayerPlan& plan, Eigen::Index rows, Eigen::Index total);
+/// Columns per accumulate_layer call near `wanted` (at least one block) whose calls, one after
+/// another, give exactly the single call's result: whole blocks, or all `total` columns.
+Eigen::Index aligned_columns(const LayerPlan& plan, Eigen::Index rows, Eigen::Index total, Eigen::Index wanted);
+
 /// The accumulators of one layer (cout x M) for unrolled input codes x (K x M): positions are
 /// taken in blocks, each block's bit planes go through every crossbar's three stages, and
 /// the accumulator rounds half up to an integer. `seed` and `stream` seed the read noise.
+/// `span`: which of the layer's unrolled columns x holds (count 0: x is all of them); a span
+/// that starts inside a block (draw_block_columns) is a logic error.
 /// `record` (may be null): instead of converting, samples |reading| into it (ADC calibration).
 /// `activity` (may be null): adds the layer's array activity (DAC drives, cell read energy) to it.
 void accumulate_layer(const LayerPlan& plan, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                       std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
-                      std::vector<float>* record = nullptr, ArrayActivity* activity = nullptr);
+                      std::vector<float>* record = nullptr, ArrayActivity* activity = nullptr,
+                      const mapping::ColumnSpan& span = {});
 
 /// The stages as plain function calls on `plans`.
 class DirectStages final : public CrossbarStages {

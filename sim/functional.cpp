@@ -66,6 +66,15 @@ Eigen::MatrixXf ir_drop_transfer(const mapping::ProgrammedNetwork& p, std::size_
 
 FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
                                    const mapping::ProgrammedNetwork& programmed, const FunctionalOptions& options)
+    : FunctionalEngine(net, mapped, programmed, nullptr, options) {}
+
+FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
+                                   mapping::ProgrammedNetwork&& programmed, const FunctionalOptions& options)
+    : FunctionalEngine(net, mapped, programmed, &programmed, options) {}
+
+FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
+                                   const mapping::ProgrammedNetwork& programmed, mapping::ProgrammedNetwork* consumed,
+                                   const FunctionalOptions& options)
     : reference_(net, Precision::Int), read_noise_sigma_(programmed.device.read_noise_sigma), seed_(programmed.seed) {
   const auto names = reference_.weighted_layers();
   if (names.size() != mapped.layers.size()) {
@@ -202,6 +211,10 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
       }
       if (self_compensation_) ideal_a_[li].push_back(std::move(ideal_a));
       L.xbars.push_back(std::move(plan));
+      if (consumed != nullptr) {  // this crossbar's cells are in its plan now
+        consumed->crossbars[xi].g = Eigen::MatrixXf();
+        consumed->crossbars[xi].faults = std::vector<std::uint8_t>();
+      }
     }
     // The ADC range (docs/models.md, "ADC range").
     const double column_range = hw.weight_flip ? std::floor(static_cast<double>(hw.rows) * levels_max / 2.0)
@@ -299,9 +312,15 @@ Eigen::MatrixXd FunctionalEngine::forward(const Eigen::MatrixXf& images, std::ui
 }
 
 void FunctionalEngine::accumulate(std::size_t weighted_layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
-                                  std::uint64_t stream) const {
+                                  std::uint64_t stream, const mapping::ColumnSpan& span) const {
   std::vector<float>* record = recorder_ != nullptr ? &(*recorder_)[weighted_layer] : nullptr;
-  accumulate_layer(layers_.at(weighted_layer), weighted_layer, x, y, seed_, stream, DirectStages(layers_), record);
+  accumulate_layer(layers_.at(weighted_layer), weighted_layer, x, y, seed_, stream, DirectStages(layers_), record,
+                   nullptr, span);
+}
+
+std::int64_t FunctionalEngine::columns_per_call(std::size_t weighted_layer, std::int64_t rows, std::int64_t total,
+                                                std::int64_t wanted) const {
+  return aligned_columns(layers_.at(weighted_layer), rows, total, wanted);
 }
 
 void FunctionalEngine::calibrate_adc(const Eigen::MatrixXf& images) {

@@ -28,6 +28,10 @@ class FunctionalEngine final : public Accumulator {
   /// `net` is the quantized network `mapped` was compiled from. The engine copies what it needs.
   FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
                    const mapping::ProgrammedNetwork& programmed, const FunctionalOptions& options = {});
+  /// The same engine from arrays it may consume: each crossbar's cells are freed once its plan is
+  /// made, so that the programmed arrays and the plans are not both held whole.
+  FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
+                   mapping::ProgrammedNetwork&& programmed, const FunctionalOptions& options = {});
   ~FunctionalEngine() override;
 
   /// Output codes (features x n) of n normalised images; `stream` seeds this batch's read noise.
@@ -36,8 +40,10 @@ class FunctionalEngine final : public Accumulator {
   /// Outputs scaled back by their power-of-two scale (logits).
   Eigen::MatrixXd forward(const Eigen::MatrixXf& images, std::uint64_t stream) const;
 
-  void accumulate(std::size_t weighted_layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
-                  std::uint64_t stream) const override;
+  void accumulate(std::size_t weighted_layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y, std::uint64_t stream,
+                  const mapping::ColumnSpan& span) const override;
+  std::int64_t columns_per_call(std::size_t weighted_layer, std::int64_t rows, std::int64_t total,
+                                std::int64_t wanted) const override;
 
   /// adc_range "calibrated": sets every layer's ADC range to the hardware's adc_percentile of the
   /// readings these images produce on the programmed arrays. Not to be called during a run.
@@ -59,6 +65,10 @@ class FunctionalEngine final : public Accumulator {
   const mapping::ProgrammingCost& programming() const { return programming_; }
 
  private:
+  /// `consumed` (may be null) is `programmed`, whose crossbars' cells may be freed as they are used.
+  FunctionalEngine(const workloads::Network& net, const mapping::MappedNetwork& mapped,
+                   const mapping::ProgrammedNetwork& programmed, mapping::ProgrammedNetwork* consumed,
+                   const FunctionalOptions& options);
   /// Sizes layer L's ADC (bits, polarity) for readings up to `range`.
   void set_adc_range(LayerPlan& L, int bits, bool bipolar, double range) const;
   /// Self-compensation of every readout, measured through its ADC with read noise on.

@@ -1,11 +1,13 @@
 #include "sim/reference.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
@@ -168,14 +170,16 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
         if (q == nullptr) throw Error("network '" + net.name + "': layer '" + L.name + "' has no quantization block");
         return *q;
       };
-      if (!L.weight.empty()) {
-        s.wf = Eigen::Map<const RowMajorF>(net.tensor(L.weight).data<float>(), cout, k);
-      } else {  // integer-only workload: the float weights are the dequantized codes
-        const auto codes = net.tensor(need_q().weight).to_double();
-        s.wf.resize(cout, k);
-        for (std::int64_t c = 0; c < cout; ++c) {
-          for (std::int64_t j = 0; j < k; ++j)
-            s.wf(c, j) = static_cast<float>(std::ldexp(codes[c * k + j], q->weight_exp(c)));
+      if (precision == Precision::Float) {  // the integer engine multiplies the codes (s.wi below)
+        if (!L.weight.empty()) {
+          s.wf = Eigen::Map<const RowMajorF>(net.tensor(L.weight).data<float>(), cout, k);
+        } else {  // integer-only workload: the float weights are the dequantized codes
+          const auto codes = net.tensor(need_q().weight).to_double();
+          s.wf.resize(cout, k);
+          for (std::int64_t c = 0; c < cout; ++c) {
+            for (std::int64_t j = 0; j < k; ++j)
+              s.wf(c, j) = static_cast<float>(std::ldexp(codes[c * k + j], q->weight_exp(c)));
+          }
         }
       }
       s.bf = Eigen::VectorXf::Zero(cout);
@@ -284,28 +288,56 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
       }
     }
   };
-  Mat<T> cols, y;
+  Mat<T> cols, y, part;
   for (const auto& s : steps_) {
     const Mat<T>& a = slots[s.in[0]];
     Mat<T>& out = slots[s.out];
     switch (s.kind) {
       case LayerKind::Conv2d:
       case LayerKind::Linear: {
-        const Mat<T>* x = &a;
+        // The unrolled input is made and multiplied a bounded number of columns at a time. Integer
+        // sums are exact in any split; the accumulator sets the split so that its blocks, and the
+        // draws seeded by them, are those of a single call. In float, a column's sum order depends
+        // on K (the depth blocking) and on where the column falls in the kernel's groups of
+        // columns (a column left over at a call's end takes another path): calls start on
+        // multiples of kMinColumnsPerCall and only the last one ends elsewhere, as the single
+        // call does, so the split changes no bit.
+        const std::int64_t K = s.is_conv ? s.geom.rows() : a.rows();
+        const std::int64_t total = s.is_conv ? a.cols() * s.geom.positions() : a.cols();
+        const std::int64_t wanted = std::max<std::int64_t>(1, kUnrolledValuesPerCall / std::max<std::int64_t>(1, K));
+        std::int64_t per = total;
         if (s.is_conv) {
-          mapping::im2col(s.geom, a, cols);
-          x = &cols;
+          per = kInt && accumulator != nullptr
+                    ? accumulator->columns_per_call(s.weighted_index, K, total, wanted)
+                    : std::max<std::int64_t>(1, wanted / kMinColumnsPerCall) * kMinColumnsPerCall;
+        }
+        if (per < 1) throw std::logic_error("reference engine: an accumulator asked for no columns per call");
+        const Eigen::Index cout = kInt ? s.wi.rows() : s.wf.rows();
+        y.resize(cout, total);
+        for (std::int64_t first = 0, count = 0; first < total; first += count) {
+          count = std::min(per, total - first);
+          if (total - first - count < kMinColumnsPerCall) count = total - first;  // no narrow last call
+          const mapping::ColumnSpan span{first, count, total};
+          const Mat<T>* x = &a;
+          if (s.is_conv) {
+            mapping::im2col(s.geom, a, span, cols);
+            x = &cols;
+          }
+          if constexpr (kInt) {
+            if (accumulator != nullptr) {
+              accumulator->accumulate(s.weighted_index, *x, part, stream, span);
+              y.middleCols(first, count) = part;
+            } else {
+              y.middleCols(first, count).noalias() = s.wi * *x;
+            }
+          } else {
+            y.middleCols(first, count).noalias() = s.wf * *x;
+          }
         }
         if constexpr (kInt) {
-          if (accumulator != nullptr) {
-            accumulator->accumulate(s.weighted_index, *x, y, stream);
-          } else {
-            y.noalias() = s.wi * *x;
-          }
           y.colwise() += s.bi;
           if (!s.raw) requantize(s, y);
         } else {
-          y.noalias() = s.wf * *x;
           y.colwise() += s.bf;
         }
         if (s.is_conv) {

@@ -35,11 +35,24 @@ class Accumulator {
  public:
   virtual ~Accumulator() = default;
   /// `weighted_layer`: index among the network's conv2d/linear layers, in order (= MappedNetwork layer).
-  /// `x`: unrolled input codes, K x M (M = positions x images); `y` (out): cout x M.
+  /// `x`: the columns `span` of the layer's unrolled input codes, K x span.count (of span.total =
+  /// positions x images); `y` (out): their accumulators, cout x span.count.
   /// `stream`: seed of this call's random draws (read noise), fixed per work chunk.
   virtual void accumulate(std::size_t weighted_layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
-                          std::uint64_t stream) const = 0;
+                          std::uint64_t stream, const mapping::ColumnSpan& span) const = 0;
+  /// How many of a layer's `total` unrolled columns (of `rows` codes each) one call may hold so
+  /// that the calls, one after another, give exactly what a single call over all of them gives:
+  /// about `wanted`, rounded to the accumulator's own blocks (its random draws are seeded per block).
+  virtual std::int64_t columns_per_call(std::size_t weighted_layer, std::int64_t rows, std::int64_t total,
+                                        std::int64_t wanted) const = 0;
 };
+
+/// Unrolled input codes one accumulate call holds at most, about 16 MiB of doubles: the bound on
+/// the unrolled input's memory whatever the layer and batch (docs/architecture.md, "Memory").
+constexpr std::int64_t kUnrolledValuesPerCall = std::int64_t{1} << 21;
+/// The reference's own calls take a multiple of this many columns (a narrow last span joins the
+/// one before), so that in float every column falls where it falls in a single call.
+constexpr std::int64_t kMinColumnsPerCall = 64;
 
 class ReferenceEngine {
  public:

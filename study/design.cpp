@@ -32,10 +32,10 @@ std::unique_ptr<sim::FunctionalEngine> build_engine(const workloads::Network& ne
   po.write_verify_pulses = hw.write_verify_pulses;
   po.write_verify_tolerance = hw.write_verify_tolerance;
   po.threads = threads;
-  const auto programmed = mapping::program(m, device, seed, po);
   sim::FunctionalOptions fo;
   fo.exact_adc = exact_adc;
-  auto engine = std::make_unique<sim::FunctionalEngine>(net, m, programmed, fo);
+  // The engine consumes the arrays: each crossbar's cells are freed once its plan is made.
+  auto engine = std::make_unique<sim::FunctionalEngine>(net, m, mapping::program(m, device, seed, po), fo);
   if (hw.adc_range == mapping::AdcRange::Calibrated && !exact_adc) {
     engine->calibrate_adc(sim::image_batch(train, net.dataset.normalization, 0,
                                            std::min<std::int64_t>(hw.adc_calibration_images, train.count)));
@@ -120,7 +120,7 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
   const int trials = hw.device.ideal() ? 1 : s.trials;
   std::vector<double> acc;
   std::vector<int> indices;
-  std::unique_ptr<sim::FunctionalEngine> first;
+  cost::CostReport cost;
   double wall = 0;
   std::int64_t images = 0;
   for (int t = s.trial_group; t < trials; t += s.trial_groups) {
@@ -133,11 +133,10 @@ nlohmann::ordered_json evaluate_design(const DesignSettings& s) {
     indices.push_back(t);
     wall += r.wall_time_s;
     images = r.images;
-    if (t == 0) first = std::move(engine);
+    // The lead group times and costs the design on seed 0, before the next seed's arrays exist.
+    if (t == 0) cost = timing_and_cost(net, m, *engine, test, table_spec, threads);
   }
   if (lead) images = int_result.images;
-  cost::CostReport cost;
-  if (lead) cost = timing_and_cost(net, m, *first, test, table_spec, threads);
   const auto inv = mapping::mapped_inventory(m);
   std::int64_t dense = 0;
   for (const auto& l : m.layers) dense += l.footprint.crossbars_dense;

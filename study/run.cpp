@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <memory>
 
 #include "common/error.hpp"
+#include "common/memory.hpp"
 #include "common/parallel.hpp"
 #include "cost/table.hpp"
 #include "mapping/hardware.hpp"
@@ -14,6 +16,7 @@
 #include "models/random.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
+#include "sim/memory_estimate.hpp"
 #include "sim/reference.hpp"
 #include "study/design.hpp"
 #include "study/statistics.hpp"
@@ -84,23 +87,102 @@ Eigen::MatrixXf inputs_from_file(const std::string& path, const workloads::Netwo
   return x;
 }
 
-/// Codes of one tensor (features x images) as an int32 tensor [images, shape...].
-workloads::Tensor codes_tensor(const Eigen::MatrixXd& codes, const workloads::Shape& shape) {
-  std::vector<std::int64_t> dims{static_cast<std::int64_t>(codes.cols())};
-  dims.insert(dims.end(), shape.begin(), shape.end());
-  std::vector<std::int32_t> v(static_cast<std::size_t>(codes.size()));
-  for (Eigen::Index i = 0; i < codes.size(); ++i)
-    v[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(codes.data()[i]);
-  return workloads::Tensor::from<std::int32_t>(dims, v);
-}
+/// One weighted layer's output codes, crossbar engine against integer reference, summed over images.
+struct LayerErrorSums {
+  std::string name;
+  double values = 0, mismatches = 0, abs_error = 0, squared_error = 0, reference_squares = 0;
+};
 
-/// Logits (classes x images) as a float tensor [images, classes].
-workloads::Tensor logits_tensor(const Eigen::MatrixXd& logits) {
-  std::vector<float> v(static_cast<std::size_t>(logits.size()));
-  for (Eigen::Index i = 0; i < logits.size(); ++i)
-    v[static_cast<std::size_t>(i)] = static_cast<float>(logits.data()[i]);
-  return workloads::Tensor::from<float>(
-      {static_cast<std::int64_t>(logits.cols()), static_cast<std::int64_t>(logits.rows())}, v);
+struct LayerComparison {
+  std::vector<LayerErrorSums> layers;                     ///< weighted layers, in order
+  std::map<std::string, std::vector<std::int32_t>> dump;  ///< "reference/<layer>", "crossbar/<layer>": [images, ...]
+  std::map<std::string, std::vector<float>> logits;       ///< "reference/logits", "crossbar/logits": [images, classes]
+};
+
+/// Both engines on the images `x` (normalised, one per column), in the evaluation's chunks of
+/// `batch` images, chunk c with stream c: the draws of the accuracy pass on the same images, and
+/// a working set of one chunk per thread whatever the number of images. Sums per layer are made
+/// per chunk and added in chunk order (the same for any thread count); `dumped` layers' codes
+/// and both engines' logits are kept.
+LayerComparison compare_layers(const workloads::Network& net, const sim::ReferenceEngine& iref,
+                               const sim::FunctionalEngine& engine, const Eigen::MatrixXf& x, std::int64_t batch,
+                               const std::vector<std::string>& dumped, unsigned threads) {
+  std::vector<std::string> weighted;
+  std::map<std::string, std::size_t> index;
+  for (const auto& L : net.layers) {
+    if (!L.has_weights()) continue;
+    index[L.name] = weighted.size();
+    weighted.push_back(L.name);
+  }
+  const std::int64_t n = x.cols();
+  const auto chunks = static_cast<std::size_t>((n + batch - 1) / batch);
+  std::vector<std::vector<LayerErrorSums>> sums(chunks, std::vector<LayerErrorSums>(weighted.size()));
+  LayerComparison out;
+  const auto features = [&](const std::string& name) {
+    std::int64_t f = 1;
+    for (auto d : net.shape_of(name)) f *= d;
+    return f;
+  };
+  for (const auto& name : dumped) {
+    const auto size = static_cast<std::size_t>(features(name) * n);
+    out.dump["reference/" + name].resize(size);
+    out.dump["crossbar/" + name].resize(size);
+  }
+  const bool logits = !dumped.empty();
+  const std::size_t classes = static_cast<std::size_t>(iref.output_size());
+  if (logits) {
+    out.logits["reference/logits"].resize(classes * static_cast<std::size_t>(n));
+    out.logits["crossbar/logits"].resize(classes * static_cast<std::size_t>(n));
+  }
+  const auto keep = [](std::vector<std::int32_t>& dst, const Eigen::MatrixXd& v, std::int64_t first) {
+    for (Eigen::Index i = 0; i < v.size(); ++i)
+      dst[static_cast<std::size_t>(first * v.rows() + i)] = static_cast<std::int32_t>(v.data()[i]);
+  };
+  const auto keep_logits = [](std::vector<float>& dst, const Eigen::MatrixXd& v, std::int64_t first) {
+    for (Eigen::Index i = 0; i < v.size(); ++i)
+      dst[static_cast<std::size_t>(first * v.rows() + i)] = static_cast<float>(v.data()[i]);
+  };
+  parallel_for_chunks(chunks, threads, [&](std::size_t c) {
+    const std::int64_t first = static_cast<std::int64_t>(c) * batch, count = std::min(batch, n - first);
+    const Eigen::MatrixXf xc = x.middleCols(first, count);
+    std::map<std::string, Eigen::MatrixXd> want;  // this chunk's reference codes of the layers compared or dumped
+    const sim::CodeObserver ow = [&](const std::string& name, const Eigen::MatrixXd& v) {
+      if (index.count(name) != 0 || out.dump.count("reference/" + name) != 0) want[name] = v;
+      if (auto it = out.dump.find("reference/" + name); it != out.dump.end()) keep(it->second, v, first);
+    };
+    const sim::CodeObserver og = [&](const std::string& name, const Eigen::MatrixXd& v) {
+      if (auto it = out.dump.find("crossbar/" + name); it != out.dump.end()) keep(it->second, v, first);
+      const auto w = index.find(name);
+      if (w == index.end()) return;
+      const Eigen::ArrayXXd ref = want.at(name).array(), diff = v.array() - ref;
+      LayerErrorSums& e = sums[c][w->second];
+      e.values = static_cast<double>(v.size());
+      e.mismatches = (diff != 0.0).cast<double>().sum();
+      e.abs_error = diff.abs().sum();
+      e.squared_error = diff.square().sum();
+      e.reference_squares = ref.square().sum();
+      want.erase(name);
+    };
+    const Eigen::MatrixXd ref_codes = iref.forward_int_codes(xc, nullptr, 0, &ow);
+    const Eigen::MatrixXd xbar_codes = engine.forward_codes(xc, static_cast<std::uint64_t>(c), &og);
+    if (logits) {
+      keep_logits(out.logits.at("reference/logits"), iref.scale_output(ref_codes), first);
+      keep_logits(out.logits.at("crossbar/logits"), engine.integer_reference().scale_output(xbar_codes), first);
+    }
+  });
+  for (std::size_t l = 0; l < weighted.size(); ++l) {
+    LayerErrorSums total;
+    total.name = weighted[l];
+    for (const auto& chunk : sums) {
+      total.values += chunk[l].values;
+      total.mismatches += chunk[l].mismatches;
+      total.abs_error += chunk[l].abs_error;
+      total.squared_error += chunk[l].squared_error;
+      total.reference_squares += chunk[l].reference_squares;
+    }
+    out.layers.push_back(total);
+  }
+  return out;
 }
 
 /// One row of the report: a device and an ADC setting.
@@ -263,6 +345,11 @@ void check_run(const RunSettings& a) {
   if (a.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(a.trials));
   if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
   if (a.error_images < 1) throw Error("--error-images: expected at least 1");
+  if (!(a.max_memory_mib >= 0)) {
+    throw Error("--max-memory: expected a non-negative number of MiB (0 = no limit), found " +
+                std::to_string(a.max_memory_mib));
+  }
+  if (a.cycle_level && a.max_memory_mib > 0) throw Error("--max-memory: not with --cycle-level");
   if (a.cycle_level && !a.dump.empty())
     throw Error("--dump: not with --cycle-level (its outputs equal the functional engine's)");
   if (a.cycle_level) {
@@ -296,11 +383,28 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
 
   if (a.cycle_level) return cycle_level_run(a, net, hw, quant, test, threads);
 
+  const auto m = mapping::compile(net, hw);
+  // What the run will add to what the process holds now (the workload, the data, the mapping).
+  sim::MemoryOptions mo;
+  mo.threads = threads;
+  mo.batch = eo.batch;
+  const auto estimate = sim::estimate_memory(net, m, hw.device, mo);
+  const double resident = resident_mib(), needed = resident + estimate.total();
+  if (a.max_memory_mib > 0 && needed > a.max_memory_mib) {
+    char why[320];
+    std::snprintf(why, sizeof why,
+                  "--max-memory: expected at least the %.0f MiB this run is estimated to need (%.0f resident now, "
+                  "%.0f building an engine's %.0f MiB of plans, %.0f of reference weights, %u threads x %.0f), found "
+                  "%.0f",
+                  needed, resident, estimate.build_peak, estimate.plans, estimate.references, estimate.threads,
+                  estimate.per_thread, a.max_memory_mib);
+    throw Error(why);
+  }
+
   const sim::ReferenceEngine fref(float_net, sim::Precision::Float);
   const auto float_result = sim::evaluate(fref, test, norm, eo);
   const sim::ReferenceEngine iref(net, sim::Precision::Int);
   const auto int_result = sim::evaluate(iref, test, norm, eo);
-  const auto m = mapping::compile(net, hw);
 
   const workloads::Dataset train = calibration_data(net, hw, a.ptq.data_dir);
   const auto make_engine = [&](const Scenario& sc, std::uint64_t seed) {
@@ -309,7 +413,61 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
 
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
   const auto list = scenarios(hw, a.ladder);
-  std::unique_ptr<sim::FunctionalEngine> configured_first;  // kept for the per-layer error below
+  // The configured device's first seed, described while it is the only engine alive: the
+  // per-layer output error against the integer reference, the dump, the programming cost and,
+  // through two images on the pipelined chip, timing, energy and area.
+  nlohmann::ordered_json layer_error, programming;
+  cost::CostReport cost;
+  const auto describe = [&](const sim::FunctionalEngine& first) {
+    const Eigen::MatrixXf x = a.dump_inputs.empty()
+                                  ? sim::image_batch(test, norm, 0, std::min(a.error_images, int_result.images))
+                                  : inputs_from_file(a.dump_inputs, net);
+    const std::int64_t n_err = x.cols();
+    const auto pass =
+        compare_layers(net, iref, first, x, eo.batch,
+                       a.dump.empty() ? std::vector<std::string>{} : dump_selection(net, a.dump_layers), threads);
+    if (!a.dump.empty()) {
+      // The chosen layers' output codes and the logits of both engines, on the same images.
+      workloads::TensorFile f;
+      for (const auto& [name, codes] : pass.dump) {
+        std::vector<std::int64_t> dims{n_err};
+        const auto& shape = net.shape_of(name.substr(name.find('/') + 1));
+        dims.insert(dims.end(), shape.begin(), shape.end());
+        f.tensors[name] = workloads::Tensor::from<std::int32_t>(dims, codes);
+      }
+      for (const auto& [name, logits] : pass.logits) {
+        f.tensors[name] =
+            workloads::Tensor::from<float>({n_err, static_cast<std::int64_t>(logits.size()) / n_err}, logits);
+      }
+      f.metadata["images"] = std::to_string(n_err);
+      f.metadata["scenario"] = list.back().key;
+      f.metadata["layout"] = "codes: int32 [images, C, H, W] or [images, features]; logits: float32 [images, classes]";
+      workloads::write_safetensors(a.dump, f);
+    }
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    std::size_t weighted = 0;
+    for (const auto& e : pass.layers) {
+      const double n = std::max(1.0, e.values);
+      const double ref_rms = std::sqrt(e.reference_squares / n);
+      layers.push_back({{"name", e.name},
+                        {"mismatch_fraction", e.mismatches / n},
+                        {"mean_abs_error", e.abs_error / n},
+                        {"relative_rms_error", ref_rms > 0 ? std::sqrt(e.squared_error / n) / ref_rms : 0.0},
+                        {"adc", adc_json(first.plan(weighted++))}});
+    }
+    layer_error = {{"scenario", list.back().key}, {"images", n_err}, {"layers", layers}};
+    const auto& pc = first.programming();
+    programming = {{"scenario", list.back().key},
+                   {"pulses", pc.pulses},
+                   {"verify_reads", pc.verify_reads},
+                   {"energy_uj", pc.energy_pj * 1e-6},
+                   {"time_ms", pc.time_ns * 1e-6},
+                   {"write_voltage_v", hw.device.write_voltage_v},
+                   {"write_pulse_ns", hw.device.write_pulse_ns},
+                   {"schedule", "cells one after another in each array, arrays in parallel"}};
+    cost = timing_and_cost(net, m, first, test, a.cost_table, threads);
+  };
+
   for (const auto& sc : list) {
     const int trials = sc.device.ideal() ? 1 : a.trials;
     std::vector<double> acc;
@@ -329,7 +487,7 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
       acc.push_back(r.accuracy());
       exact = exact && r.output_digests == int_result.output_digests;  // every output, not only the class
       wall += r.wall_time_s;
-      if (&sc == &list.back() && t == 0) configured_first = std::move(engine);
+      if (&sc == &list.back() && t == 0) describe(*engine);  // before the next seed's arrays exist
     }
     rows.push_back({{"key", sc.key},
                     {"label", sc.label},
@@ -343,44 +501,6 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
                     {"wall_time_s", wall}});
   }
 
-  // Per-layer output error of the configured device, first seed.
-  const Eigen::MatrixXf x = a.dump_inputs.empty()
-                                ? sim::image_batch(test, norm, 0, std::min(a.error_images, int_result.images))
-                                : inputs_from_file(a.dump_inputs, net);
-  const std::int64_t n_err = x.cols();
-  std::map<std::string, Eigen::MatrixXd> want, got;
-  const sim::CodeObserver ow = [&](const std::string& n, const Eigen::MatrixXd& v) { want[n] = v; };
-  const sim::CodeObserver og = [&](const std::string& n, const Eigen::MatrixXd& v) { got[n] = v; };
-  iref.forward_int_codes(x, nullptr, 0, &ow);
-  configured_first->forward_codes(x, 0, &og);
-  if (!a.dump.empty()) {
-    // The chosen layers' output codes and the logits of both engines, on the same images.
-    workloads::TensorFile f;
-    for (const auto& name : dump_selection(net, a.dump_layers)) {
-      const auto& shape = net.shape_of(name);
-      f.tensors["reference/" + name] = codes_tensor(want.at(name), shape);
-      f.tensors["crossbar/" + name] = codes_tensor(got.at(name), shape);
-    }
-    f.tensors["reference/logits"] = logits_tensor(iref.forward(x));
-    f.tensors["crossbar/logits"] = logits_tensor(configured_first->forward(x, 0));
-    f.metadata["images"] = std::to_string(n_err);
-    f.metadata["scenario"] = list.back().key;
-    f.metadata["layout"] = "codes: int32 [images, C, H, W] or [images, features]; logits: float32 [images, classes]";
-    workloads::write_safetensors(a.dump, f);
-  }
-  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
-  std::size_t weighted = 0;
-  for (const auto& L : net.layers) {
-    if (!L.has_weights()) continue;
-    const Eigen::ArrayXXd diff = got.at(L.name).array() - want.at(L.name).array();
-    const double ref_rms = std::sqrt(want.at(L.name).array().square().mean());
-    layers.push_back({{"name", L.name},
-                      {"mismatch_fraction", (diff != 0.0).cast<double>().mean()},
-                      {"mean_abs_error", diff.abs().mean()},
-                      {"relative_rms_error", ref_rms > 0 ? std::sqrt(diff.square().mean()) / ref_rms : 0.0},
-                      {"adc", adc_json(configured_first->plan(weighted++))}});
-  }
-
   nlohmann::ordered_json report;
   report["version"] = 1;
   report["command"] = "run";
@@ -392,18 +512,16 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
   report["mapping"] = {{"crossbars", m.crossbars.size()}, {"tiles", m.tiles}};
   report["reference"] = {{"float", float_result.accuracy()}, {"int", int_result.accuracy()}};
   report["scenarios"] = rows;
-  report["layer_error"] = {{"scenario", list.back().key}, {"images", n_err}, {"layers", layers}};
-  const auto& pc = configured_first->programming();
-  report["programming"] = {{"scenario", list.back().key},
-                           {"pulses", pc.pulses},
-                           {"verify_reads", pc.verify_reads},
-                           {"energy_uj", pc.energy_pj * 1e-6},
-                           {"time_ms", pc.time_ns * 1e-6},
-                           {"write_voltage_v", hw.device.write_voltage_v},
-                           {"write_pulse_ns", hw.device.write_pulse_ns},
-                           {"schedule", "cells one after another in each array, arrays in parallel"}};
-  // Energy, power and area: two images through the pipelined chip give the period and latency.
-  const auto cost = timing_and_cost(net, m, *configured_first, test, a.cost_table, threads);
+  report["memory"] = {{"model", "estimate from the mapping (sim/memory_estimate.hpp), before programming"},
+                      {"estimated_peak_mib", needed},
+                      {"resident_before_mib", resident},
+                      {"engine_build_mib", estimate.build_peak},
+                      {"plans_mib", estimate.plans},
+                      {"reference_weights_mib", estimate.references},
+                      {"per_thread_mib", estimate.per_thread},
+                      {"max_memory_mib", a.max_memory_mib}};
+  report["layer_error"] = layer_error;
+  report["programming"] = programming;
   report["timing"] = {{"schedule", "pipelined"},
                       {"latency_ns", cost.latency_ns},
                       {"period_ns", cost.time_per_inference_ns},

@@ -36,7 +36,8 @@ struct RunSettings {
   std::string cost_table;  ///< "" = the hardware's
   std::string dump;        ///< safetensors file of per-layer codes and logits ("" = none)
   std::string dump_layers = "all";
-  std::string dump_inputs;  ///< safetensors "images" instead of the first test images
+  std::string dump_inputs;    ///< safetensors "images" instead of the first test images
+  double max_memory_mib = 0;  ///< refuse a run estimated to need more (sim/memory_estimate.hpp); 0 = no limit
   // Cycle level:
   bool cycle_level = false;
   std::int64_t images = 8;

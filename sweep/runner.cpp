@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +16,7 @@
 
 #include "common/child_process.hpp"
 #include "common/error.hpp"
+#include "common/memory.hpp"
 #include "common/version.hpp"
 #include "sweep/results.hpp"
 #include "workloads/io.hpp"
@@ -102,12 +102,10 @@ void clean_leftovers(const std::string& dir, const std::vector<Unit>& selected) 
 
 /// How the child ran, as the point file records it.
 nlohmann::ordered_json run_record(int group, double wall_s) {
-  rusage ru{};
-  ::getrusage(RUSAGE_SELF, &ru);
   nlohmann::ordered_json r;
   r["group"] = group < 0 ? 0 : group;
   r["wall_time_s"] = std::round(wall_s * 1000.0) / 1000.0;
-  r["peak_rss_mib"] = std::round(static_cast<double>(ru.ru_maxrss) / 1024.0 * 10.0) / 10.0;  // kibibytes
+  r["peak_rss_mib"] = std::round(peak_resident_mib() * 10.0) / 10.0;
   r["host"] = host_name();
   return r;
 }

@@ -72,12 +72,16 @@ struct CycleSimulator::Impl final : public CrossbarStages, public Accumulator {
                  AccumulatorRows acc, Eigen::Index m0) const override {
     by_layer[layer][xbar]->accumulate(in, y, mt, acc, m0);
   }
-  void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
-                  std::uint64_t stream) const override {
+  void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y, std::uint64_t stream,
+                  const mapping::ColumnSpan& span) const override {
     ArrayActivity a;
-    accumulate_layer(engine.plan(layer), layer, x, y, engine.seed(), stream, *this, nullptr, &a);
+    accumulate_layer(engine.plan(layer), layer, x, y, engine.seed(), stream, *this, nullptr, &a, span);
     const std::lock_guard<std::mutex> lock(activity_mutex);
     activity.at(layer) += a;  // integer sums: the same in any chunk order
+  }
+  std::int64_t columns_per_call(std::size_t layer, std::int64_t rows, std::int64_t total,
+                                std::int64_t wanted) const override {
+    return engine.columns_per_call(layer, rows, total, wanted);
   }
   mutable std::mutex activity_mutex;
   mutable std::vector<ArrayActivity> activity;  ///< per weighted layer, the data pass of every image

@@ -164,6 +164,13 @@ std::vector<BadCase> command_line_cases() {
       {"RunHardwareUnknown", "run lenet5_int8.json --hw nope", "unknown hardware preset 'nope'"},
       {"RunHardwareMissing", "run lenet5_int8.json --hw missing.json", "missing.json: cannot open file"},
       {"RunScheduleUnknown", "run lenet5_int8.json --cycle-level --schedule sideways", "schedule"},
+      // A design estimated to need more memory than allowed is refused before anything is programmed.
+      {"RunMaxMemoryTooSmall", "run lenet5_int8.json --max-memory 1 --output report.json",
+       "--max-memory: expected at least the"},
+      {"RunMaxMemoryNegative", "run lenet5_int8.json --max-memory -5", "--max-memory: expected a non-negative number"},
+      {"RunMaxMemoryNaN", "run lenet5_int8.json --max-memory nan", "--max-memory: expected a non-negative number"},
+      {"RunMaxMemoryCycleLevel", "run lenet5_int8.json --cycle-level --max-memory 100",
+       "--max-memory: not with --cycle-level"},
       {"InfoMissingWorkload", "info", "workload"},
       {"InfoTwoWorkloads", "info lenet5_int8.json mlp.json", "too many positional options"},
       {"MapColsZero", "map lenet5_int8.json --set cols=0", "cols"},

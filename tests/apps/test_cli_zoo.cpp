@@ -1,9 +1,11 @@
 // Acceptance of the cycle-level simulator on the shipped zoo: for 100 test images of each
 // model, the SystemC chip's outputs equal the functional engine's (every output code), in
-// both schedules. Slow: runs the CLI on the full models.
+// both schedules; and the run's memory estimate against its measured peak. Slow: runs the CLI on
+// the full models.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -109,6 +111,30 @@ TEST(CalibratedAdcZoo, IdealDeviceReadsExactlyOnVgg8) {
   const auto& s = rep["scenarios"].back();
   EXPECT_EQ(s["key"], "configured");
   EXPECT_TRUE(s["matches_integer_reference"].get<bool>()) << s.dump();
+}
+
+// The memory estimate a run makes before programming (sim/memory_estimate.hpp) against the peak
+// the kernel measured for the whole process, on VGG-8 with read noise (plans twice the levels),
+// and --max-memory below the estimate refusing the run before it writes anything.
+TEST(MemoryEstimateZoo, EstimateIsNearTheMeasuredPeakAndMaxMemoryRefusesBelowIt) {
+  testing_support::TempDir dir;
+  const std::string report = dir.file("report.json");
+  const std::string common = "run " + std::string(XBARSIM_SOURCE_DIR) +
+                             "/workloads/zoo/vgg8_int8.json --set device.write_sigma=0.1 --set "
+                             "device.read_noise_sigma=0.02 --limit 128 --trials 2 --error-images 16 --threads 2";
+  const auto r = testing_support::run_cli(XBARSIM_CLI, common + " --output " + report);
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto rep = nlohmann::json::parse(workloads::read_file(report));
+  const double estimated = rep["memory"]["estimated_peak_mib"].get<double>();
+  const double measured = rep["process"]["peak_rss_mib"].get<double>();
+  EXPECT_GT(rep["memory"]["plans_mib"].get<double>(), 0.0);
+  EXPECT_NEAR(estimated, measured, 0.25 * measured) << rep["memory"].dump();
+  const std::string refused = dir.file("refused.json");
+  const auto small = testing_support::run_cli(
+      XBARSIM_CLI, common + " --max-memory " + std::to_string(0.5 * estimated) + " --output " + refused);
+  EXPECT_EQ(small.status, 2) << small.output;
+  EXPECT_NE(small.output.find("--max-memory: expected at least the"), std::string::npos) << small.output;
+  EXPECT_FALSE(std::filesystem::exists(refused));
 }
 
 }  // namespace

@@ -55,6 +55,34 @@ TEST(Unroll, Im2colTimesWeightsEqualsDirectConvolution) {
   }
 }
 
+TEST(Unroll, AnySpanOfColumnsIsThoseColumnsOfTheWholeUnrolling) {
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<double> u(-1, 1);
+  ConvGeometry g;
+  g.in_channels = 3;
+  g.in_h = 7;
+  g.in_w = 5;
+  g.kh = 3;
+  g.kw = 2;
+  g.stride_h = 2;
+  g.pad_h = 1;
+  g.pad_w = 1;
+  const std::int64_t n = 3, total = n * g.positions();
+  Eigen::MatrixXd in(g.in_size(), n);
+  for (auto i = 0; i < in.size(); ++i) in.data()[i] = u(rng);
+  Eigen::MatrixXd whole, part;
+  im2col(g, in, whole);
+  ASSERT_EQ(whole.cols(), total);
+  for (std::int64_t first = 0; first < total; first += 7) {
+    for (const std::int64_t count : {std::int64_t{1}, std::int64_t{7}, total - first}) {
+      if (first + count > total) continue;
+      im2col(g, in, ColumnSpan{first, count, total}, part);
+      ASSERT_EQ(part.cols(), count);
+      ASSERT_TRUE((part.array() == whole.middleCols(first, count).array()).all()) << first << " " << count;
+    }
+  }
+}
+
 double quant_error(const std::vector<float>& v, int k, models::IntRange r) {
   double e = 0;
   for (float x : v) {

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <random>
+#include <stdexcept>
 
 #include "common/error.hpp"
 #include "mapping/mapped_network.hpp"
@@ -462,6 +464,91 @@ TEST(Functional, SameSeedSameResultOnAnyThreadCount) {
   EXPECT_FALSE((same.forward_codes(x, 0).array() == other.forward_codes(x, 0).array()).all());
   EXPECT_FALSE((same.forward_codes(x, 0).array() == same.forward_codes(x, 1).array()).all())
       << "read noise differs between reads";
+}
+
+/// conv 16 -> 8 (3x3, pad 1) over [16, 32, 32] -> relu -> flatten -> linear -> 4: 144 unrolled
+/// rows over 1,024 positions per image, so that 16 images pass the unrolled-input bound per call.
+workloads::Network wide_conv_net() {
+  std::mt19937_64 rng(21);
+  workloads::Network net;
+  net.name = "wide_conv";
+  net.input_shape = {16, 32, 32};
+  net.weights_file = "wide_conv.safetensors";
+  testing_support::add_conv(net, "conv", "input", 16, 8, 3, 1, 1, rng);
+  testing_support::add_simple(net, "relu", workloads::LayerKind::Relu, "conv");
+  testing_support::add_simple(net, "flatten", workloads::LayerKind::Flatten, "relu");
+  testing_support::add_linear(net, "fc", "flatten", 8 * 32 * 32, 4, rng);
+  workloads::validate_and_infer(net, "wide_conv");
+  return quantized_toy(net, 8);
+}
+
+/// The functional engine, asked to take every layer in one call (the unrolled input unbounded).
+class WholeLayerCalls final : public Accumulator {
+ public:
+  explicit WholeLayerCalls(const FunctionalEngine& fe) : fe_(fe) {}
+  void accumulate(std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y, std::uint64_t stream,
+                  const mapping::ColumnSpan& span) const override {
+    fe_.accumulate(layer, x, y, stream, span);
+  }
+  std::int64_t columns_per_call(std::size_t, std::int64_t, std::int64_t total, std::int64_t) const override {
+    return total;
+  }
+
+ private:
+  const FunctionalEngine& fe_;
+};
+
+TEST(Functional, UnrolledInputTakenInSpansGivesTheNumbersOfOneWholeLayerCall) {
+  const auto net = wide_conv_net();
+  const ReferenceEngine ref(net, Precision::Int);
+  const int n = 16;
+  const Eigen::MatrixXf x = random_inputs(ref.input_size(), n);
+  const std::int64_t rows = 16 * 9, total = n * 32 * 32;
+  ASSERT_GT(rows * total, kUnrolledValuesPerCall) << "the batch must be split";
+  // The integer reference: the split batch against each image on its own (one call per layer).
+  const Eigen::MatrixXd batch = ref.forward_int_codes(x);
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE((ref.forward_int_codes(x.col(i)).array() == batch.col(i).array()).all()) << i;
+  }
+  // The float reference: the conv layer's outputs of the split batch, bit for bit those of each
+  // image on its own (the linear layer of one image is a matrix-vector product, another kernel).
+  const ReferenceEngine fref(net, Precision::Float);
+  const auto conv_of = [&](const Eigen::MatrixXf& images) {
+    Eigen::MatrixXf conv;
+    const TensorObserver keep = [&](const std::string& name, const Eigen::MatrixXf& v) {
+      if (name == "conv") conv = v;
+    };
+    fref.forward(images, &keep);
+    return conv;
+  };
+  const Eigen::MatrixXf conv_batch = conv_of(x);
+  ASSERT_EQ(conv_batch.cols(), n);
+  for (int i = 0; i < n; ++i) ASSERT_TRUE((conv_of(x.col(i)).array() == conv_batch.col(i).array()).all()) << i;
+  // The crossbars with write variation, faults, read noise and ADC noise: the draws are seeded per
+  // block, so the split calls must reproduce the whole-layer call draw for draw.
+  auto hw = hardware(128, 128, 2, 1, mapping::SignScheme::Differential);
+  hw.adc_noise_lsb = 0.3;
+  const auto m = mapping::compile(net, hw);
+  models::DeviceConfig dev;
+  dev.g_min_us = 5.0;
+  dev.write_sigma = 0.1;
+  dev.read_noise_sigma = 0.02;
+  dev.fault_rate = 0.01;
+  const FunctionalEngine fe(net, m, mapping::program(m, dev, 5, {}));
+  const std::int64_t per = fe.columns_per_call(0, rows, total, kUnrolledValuesPerCall / rows);
+  const Eigen::Index block = draw_block_columns(fe.plan(0), rows, total);
+  EXPECT_LT(per, total);
+  EXPECT_EQ(per % block, 0);
+  EXPECT_NE(total % per, 0) << "the last call holds a partial block";
+  const WholeLayerCalls whole(fe);
+  const Eigen::MatrixXd split = fe.forward_codes(x, 3);
+  const Eigen::MatrixXd one = ref.forward_int_codes(x, &whole, 3);
+  for (Eigen::Index i = 0; i < one.size(); ++i) ASSERT_EQ(split.data()[i], one.data()[i]) << i;
+  EXPECT_FALSE((split.array() == fe.forward_codes(x, 4).array()).all()) << "the draws are live";
+  // A span that starts inside a block is refused.
+  Eigen::MatrixXd y;
+  const Eigen::MatrixXd part = Eigen::MatrixXd::Zero(rows, 10);
+  EXPECT_THROW(fe.accumulate(0, part, y, 0, mapping::ColumnSpan{block / 2, 10, total}), std::logic_error);
 }
 
 TEST(Functional, SelfCompensationUndoesAColumnGainAndWriteVerifyTightensCells) {
