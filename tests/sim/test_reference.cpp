@@ -274,6 +274,41 @@ TEST(Evaluate, DigestsTellOutputsApartWhereClassesAgree) {
   for (std::size_t i = 0; i < a.output_digests.size(); ++i) EXPECT_NE(a.output_digests[i], c.output_digests[i]) << i;
 }
 
+TEST(Calibration, SamplesPickedAsBatchesPassAreTheStridedSamplesOfEveryValue) {
+  // 100 images (a batch of 64 and one of 36), 97 samples per tensor: against keeping every value
+  // and taking positions floor(i size / 97) of them.
+  const auto net = testing_support::toy_cnn(4);
+  workloads::Dataset data;
+  data.name = "synthetic";
+  data.count = 150;
+  data.channels = 2;
+  data.height = 8;
+  data.width = 8;
+  data.classes = 10;
+  data.pixels.resize(static_cast<std::size_t>(data.count * data.image_size()));
+  for (std::size_t i = 0; i < data.pixels.size(); ++i) data.pixels[i] = static_cast<std::uint8_t>((i * 53) % 247);
+  data.labels.assign(static_cast<std::size_t>(data.count), 0);
+  workloads::Normalization norm;
+  norm.mean = {0.1, 0.2};
+  norm.std = {0.5, 0.7};
+  CalibrationOptions every;
+  every.images = 100;
+  every.seed = 3;
+  every.max_values = std::int64_t{1} << 40;
+  CalibrationOptions strided = every;
+  strided.max_values = 97;
+  const auto all = collect_activation_samples(net, data, norm, every);
+  const auto got = collect_activation_samples(net, data, norm, strided);
+  ASSERT_EQ(all.size(), got.size());
+  for (const auto& [name, values] : all) {
+    const auto size = static_cast<std::int64_t>(values.size());
+    ASSERT_GT(size, 97) << name;
+    std::vector<float> want;
+    for (std::int64_t i = 0; i < 97; ++i) want.push_back(values[static_cast<std::size_t>(i * size / 97)]);
+    EXPECT_EQ(got.at(name), want) << name;
+  }
+}
+
 TEST(ReferenceInt, RefusesAFloatNetwork) {
   EXPECT_THROW(ReferenceEngine(testing_support::toy_cnn(1), Precision::Int), Error);
   EXPECT_THROW(parse_precision("double"), Error);
