@@ -121,7 +121,7 @@ TEST(MemoryEstimateZoo, EstimateIsNearTheMeasuredPeakAndMaxMemoryRefusesBelowIt)
   const std::string report = dir.file("report.json");
   const std::string common = "run " + std::string(XBARSIM_SOURCE_DIR) +
                              "/workloads/zoo/vgg8_int8.json --set device.write_sigma=0.1 --set "
-                             "device.read_noise_sigma=0.02 --limit 128 --trials 2 --error-images 16 --threads 2";
+                             "device.read_noise_sigma=0.02 --limit 128 --trials 1 --error-images 16 --threads 2";
   const auto r = testing_support::run_cli(XBARSIM_CLI, common + " --output " + report);
   ASSERT_EQ(r.status, 0) << r.output;
   const auto rep = nlohmann::json::parse(workloads::read_file(report));
