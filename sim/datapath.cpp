@@ -127,14 +127,8 @@ namespace {
 /// noise) or a calibration record the tile is the whole block: their draws and samples are
 /// defined per block, in the block's element order.
 Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index rows, Eigen::Index mt, bool record) {
-  bool random = L.adc_nonideal.noise_lsb > 0.0;
-  Eigen::Index readouts = 1;
-  for (const auto& xb : L.xbars) {
-    random = random || xb.var.size() > 0;
-    readouts = std::max<Eigen::Index>(readouts, static_cast<Eigen::Index>(xb.readouts.size()));
-  }
-  if (random || record) return mt;
-  const Eigen::Index by_readings = (Eigen::Index{1} << 16) / (readouts * L.phases);
+  if (L.draws || record) return mt;
+  const Eigen::Index by_readings = (Eigen::Index{1} << 16) / (std::max<Eigen::Index>(1, L.max_readouts) * L.phases);
   const Eigen::Index by_planes = (Eigen::Index{1} << 18) / (rows * L.phases);
   return std::clamp<Eigen::Index>(std::min(by_readings, by_planes), 16, mt);
 }

@@ -88,6 +88,8 @@ struct LayerPlan {
   double reading_bound = 0.0;           ///< the largest |reading| the stored levels allow (ideal cells)
   bool adc_identity = false;            ///< ideal arrays and an exact ideal ADC: conversion changes nothing
   std::vector<XbarPlan> xbars;
+  bool draws = false;             ///< read noise or ADC noise: random draws, defined per block of positions
+  Eigen::Index max_readouts = 1;  ///< the most readouts of any of its crossbars
 };
 
 /// Stage 1, the Crossbar: column readings (readouts x columns of `in`) of the bit planes `in`,

@@ -210,6 +210,8 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
         for (const auto& mem : members) plan.adc_of_readout.push_back(static_cast<std::uint32_t>(mem.front() / cpa));
       }
       if (self_compensation_) ideal_a_[li].push_back(std::move(ideal_a));
+      L.draws = L.draws || L.adc_nonideal.noise_lsb > 0.0 || plan.var.size() > 0;
+      L.max_readouts = std::max<Eigen::Index>(L.max_readouts, static_cast<Eigen::Index>(plan.readouts.size()));
       L.xbars.push_back(std::move(plan));
       if (consumed != nullptr) {  // this crossbar's cells are in its plan now
         consumed->crossbars[xi].g = Eigen::MatrixXf();

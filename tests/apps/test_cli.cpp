@@ -498,16 +498,7 @@ TEST_F(Cli, CostReportsTheClosedFormForAnyInputShapeWithoutADataSet) {
   // conv 3 -> 8, 3x3, pad 1 over a 3x32x32 input (no shipped data set has that shape), then
   // flatten -> linear 8192 -> 10. A float workload: quantized on synthetic inputs; the data
   // folder does not exist, so nothing may read a data set.
-  std::mt19937_64 rng(7);
-  workloads::Network net;
-  net.name = "rgb32";
-  net.input_shape = {3, 32, 32};
-  net.weights_file = "rgb32.safetensors";
-  testing_support::add_conv(net, "conv", "input", 3, 8, 3, 1, 1, rng);
-  testing_support::add_simple(net, "relu", workloads::LayerKind::Relu, "conv");
-  testing_support::add_simple(net, "flatten", workloads::LayerKind::Flatten, "relu");
-  testing_support::add_linear(net, "fc", "flatten", 8192, 10, rng);
-  workloads::validate_and_infer(net, "rgb32");
+  workloads::Network net = testing_support::toy_conv_linear(7, "rgb32", 3, 32, 32, 8, 10);
   const std::string path = dir_.file("rgb32.json");
   workloads::save_network(net, path);
   const CliRun r = run_cli("cost " + path + " --data-dir " + dir_.file("no-data") + " -o " + report_);

@@ -429,16 +429,7 @@ TEST(Functional, SameSeedSameResultOnAnyThreadCount) {
   dev.read_noise_sigma = 0.02;
   dev.fault_rate = 0.01;
   // A synthetic data set of 200 images of the toy's input size.
-  workloads::Dataset data;
-  data.name = "synthetic";
-  data.count = 200;
-  data.channels = 2;
-  data.height = 8;
-  data.width = 8;
-  data.classes = 10;
-  data.pixels.resize(static_cast<std::size_t>(data.count * data.image_size()));
-  for (std::size_t i = 0; i < data.pixels.size(); ++i) data.pixels[i] = static_cast<std::uint8_t>((i * 37) % 251);
-  data.labels.assign(static_cast<std::size_t>(data.count), 0);
+  const auto data = testing_support::synthetic_dataset(200, 2, 8, 8, 37, 251);
   workloads::Normalization norm;
   norm.mean = {0.0, 0.0};
   norm.std = {1.0, 1.0};
@@ -469,17 +460,7 @@ TEST(Functional, SameSeedSameResultOnAnyThreadCount) {
 /// conv 16 -> 8 (3x3, pad 1) over [16, 32, 32] -> relu -> flatten -> linear -> 4: 144 unrolled
 /// rows over 1,024 positions per image, so that 16 images pass the unrolled-input bound per call.
 workloads::Network wide_conv_net() {
-  std::mt19937_64 rng(21);
-  workloads::Network net;
-  net.name = "wide_conv";
-  net.input_shape = {16, 32, 32};
-  net.weights_file = "wide_conv.safetensors";
-  testing_support::add_conv(net, "conv", "input", 16, 8, 3, 1, 1, rng);
-  testing_support::add_simple(net, "relu", workloads::LayerKind::Relu, "conv");
-  testing_support::add_simple(net, "flatten", workloads::LayerKind::Flatten, "relu");
-  testing_support::add_linear(net, "fc", "flatten", 8 * 32 * 32, 4, rng);
-  workloads::validate_and_infer(net, "wide_conv");
-  return quantized_toy(net, 8);
+  return quantized_toy(testing_support::toy_conv_linear(21, "wide_conv", 16, 32, 32, 8, 4), 8);
 }
 
 /// The functional engine, asked to take every layer in one call (the unrolled input unbounded).

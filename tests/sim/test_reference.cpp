@@ -278,16 +278,7 @@ TEST(Calibration, SamplesPickedAsBatchesPassAreTheStridedSamplesOfEveryValue) {
   // 100 images (a batch of 64 and one of 36), 97 samples per tensor: against keeping every value
   // and taking positions floor(i size / 97) of them.
   const auto net = testing_support::toy_cnn(4);
-  workloads::Dataset data;
-  data.name = "synthetic";
-  data.count = 150;
-  data.channels = 2;
-  data.height = 8;
-  data.width = 8;
-  data.classes = 10;
-  data.pixels.resize(static_cast<std::size_t>(data.count * data.image_size()));
-  for (std::size_t i = 0; i < data.pixels.size(); ++i) data.pixels[i] = static_cast<std::uint8_t>((i * 53) % 247);
-  data.labels.assign(static_cast<std::size_t>(data.count), 0);
+  const auto data = testing_support::synthetic_dataset(150, 2, 8, 8, 53, 247);
   workloads::Normalization norm;
   norm.mean = {0.1, 0.2};
   norm.std = {0.5, 0.7};

@@ -71,6 +71,37 @@ void add_simple(workloads::Network& net, const std::string& name, workloads::Lay
   net.layers.push_back(L);
 }
 
+workloads::Network toy_conv_linear(std::uint64_t seed, const std::string& name, std::int64_t cin, std::int64_t h,
+                                   std::int64_t w, std::int64_t cout, std::int64_t classes) {
+  std::mt19937_64 rng(seed);
+  workloads::Network net;
+  net.name = name;
+  net.input_shape = {cin, h, w};
+  net.weights_file = name + ".safetensors";
+  add_conv(net, "conv", "input", cin, cout, 3, 1, 1, rng);
+  add_simple(net, "relu", workloads::LayerKind::Relu, "conv");
+  add_simple(net, "flatten", workloads::LayerKind::Flatten, "relu");
+  add_linear(net, "fc", "flatten", cout * h * w, classes, rng);
+  workloads::validate_and_infer(net, name);
+  return net;
+}
+
+workloads::Dataset synthetic_dataset(std::int64_t count, int channels, int height, int width, unsigned multiplier,
+                                     unsigned modulus) {
+  workloads::Dataset data;
+  data.name = "synthetic";
+  data.count = count;
+  data.channels = channels;
+  data.height = height;
+  data.width = width;
+  data.classes = 10;
+  data.pixels.resize(static_cast<std::size_t>(data.count * data.image_size()));
+  for (std::size_t i = 0; i < data.pixels.size(); ++i)
+    data.pixels[i] = static_cast<std::uint8_t>((i * multiplier) % modulus);
+  data.labels.assign(static_cast<std::size_t>(data.count), 0);
+  return data;
+}
+
 workloads::Network toy_cnn(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   workloads::Network net;

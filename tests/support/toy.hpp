@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "workloads/dataset.hpp"
 #include "workloads/network.hpp"
 
 namespace xbarsim::testing_support {
@@ -58,6 +59,16 @@ workloads::Network toy_resnet(std::uint64_t seed, int blocks);
 
 /// One linear layer over a flattened [1, in_h, in_w] input: flatten -> linear(in_h * in_w -> out).
 workloads::Network toy_linear(std::uint64_t seed, std::int64_t in_h, std::int64_t in_w, std::int64_t out);
+
+/// conv(cin -> cout, 3x3, pad 1) -> relu -> flatten -> linear(cout * h * w -> classes) over a
+/// [cin, h, w] input, named `name`. Float weights, seeded.
+workloads::Network toy_conv_linear(std::uint64_t seed, const std::string& name, std::int64_t cin, std::int64_t h,
+                                   std::int64_t w, std::int64_t cout, std::int64_t classes);
+
+/// `count` images of [channels, height, width], pixel i of the whole set (i * multiplier) %
+/// modulus, every label 0.
+workloads::Dataset synthetic_dataset(std::int64_t count, int channels, int height, int width, unsigned multiplier,
+                                     unsigned modulus);
 
 /// Adds a conv2d layer with random weights and bias to `net`.
 void add_conv(workloads::Network& net, const std::string& name, const std::string& input, std::int64_t cin,
