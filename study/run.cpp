@@ -145,9 +145,9 @@ LayerComparison compare_layers(const workloads::Network& net, const sim::Referen
   parallel_for_chunks(chunks, threads, [&](std::size_t c) {
     const std::int64_t first = static_cast<std::int64_t>(c) * batch, count = std::min(batch, n - first);
     const Eigen::MatrixXf xc = x.middleCols(first, count);
-    std::map<std::string, Eigen::MatrixXd> want;  // this chunk's reference codes of the layers compared or dumped
+    std::map<std::string, Eigen::MatrixXd> want;  // this chunk's reference codes of the layers compared
     const sim::CodeObserver ow = [&](const std::string& name, const Eigen::MatrixXd& v) {
-      if (index.count(name) != 0 || out.dump.count("reference/" + name) != 0) want[name] = v;
+      if (index.count(name) != 0) want[name] = v;
       if (auto it = out.dump.find("reference/" + name); it != out.dump.end()) keep(it->second, v, first);
     };
     const sim::CodeObserver og = [&](const std::string& name, const Eigen::MatrixXd& v) {
