@@ -143,6 +143,9 @@ int cmd_run(const std::vector<std::string>& args) {
       "override a hardware key: --set adc_bits=6, --set device.write_sigma=0.05 (repeatable; xbarsim keys lists "
       "every key with its type, range and default)")("trials", po::value(&a.trials)->default_value(a.trials),
                                                      "device seeds per non-ideal row")(
+      "seeds-per-pass", po::value(&a.seeds_per_pass)->default_value(a.seeds_per_pass),
+      "device seeds evaluated in one pass over the data, sharing its inputs (the same numbers as one by one; 0 = "
+      "as many as --max-memory, or 1 GiB of plans, allows)")(
       "ladder", po::bool_switch(&a.ladder),
       "also run ideal, ADC only, + write variation 0.1, + stuck-at faults 1e-3, before the configured device")(
       "limit", po::value(&a.limit)->default_value(0), "first N test images (0 = all)")(

@@ -53,6 +53,7 @@ struct BenchArgs {
   std::vector<std::string> workloads;
   std::int64_t images = 0;
   unsigned threads = 0;
+  int seeds = 0;  ///< --seeds: device seeds for a Monte-Carlo comparison (0 = none)
 };
 
 inline BenchArgs parse_bench_args(int argc, char** argv, std::int64_t default_images,
@@ -68,6 +69,8 @@ inline BenchArgs parse_bench_args(int argc, char** argv, std::int64_t default_im
     if (flag) continue;
     if (a == "--images" && i + 1 < argc) {
       b.images = std::stoll(argv[++i]);
+    } else if (a == "--seeds" && i + 1 < argc) {
+      b.seeds = std::stoi(argv[++i]);
     } else if (a == "--threads" && i + 1 < argc) {
       b.threads = static_cast<unsigned>(std::stoul(argv[++i]));
     } else {

@@ -10,7 +10,10 @@
 // A workload is a network JSON or ONNX model on its own data set (a float one is quantized
 // first, as `xbarsim run` does: 8-bit PTQ calibrated on its training split); after each the
 // process's peak resident memory so far is printed.
-// Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T] [--layers]
+// With --seeds S (S > 1), S device seeds are evaluated twice: one after another, and in one pass
+// that shares the inputs (sim/functional_trials.hpp); both times, trials per second, and whether
+// every output of every image is the same are printed.
+// Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T] [--layers] [--seeds S]
 // Not a test: numbers go to docs/benchmarks.md.
 #include <Eigen/Core>
 
@@ -28,6 +31,7 @@
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
 #include "sim/functional.hpp"
+#include "sim/functional_trials.hpp"
 #include "sim/memory_estimate.hpp"
 #include "study/workload.hpp"
 #include "workloads/dataset.hpp"
@@ -135,6 +139,39 @@ int main(int argc, char** argv) {
                 100.0 * r.accuracy(), gmacs, 100.0 * 2.0 * gmacs / (g1 * threads));
     std::printf("  peak resident memory of the process so far: %.0f MiB (estimated before programming: %.0f MiB)\n",
                 peak_resident_mib(), estimated);
+    if (args.seeds > 1) {
+      // Monte Carlo: S seeds one after another, then in one pass over the same images.
+      std::vector<std::unique_ptr<sim::FunctionalEngine>> engines;
+      std::vector<const sim::FunctionalEngine*> pass;
+      for (int s = 0; s < args.seeds; ++s) {
+        engines.push_back(std::make_unique<sim::FunctionalEngine>(
+            net, m, mapping::program(m, hw.device, 1 + static_cast<std::uint64_t>(s), po)));
+        pass.push_back(engines.back().get());
+      }
+      std::vector<sim::EvalResult> alone;
+      t0 = std::chrono::steady_clock::now();
+      for (const auto* e : pass) {
+        alone.push_back(
+            sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return e->forward(x, c); },
+                                  e->input_size(), test, net.dataset.normalization, eo));
+      }
+      const double alone_s = seconds_since(t0);
+      const sim::FunctionalTrials shared(pass);
+      t0 = std::chrono::steady_clock::now();
+      const auto together =
+          sim::evaluate_forward_trials([&](const Eigen::MatrixXf& x, std::uint64_t c) { return shared.forward(x, c); },
+                                       pass.size(), fe.input_size(), test, net.dataset.normalization, eo);
+      const double together_s = seconds_since(t0);
+      bool same = true;
+      for (std::size_t s = 0; s < pass.size(); ++s)
+        same = same && together[s].output_digests == alone[s].output_digests;
+      std::printf(
+          "  %d seeds: one after another %.2f s (%.2f trials/s), one pass %.2f s (%.2f trials/s), %.2fx; "
+          "every output identical: %s\n",
+          args.seeds, alone_s, args.seeds / alone_s, together_s, args.seeds / together_s, alone_s / together_s,
+          same ? "yes" : "NO");
+      std::printf("  peak resident memory of the process so far: %.0f MiB\n", peak_resident_mib());
+    }
     if (!per_layer) continue;
     // Per image, in thread microseconds: what the layer took, and its bound.
     const double n = static_cast<double>(r.images);

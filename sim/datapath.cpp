@@ -189,9 +189,23 @@ Eigen::Index aligned_columns(const LayerPlan& L, Eigen::Index rows, Eigen::Index
   return std::max<Eigen::Index>(1, wanted / block) * block;
 }
 
-void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
-                      std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
-                      std::vector<float>* record, ArrayActivity* activity, const mapping::ColumnSpan& span) {
+namespace {
+
+/// accumulate_layer for one or more trials that read the same unrolled input: each tile's bit
+/// planes are made once, then go through every trial's crossbars into its own accumulators.
+/// Trial t's result is exactly accumulate_layer(*trials[t].plan, ...): the blocks, tiles,
+/// seeds and operations of each trial are those of its own call.
+void accumulate_impl(const std::vector<TrialTarget>& trials, std::size_t layer, const Eigen::MatrixXd& x,
+                     std::uint64_t stream, std::vector<float>* record, ArrayActivity* activity,
+                     const mapping::ColumnSpan& span) {
+  if (trials.empty()) throw std::logic_error("accumulate_layer: no trials");
+  const LayerPlan& L = *trials.front().plan;
+  for (const auto& t : trials) {
+    const LayerPlan& o = *t.plan;
+    if (o.phases != L.phases || o.dac_bits != L.dac_bits || o.cout != L.cout || o.draws != L.draws ||
+        o.max_readouts != L.max_readouts)
+      throw std::logic_error("accumulate_layer: trials whose plans block the positions differently");
+  }
   const Eigen::Index K = x.rows(), M = x.cols();
   const int P = L.phases, d = L.dac_bits;
   const Eigen::Index first = span.count > 0 ? span.first : 0;
@@ -201,8 +215,9 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
   const Eigen::Index mt_max = draw_block_columns(L, K, total);
   if (first % mt_max != 0) throw std::logic_error("accumulate_layer: a span that starts inside a block");
   Buffers& buffers = thread_buffers();
-  Eigen::Map<RowMajorD> acc(at_least(buffers.acc, L.cout * M), L.cout, M);
-  acc.setZero();
+  const auto S = static_cast<Eigen::Index>(trials.size());
+  double* acc_data = at_least(buffers.acc, S * L.cout * M);
+  std::fill(acc_data, acc_data + S * L.cout * M, 0.0);
   Eigen::MatrixXf& gathered = buffers.gathered;
   RowMajorF& Y = buffers.Y;
   for (Eigen::Index m0 = 0; m0 < M; m0 += mt_max) {
@@ -219,34 +234,55 @@ void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::Matrix
       } else {
         write_digits<std::int64_t>(src, K * jt, P, d, planes.data(), buffers.codes64);
       }
-      for (std::size_t xi = 0; xi < L.xbars.size(); ++xi) {
-        const XbarPlan& xb = L.xbars[xi];
-        const auto n = static_cast<Eigen::Index>(xb.rows.size());
-        // Compacted rows (pruning) are gathered from the tile, in cache.
-        if (!xb.contiguous) gathered = planes(xb.rows, Eigen::all);
-        const InputBlock in = xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
-        if (activity != nullptr) add_activity(xb, in, *activity);
-        // The seeds name the block (one tile per block whenever there are draws).
-        const auto block = static_cast<std::uint64_t>(first + m0);
-        stages.read(layer, xi, in, Y, models::derive_seed(seed, {0x4EAD, stream, layer, xi, block}));
-        if (record != nullptr) {
-          // An even sample for the percentile (a stride coprime with the row length, so that it
-          // visits every column rather than aliasing onto a few), and the block's largest reading,
-          // so that the 100th percentile is the true maximum.
-          const Eigen::Index cols = std::max<Eigen::Index>(1, Y.cols());
-          Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
-          while (std::gcd(stride, cols) != 1) ++stride;
-          for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
-          if (Y.size() > 0) record->push_back(Y.cwiseAbs().maxCoeff());
-        } else {
-          stages.convert(layer, xi, Y, models::derive_seed(seed, {0xADC0, stream, layer, xi, block}));
+      for (Eigen::Index t = 0; t < S; ++t) {
+        const TrialTarget& trial = trials[static_cast<std::size_t>(t)];
+        Eigen::Map<RowMajorD> acc(acc_data + t * L.cout * M, L.cout, M);
+        for (std::size_t xi = 0; xi < trial.plan->xbars.size(); ++xi) {
+          const XbarPlan& xb = trial.plan->xbars[xi];
+          const auto n = static_cast<Eigen::Index>(xb.rows.size());
+          // Compacted rows (pruning) are gathered from the tile, in cache.
+          if (!xb.contiguous) gathered = planes(xb.rows, Eigen::all);
+          const InputBlock in =
+              xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
+          if (activity != nullptr) add_activity(xb, in, *activity);
+          // The seeds name the block (one tile per block whenever there are draws).
+          const auto block = static_cast<std::uint64_t>(first + m0);
+          trial.stages->read(layer, xi, in, Y, models::derive_seed(trial.seed, {0x4EAD, stream, layer, xi, block}));
+          if (record != nullptr) {
+            // An even sample for the percentile (a stride coprime with the row length, so that it
+            // visits every column rather than aliasing onto a few), and the block's largest reading,
+            // so that the 100th percentile is the true maximum.
+            const Eigen::Index cols = std::max<Eigen::Index>(1, Y.cols());
+            Eigen::Index stride = std::max<Eigen::Index>(1, Y.size() / 4096);
+            while (std::gcd(stride, cols) != 1) ++stride;
+            for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
+            if (Y.size() > 0) record->push_back(Y.cwiseAbs().maxCoeff());
+          } else {
+            trial.stages->convert(layer, xi, Y, models::derive_seed(trial.seed, {0xADC0, stream, layer, xi, block}));
+          }
+          trial.stages->shift_add(layer, xi, in, Y, jt, acc, m0 + j0);
         }
-        stages.shift_add(layer, xi, in, Y, jt, acc, m0 + j0);
       }
     }
   }
   // The accumulator is an integer: partial sums finer than one level (an ADC step below 1) round here.
-  y = (acc.array() + 0.5).floor().matrix();
+  for (Eigen::Index t = 0; t < S; ++t) {
+    const Eigen::Map<RowMajorD> acc(acc_data + t * L.cout * M, L.cout, M);
+    *trials[static_cast<std::size_t>(t)].y = (acc.array() + 0.5).floor().matrix();
+  }
+}
+
+}  // namespace
+
+void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
+                      std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
+                      std::vector<float>* record, ArrayActivity* activity, const mapping::ColumnSpan& span) {
+  accumulate_impl({TrialTarget{&L, &stages, seed, &y}}, layer, x, stream, record, activity, span);
+}
+
+void accumulate_layer_trials(const std::vector<TrialTarget>& trials, std::size_t layer, const Eigen::MatrixXd& x,
+                             std::uint64_t stream, const mapping::ColumnSpan& span) {
+  accumulate_impl(trials, layer, x, stream, nullptr, nullptr, span);
 }
 
 void DirectStages::read(std::size_t layer, std::size_t xbar, const InputBlock& in, RowMajorF& y,

@@ -137,6 +137,22 @@ void accumulate_layer(const LayerPlan& plan, std::size_t layer, const Eigen::Mat
                       std::vector<float>* record = nullptr, ArrayActivity* activity = nullptr,
                       const mapping::ColumnSpan& span = {});
 
+/// One trial (device seed) of a layer in a shared pass: its plan, who performs its stages, its
+/// seed, and where its accumulators go.
+struct TrialTarget {
+  const LayerPlan* plan = nullptr;
+  const CrossbarStages* stages = nullptr;
+  std::uint64_t seed = 0;
+  Eigen::MatrixXd* y = nullptr;
+};
+/// accumulate_layer for several trials of one layer on the same unrolled input codes x (Monte
+/// Carlo that shares the inputs): each tile's bit planes are made once and read by every trial's
+/// crossbars. Each trial's *y is bit for bit what its own accumulate_layer call gives. The
+/// trials' plans must block the positions alike (the same phases, DAC, draws and widest
+/// crossbar: plans of one mapping on different device seeds); otherwise a logic error.
+void accumulate_layer_trials(const std::vector<TrialTarget>& trials, std::size_t layer, const Eigen::MatrixXd& x,
+                             std::uint64_t stream, const mapping::ColumnSpan& span = {});
+
 /// The stages as plain function calls on `plans`.
 class DirectStages final : public CrossbarStages {
  public:

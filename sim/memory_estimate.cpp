@@ -18,12 +18,16 @@ double product(const std::vector<std::int64_t>& shape) {
 
 }  // namespace
 
-double MemoryEstimate::total() const { return std::max(build_peak, plans + threads * per_thread) + references; }
+double MemoryEstimate::total() const {
+  const double others = (trials - 1) * plans;  // engines built before the last one of the pass
+  return std::max(others + build_peak, others + plans + threads * per_thread) + references;
+}
 
 MemoryEstimate estimate_memory(const workloads::Network& net, const mapping::MappedNetwork& m,
                                const models::DeviceConfig& device, const MemoryOptions& o) {
   MemoryEstimate e;
   e.threads = std::max(1U, o.threads);
+  e.trials = std::max(1U, o.trials);
   const auto& hw = m.hardware;
   const bool analog = hw.subtraction == mapping::Subtraction::Analog;
   const bool noisy = device.read_noise_sigma > 0.0 || device.read_noise_floor_us > 0.0;
@@ -62,6 +66,7 @@ MemoryEstimate estimate_memory(const workloads::Network& net, const mapping::Map
   const auto batch = static_cast<double>(std::max<std::int64_t>(1, o.batch));
   double largest_tensor = product(net.input_shape);
   for (const auto& L : net.layers) largest_tensor = std::max(largest_tensor, product(net.shape_of(L.name)));
+  bool first_layer = true;
   for (const auto& ml : m.layers) {
     const double K = static_cast<double>(ml.shape.rows), cout = static_cast<double>(ml.shape.cout);
     const double M = batch * static_cast<double>(ml.positions);
@@ -84,7 +89,10 @@ MemoryEstimate estimate_memory(const workloads::Network& net, const mapping::Map
     const double readings = readouts * P * tile * 4.0;
     const double datapath =
         2.0 * K * P * tile * 4.0 + readings + K * tile * 8.0 + (noisy ? K * P * tile * 4.0 + readings : 0.0);
-    e.per_thread = std::max(e.per_thread, unrolled + accumulators + layer_out + datapath);
+    // A shared pass holds every trial's accumulators of the first weighted layer (reference.cpp).
+    const double shared = first_layer ? (e.trials - 1.0) * (cout * M + cout * span) * 8.0 : 0.0;
+    first_layer = false;
+    e.per_thread = std::max(e.per_thread, unrolled + accumulators + layer_out + datapath + shared);
   }
   // The batch's live activations: the input, the largest tensor and a skip connection's.
   e.per_thread += 3.0 * largest_tensor * batch * 8.0 + product(net.input_shape) * batch * 4.0;

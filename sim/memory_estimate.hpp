@@ -17,15 +17,18 @@ struct MemoryOptions {
   std::int64_t batch = 64;     ///< images per evaluation chunk
   int float_references = 1;    ///< float reference engines alive (their weights, float)
   int integer_references = 2;  ///< integer engines alive besides the crossbars' (weights as doubles)
+  unsigned trials = 1;         ///< device seeds evaluated in one pass (sim/functional_trials.hpp): engines alive
 };
 
 /// Every figure in MiB.
 struct MemoryEstimate {
   double arrays = 0;      ///< every programmed cell (float) and its fault code, while an engine is built
   double plans = 0;       ///< one engine's crossbar plans: levels, read-noise variances, self-compensation targets
+  unsigned trials = 1;    ///< engines alive together: trials x plans (the last one built while the others are held)
   double build_peak = 0;  ///< the most arrays and plans hold together while an engine is built
   double references = 0;  ///< weights of the reference engines and of the engine's own integer datapath
   double per_thread = 0;  ///< one thread's largest layer: a batch's activations, the unrolled span, buffers
+                          ///< (with trials > 1, every trial's accumulators of the first weighted layer)
   unsigned threads = 1;
   /// What the run adds to the process: the larger of building an engine and evaluating on one.
   double total() const;

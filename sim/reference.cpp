@@ -260,18 +260,90 @@ ReferenceEngine::~ReferenceEngine() = default;
 ReferenceEngine::ReferenceEngine(ReferenceEngine&&) noexcept = default;
 ReferenceEngine& ReferenceEngine::operator=(ReferenceEngine&&) noexcept = default;
 
+namespace {
+
+/// A pass's reused buffers: the unrolled input of a call, the accumulators, one call's part.
 template <typename T>
-Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver* observer,
-                            const Accumulator* accumulator, std::uint64_t stream,
-                            const CodeObserver* code_observer) const {
-  constexpr bool kInt = std::is_same_v<T, double>;
+struct Scratch {
+  Mat<T> cols, y, part;
+};
+
+/// Unrolled columns per accumulate call of weighted step s (K rows, `total` columns).
+std::int64_t columns_per_call(const ReferenceEngine::Step& s, std::int64_t K, std::int64_t total, bool integer,
+                              const Accumulator* accumulator) {
+  const std::int64_t wanted = std::max<std::int64_t>(1, kUnrolledValuesPerCall / std::max<std::int64_t>(1, K));
+  std::int64_t per = total;
+  if (s.is_conv) {
+    per = integer && accumulator != nullptr
+              ? accumulator->columns_per_call(s.weighted_index, K, total, wanted)
+              : std::max<std::int64_t>(1, wanted / kMinColumnsPerCall) * kMinColumnsPerCall;
+  }
+  if (per < 1) throw std::logic_error("reference engine: an accumulator asked for no columns per call");
+  return per;
+}
+
+/// The unrolled input of weighted step s on `a`, `per` columns at a time: product(x, span) for
+/// each call. The unrolled input is made and multiplied a bounded number of columns at a time.
+/// Integer sums are exact in any split; the accumulator sets the split so that its blocks, and
+/// the draws seeded by them, are those of a single call. In float, a column's sum order depends
+/// on K (the depth blocking) and on where the column falls in the kernel's groups of columns (a
+/// column left over at a call's end takes another path): calls start on multiples of
+/// kMinColumnsPerCall and only the last one ends elsewhere, as the single call does, so the
+/// split changes no bit.
+template <typename T, typename Product>
+void for_each_call(const ReferenceEngine::Step& s, const Mat<T>& a, std::int64_t per, Mat<T>& cols,
+                   const Product& product) {
+  const std::int64_t total = s.is_conv ? a.cols() * s.geom.positions() : a.cols();
+  for (std::int64_t first = 0, count = 0; first < total; first += count) {
+    count = std::min(per, total - first);
+    if (total - first - count < kMinColumnsPerCall) count = total - first;  // no narrow last call
+    const mapping::ColumnSpan span{first, count, total};
+    if (s.is_conv) {
+      mapping::im2col(s.geom, a, span, cols);
+      product(cols, span);
+    } else {
+      product(a, span);
+    }
+  }
+}
+
+/// Weighted step s's output from its accumulators y (consumed): bias, requantization to the
+/// output codes (unless raw), back to channels x positions.
+template <typename T>
+void finish_weighted(const ReferenceEngine::Step& s, Mat<T>& y, Mat<T>& out, models::Rounding rounding) {
+  if constexpr (std::is_same_v<T, double>) {
+    y.colwise() += s.bi;
+    if (!s.raw) {
+      for (std::int64_t j = 0; j < y.cols(); ++j) {
+        for (std::int64_t c = 0; c < y.rows(); ++c) {
+          y(c, j) = static_cast<T>(
+              s.range.clip(models::round_shift(static_cast<std::int64_t>(y(c, j)), s.shift[c], rounding)));
+        }
+      }
+    }
+  } else {
+    y.colwise() += s.bf;
+  }
+  if (s.is_conv) {
+    mapping::col2chw(y, s.geom.positions(), out);
+  } else {
+    out.swap(y);
+  }
+}
+
+bool is_weighted(const ReferenceEngine::Step& s) { return s.kind == LayerKind::Conv2d || s.kind == LayerKind::Linear; }
+
+}  // namespace
+
+template <typename T>
+std::vector<Mat<T>> ReferenceEngine::input_slots(const Eigen::MatrixXf& inputs, const TensorObserver* observer) const {
   if (inputs.rows() != input_size_) {
     throw Error("reference engine: input has " + std::to_string(inputs.rows()) + " features, network expects " +
                 std::to_string(input_size_));
   }
   std::vector<Mat<T>> slots(steps_.size() + 1);
-  const models::Rounding rounding = input_quant_.ties_to_even ? models::Rounding::HalfEven : models::Rounding::HalfUp;
-  if constexpr (kInt) {
+  if constexpr (std::is_same_v<T, double>) {
+    const models::Rounding rounding = input_quant_.ties_to_even ? models::Rounding::HalfEven : models::Rounding::HalfUp;
     const models::IntRange range{input_quant_.lo(), input_quant_.hi()};
     slots[0] = inputs.unaryExpr([&](float x) {
       return static_cast<double>(models::quantize_value(x, input_quant_.input_scale_exp, range, rounding));
@@ -280,71 +352,40 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
     slots[0] = inputs;
     if (observer != nullptr) (*observer)("input", slots[0]);
   }
-  auto requantize = [rounding](const Step& s, Mat<T>& y) {  // rows = output channels
-    for (std::int64_t j = 0; j < y.cols(); ++j) {
-      for (std::int64_t c = 0; c < y.rows(); ++c) {
-        y(c, j) =
-            static_cast<T>(s.range.clip(models::round_shift(static_cast<std::int64_t>(y(c, j)), s.shift[c], rounding)));
-      }
-    }
-  };
-  Mat<T> cols, y, part;
-  for (const auto& s : steps_) {
+  return slots;
+}
+
+template <typename T>
+void ReferenceEngine::run_steps(std::vector<Mat<T>>& slots, std::size_t begin, std::size_t end,
+                                const TensorObserver* observer, const Accumulator* accumulator, std::uint64_t stream,
+                                const CodeObserver* code_observer) const {
+  constexpr bool kInt = std::is_same_v<T, double>;
+  const models::Rounding rounding = input_quant_.ties_to_even ? models::Rounding::HalfEven : models::Rounding::HalfUp;
+  Scratch<T> w;
+  for (std::size_t i = begin; i < end; ++i) {
+    const Step& s = steps_[i];
     const Mat<T>& a = slots[s.in[0]];
     Mat<T>& out = slots[s.out];
     switch (s.kind) {
       case LayerKind::Conv2d:
       case LayerKind::Linear: {
-        // The unrolled input is made and multiplied a bounded number of columns at a time. Integer
-        // sums are exact in any split; the accumulator sets the split so that its blocks, and the
-        // draws seeded by them, are those of a single call. In float, a column's sum order depends
-        // on K (the depth blocking) and on where the column falls in the kernel's groups of
-        // columns (a column left over at a call's end takes another path): calls start on
-        // multiples of kMinColumnsPerCall and only the last one ends elsewhere, as the single
-        // call does, so the split changes no bit.
         const std::int64_t K = s.is_conv ? s.geom.rows() : a.rows();
         const std::int64_t total = s.is_conv ? a.cols() * s.geom.positions() : a.cols();
-        const std::int64_t wanted = std::max<std::int64_t>(1, kUnrolledValuesPerCall / std::max<std::int64_t>(1, K));
-        std::int64_t per = total;
-        if (s.is_conv) {
-          per = kInt && accumulator != nullptr
-                    ? accumulator->columns_per_call(s.weighted_index, K, total, wanted)
-                    : std::max<std::int64_t>(1, wanted / kMinColumnsPerCall) * kMinColumnsPerCall;
-        }
-        if (per < 1) throw std::logic_error("reference engine: an accumulator asked for no columns per call");
-        const Eigen::Index cout = kInt ? s.wi.rows() : s.wf.rows();
-        y.resize(cout, total);
-        for (std::int64_t first = 0, count = 0; first < total; first += count) {
-          count = std::min(per, total - first);
-          if (total - first - count < kMinColumnsPerCall) count = total - first;  // no narrow last call
-          const mapping::ColumnSpan span{first, count, total};
-          const Mat<T>* x = &a;
-          if (s.is_conv) {
-            mapping::im2col(s.geom, a, span, cols);
-            x = &cols;
-          }
+        const std::int64_t per = columns_per_call(s, K, total, kInt, accumulator);
+        w.y.resize(kInt ? s.wi.rows() : s.wf.rows(), total);
+        for_each_call<T>(s, a, per, w.cols, [&](const Mat<T>& x, const mapping::ColumnSpan& span) {
           if constexpr (kInt) {
             if (accumulator != nullptr) {
-              accumulator->accumulate(s.weighted_index, *x, part, stream, span);
-              y.middleCols(first, count) = part;
+              accumulator->accumulate(s.weighted_index, x, w.part, stream, span);
+              w.y.middleCols(span.first, span.count) = w.part;
             } else {
-              y.middleCols(first, count).noalias() = s.wi * *x;
+              w.y.middleCols(span.first, span.count).noalias() = s.wi * x;
             }
           } else {
-            y.middleCols(first, count).noalias() = s.wf * *x;
+            w.y.middleCols(span.first, span.count).noalias() = s.wf * x;
           }
-        }
-        if constexpr (kInt) {
-          y.colwise() += s.bi;
-          if (!s.raw) requantize(s, y);
-        } else {
-          y.colwise() += s.bf;
-        }
-        if (s.is_conv) {
-          mapping::col2chw(y, s.geom.positions(), out);
-        } else {
-          out.swap(y);
-        }
+        });
+        finish_weighted<T>(s, w.y, out, rounding);
         break;
       }
       case LayerKind::Relu: out = a.cwiseMax(T(0)); break;
@@ -367,10 +408,10 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
         const Mat<T>& b = slots[s.in[1]];
         if constexpr (kInt) {
           out.resize(a.rows(), a.cols());
-          for (std::int64_t i = 0; i < a.size(); ++i) {
-            const std::int64_t sum = models::round_shift(static_cast<std::int64_t>(a.data()[i]), -s.add_shift_a) +
-                                     models::round_shift(static_cast<std::int64_t>(b.data()[i]), -s.add_shift_b);
-            out.data()[i] = static_cast<T>(s.range.clip(models::round_shift(sum, s.add_out_shift, rounding)));
+          for (std::int64_t k = 0; k < a.size(); ++k) {
+            const std::int64_t sum = models::round_shift(static_cast<std::int64_t>(a.data()[k]), -s.add_shift_a) +
+                                     models::round_shift(static_cast<std::int64_t>(b.data()[k]), -s.add_shift_b);
+            out.data()[k] = static_cast<T>(s.range.clip(models::round_shift(sum, s.add_out_shift, rounding)));
           }
         } else {
           out = a + b;
@@ -386,7 +427,58 @@ Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver*
     }
     for (auto r : s.release) slots[r] = Mat<T>();
   }
+}
+
+template <typename T>
+Mat<T> ReferenceEngine::run(const Eigen::MatrixXf& inputs, const TensorObserver* observer,
+                            const Accumulator* accumulator, std::uint64_t stream,
+                            const CodeObserver* code_observer) const {
+  std::vector<Mat<T>> slots = input_slots<T>(inputs, observer);
+  run_steps<T>(slots, 0, steps_.size(), observer, accumulator, stream, code_observer);
   return std::move(slots[output_slot_]);
+}
+
+std::vector<Eigen::MatrixXd> ReferenceEngine::forward_int_codes_trials(const Eigen::MatrixXf& inputs,
+                                                                       const TrialsAccumulator& trials,
+                                                                       std::uint64_t stream) const {
+  if (precision_ != Precision::Int) throw Error("reference engine: integer codes need Precision::Int");
+  const std::size_t S = trials.trials();
+  if (S == 0) throw std::logic_error("reference engine: no trials");
+  std::vector<Mat<double>> slots = input_slots<double>(inputs, nullptr);
+  // The steps before the first weighted layer see the same tensors in every trial: once.
+  std::size_t w = 0;
+  while (w < steps_.size() && !is_weighted(steps_[w])) ++w;
+  std::vector<Eigen::MatrixXd> outputs;
+  run_steps<double>(slots, 0, w, nullptr, nullptr, stream, nullptr);
+  if (w == steps_.size()) {  // nothing runs on crossbars
+    outputs.assign(S, slots[output_slot_]);
+    return outputs;
+  }
+  // The first weighted layer: one unrolled input, its bit planes shared by every trial's crossbars.
+  const Step& s = steps_[w];
+  const Mat<double>& a = slots[s.in[0]];
+  const std::int64_t K = s.is_conv ? s.geom.rows() : a.rows();
+  const std::int64_t total = s.is_conv ? a.cols() * s.geom.positions() : a.cols();
+  const std::int64_t per = columns_per_call(s, K, total, true, &trials.trial(0));
+  std::vector<Mat<double>> ys(S, Mat<double>(s.wi.rows(), total)), parts(S);
+  Mat<double> cols;
+  for_each_call<double>(s, a, per, cols, [&](const Mat<double>& x, const mapping::ColumnSpan& span) {
+    trials.accumulate_shared(s.weighted_index, x, parts, stream, span);
+    for (std::size_t t = 0; t < S; ++t) ys[t].middleCols(span.first, span.count) = parts[t];
+  });
+  parts.clear();
+  // From there on each trial has its own tensors.
+  const models::Rounding rounding = input_quant_.ties_to_even ? models::Rounding::HalfEven : models::Rounding::HalfUp;
+  outputs.resize(S);
+  for (std::size_t t = 0; t < S; ++t) {
+    std::vector<Mat<double>> own = t + 1 < S ? slots : std::move(slots);
+    finish_weighted<double>(s, ys[t], own[s.out], rounding);
+    ys[t] = Mat<double>();
+    for (auto r : s.release) own[r] = Mat<double>();
+    run_steps<double>(own, w + 1, steps_.size(), nullptr, &trials.trial(t), stream, nullptr);
+    outputs[t] = std::move(own[output_slot_]);
+  }
+  return outputs;
 }
 
 Eigen::MatrixXd ReferenceEngine::forward(const Eigen::MatrixXf& inputs, const TensorObserver* observer) const {
@@ -438,41 +530,63 @@ EvalResult evaluate(const ReferenceEngine& engine, const workloads::Dataset& dat
 
 EvalResult evaluate_forward(const BatchForward& forward, std::int64_t input_size, const workloads::Dataset& data,
                             const workloads::Normalization& norm, const EvalOptions& options) {
+  return evaluate_forward_trials(
+             [&](const Eigen::MatrixXf& x, std::uint64_t c) { return std::vector<Eigen::MatrixXd>{forward(x, c)}; }, 1,
+             input_size, data, norm, options)
+      .front();
+}
+
+std::vector<EvalResult> evaluate_forward_trials(const BatchForwardTrials& forward, std::size_t trials,
+                                                std::int64_t input_size, const workloads::Dataset& data,
+                                                const workloads::Normalization& norm, const EvalOptions& options) {
   workloads::check_image_size(data, input_size);
+  if (trials == 0) throw std::logic_error("evaluate_forward_trials: no trials");
   const auto start = std::chrono::steady_clock::now();
-  EvalResult r;
-  r.images = options.limit > 0 ? std::min(options.limit, data.count) : data.count;
-  r.predictions.assign(static_cast<std::size_t>(r.images), -1);
-  r.output_digests.assign(static_cast<std::size_t>(r.images), 0);
+  std::vector<EvalResult> results(trials);
+  const std::int64_t images = options.limit > 0 ? std::min(options.limit, data.count) : data.count;
+  for (auto& r : results) {
+    r.images = images;
+    r.predictions.assign(static_cast<std::size_t>(images), -1);
+    r.output_digests.assign(static_cast<std::size_t>(images), 0);
+  }
   const std::int64_t batch = std::max<std::int64_t>(1, options.batch);
-  const std::size_t chunks = static_cast<std::size_t>((r.images + batch - 1) / batch);
+  const std::size_t chunks = static_cast<std::size_t>((images + batch - 1) / batch);
   std::atomic<std::int64_t> done{0};
   std::mutex progress_mutex;
   parallel_for_chunks(chunks, resolve_threads(options.threads), [&](std::size_t c) {
     const std::int64_t first = static_cast<std::int64_t>(c) * batch;
-    const std::int64_t n = std::min(batch, r.images - first);
-    const Eigen::MatrixXd logits = forward(image_batch(data, norm, first, n), static_cast<std::uint64_t>(c));
-    for (std::int64_t i = 0; i < n; ++i) {
-      Eigen::Index best = 0;
-      logits.col(i).maxCoeff(&best);
-      r.predictions[static_cast<std::size_t>(first + i)] = static_cast<int>(best);
-      std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the bytes of the doubles
-      const auto* bytes = reinterpret_cast<const unsigned char*>(logits.col(i).data());
-      for (std::size_t b = 0; b < static_cast<std::size_t>(logits.rows()) * sizeof(double); ++b)
-        h = (h ^ bytes[b]) * 0x100000001b3ULL;
-      r.output_digests[static_cast<std::size_t>(first + i)] = h;
+    const std::int64_t n = std::min(batch, images - first);
+    const std::vector<Eigen::MatrixXd> outputs =
+        forward(image_batch(data, norm, first, n), static_cast<std::uint64_t>(c));
+    if (outputs.size() != trials) throw std::logic_error("evaluate_forward_trials: a batch without every trial");
+    for (std::size_t t = 0; t < trials; ++t) {
+      const Eigen::MatrixXd& logits = outputs[t];
+      EvalResult& r = results[t];
+      for (std::int64_t i = 0; i < n; ++i) {
+        Eigen::Index best = 0;
+        logits.col(i).maxCoeff(&best);
+        r.predictions[static_cast<std::size_t>(first + i)] = static_cast<int>(best);
+        std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a over the bytes of the doubles
+        const auto* bytes = reinterpret_cast<const unsigned char*>(logits.col(i).data());
+        for (std::size_t b = 0; b < static_cast<std::size_t>(logits.rows()) * sizeof(double); ++b)
+          h = (h ^ bytes[b]) * 0x100000001b3ULL;
+        r.output_digests[static_cast<std::size_t>(first + i)] = h;
+      }
     }
     const std::int64_t now = done.fetch_add(n) + n;
     if (options.progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);
-      options.progress(now, r.images);
+      options.progress(now, images);
     }
   });
-  for (std::int64_t i = 0; i < r.images; ++i) {
-    r.correct += r.predictions[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(i)] ? 1 : 0;
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (auto& r : results) {
+    for (std::int64_t i = 0; i < images; ++i) {
+      r.correct += r.predictions[static_cast<std::size_t>(i)] == data.labels[static_cast<std::size_t>(i)] ? 1 : 0;
+    }
+    r.wall_time_s = wall;
   }
-  r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return r;
+  return results;
 }
 
 }  // namespace xbarsim::sim

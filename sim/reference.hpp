@@ -47,6 +47,21 @@ class Accumulator {
                                         std::int64_t wanted) const = 0;
 };
 
+/// Several trials (device seeds) of one accumulator's kind, evaluated together (Monte Carlo that
+/// shares the inputs): the first weighted layer, whose input every trial shares, is accumulated
+/// once for all of them; from there on each trial runs on its own (its tensors differ).
+class TrialsAccumulator {
+ public:
+  virtual ~TrialsAccumulator() = default;
+  virtual std::size_t trials() const = 0;
+  /// Trial t's own accumulator; its columns_per_call is every trial's.
+  virtual const Accumulator& trial(std::size_t t) const = 0;
+  /// parts[t] (resized to trials()) = what trial(t).accumulate(weighted_layer, x, ., stream, span) gives, bit for bit.
+  virtual void accumulate_shared(std::size_t weighted_layer, const Eigen::MatrixXd& x,
+                                 std::vector<Eigen::MatrixXd>& parts, std::uint64_t stream,
+                                 const mapping::ColumnSpan& span) const = 0;
+};
+
 /// Unrolled input codes one accumulate call holds at most, about 16 MiB of doubles: the bound on
 /// the unrolled input's memory whatever the layer and batch (docs/architecture.md, "Memory").
 constexpr std::int64_t kUnrolledValuesPerCall = std::int64_t{1} << 21;
@@ -69,6 +84,10 @@ class ReferenceEngine {
   /// `accumulator` (may be null: exact W x) computes the weighted layers; `observer` sees every tensor's codes.
   Eigen::MatrixXd forward_int_codes(const Eigen::MatrixXf& inputs, const Accumulator* accumulator = nullptr,
                                     std::uint64_t stream = 0, const CodeObserver* observer = nullptr) const;
+  /// Int precision: forward_int_codes(inputs, &trials.trial(t), stream) for every trial t, bit for
+  /// bit, with the work before and in the first weighted layer's input done once.
+  std::vector<Eigen::MatrixXd> forward_int_codes_trials(const Eigen::MatrixXf& inputs, const TrialsAccumulator& trials,
+                                                        std::uint64_t stream) const;
   /// Int precision: forward_int_codes scaled back by the output's power-of-two scale.
   Eigen::MatrixXd forward_int(const Eigen::MatrixXf& inputs, const Accumulator* accumulator,
                               std::uint64_t stream) const;
@@ -84,6 +103,14 @@ class ReferenceEngine {
   struct Step;  // one compiled layer (reference.cpp)
 
  private:
+  template <typename T>
+  std::vector<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>> input_slots(const Eigen::MatrixXf& inputs,
+                                                                            const TensorObserver* observer) const;
+  /// Steps [begin, end) on `slots` (every tensor of the pass, slot 0 the input).
+  template <typename T>
+  void run_steps(std::vector<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>>& slots, std::size_t begin,
+                 std::size_t end, const TensorObserver* observer, const Accumulator* accumulator, std::uint64_t stream,
+                 const CodeObserver* code_observer) const;
   template <typename T>
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> run(const Eigen::MatrixXf& inputs, const TensorObserver* observer,
                                                        const Accumulator* accumulator, std::uint64_t stream,
@@ -126,6 +153,15 @@ using BatchForward = std::function<Eigen::MatrixXd(const Eigen::MatrixXf& images
 /// evaluate() for any engine.
 EvalResult evaluate_forward(const BatchForward& forward, std::int64_t input_size, const workloads::Dataset& data,
                             const workloads::Normalization& norm, const EvalOptions& options);
+
+/// Outputs of several trials (one matrix each, features x n) of the same batch.
+using BatchForwardTrials =
+    std::function<std::vector<Eigen::MatrixXd>(const Eigen::MatrixXf& images, std::uint64_t chunk)>;
+/// evaluate_forward for `trials` trials evaluated together, one pass over the data: result t is
+/// what evaluate_forward of trial t alone gives, except wall_time_s, the shared pass's.
+std::vector<EvalResult> evaluate_forward_trials(const BatchForwardTrials& forward, std::size_t trials,
+                                                std::int64_t input_size, const workloads::Dataset& data,
+                                                const workloads::Normalization& norm, const EvalOptions& options);
 
 /// Images [first, first + n) of `data`, normalised, one image per column.
 Eigen::MatrixXf image_batch(const workloads::Dataset& data, const workloads::Normalization& norm, std::int64_t first,

@@ -16,6 +16,7 @@
 #include "models/random.hpp"
 #include "sim/cycle/simulator.hpp"
 #include "sim/functional.hpp"
+#include "sim/functional_trials.hpp"
 #include "sim/memory_estimate.hpp"
 #include "sim/reference.hpp"
 #include "study/design.hpp"
@@ -343,6 +344,10 @@ RunResult cycle_level_run(const RunSettings& a, const workloads::Network& net, c
 
 void check_run(const RunSettings& a) {
   if (a.trials < 1) throw Error("--trials: expected at least 1, found " + std::to_string(a.trials));
+  if (a.seeds_per_pass < 0) {
+    throw Error("--seeds-per-pass: expected a non-negative number of seeds (0 = as many as fit), found " +
+                std::to_string(a.seeds_per_pass));
+  }
   if (a.limit < 0) throw Error("--limit: expected a non-negative number of images, found " + std::to_string(a.limit));
   if (a.error_images < 1) throw Error("--error-images: expected at least 1");
   if (!(a.max_memory_mib >= 0)) {
@@ -388,16 +393,31 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
   sim::MemoryOptions mo;
   mo.threads = threads;
   mo.batch = eo.batch;
+  // Device seeds per pass (sim/functional_trials.hpp): as many as asked, or all of them, within
+  // --max-memory, or else within kAutoPassMiB of plans beyond the first engine's.
+  constexpr double kAutoPassMiB = 1024.0;
+  const double resident = resident_mib();
+  const auto one = sim::estimate_memory(net, m, hw.device, mo);
+  unsigned per_pass = static_cast<unsigned>(a.seeds_per_pass > 0 ? std::min(a.seeds_per_pass, a.trials) : a.trials);
+  if (a.seeds_per_pass == 0) {
+    while (per_pass > 1) {
+      mo.trials = per_pass;
+      const double more = sim::estimate_memory(net, m, hw.device, mo).total() - one.total();
+      if (a.max_memory_mib > 0 ? resident + one.total() + more <= a.max_memory_mib : more <= kAutoPassMiB) break;
+      --per_pass;
+    }
+  }
+  mo.trials = per_pass;
   const auto estimate = sim::estimate_memory(net, m, hw.device, mo);
-  const double resident = resident_mib(), needed = resident + estimate.total();
+  const double needed = resident + estimate.total();
   if (a.max_memory_mib > 0 && needed > a.max_memory_mib) {
     char why[320];
     std::snprintf(why, sizeof why,
                   "--max-memory: expected at least the %.0f MiB this run is estimated to need (%.0f resident now, "
-                  "%.0f building an engine's %.0f MiB of plans, %.0f of reference weights, %u threads x %.0f), found "
-                  "%.0f",
-                  needed, resident, estimate.build_peak, estimate.plans, estimate.references, estimate.threads,
-                  estimate.per_thread, a.max_memory_mib);
+                  "%.0f building an engine's %.0f MiB of plans, %u seeds per pass, %.0f of reference weights, %u "
+                  "threads x %.0f), found %.0f",
+                  needed, resident, estimate.build_peak, estimate.plans, estimate.trials, estimate.references,
+                  estimate.threads, estimate.per_thread, a.max_memory_mib);
     throw Error(why);
   }
 
@@ -473,21 +493,41 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
     std::vector<double> acc;
     bool exact = true;
     double wall = 0;
-    for (int t = 0; t < trials; ++t) {
-      const std::uint64_t seed = models::derive_seed(a.ptq.seed, {static_cast<std::uint64_t>(t)});
-      auto engine = make_engine(sc, seed);
+    // Seeds in passes of per_pass: the engines of a pass read the same inputs (bit for bit what
+    // each gives alone), then are freed before the next pass programs its arrays.
+    for (int t0 = 0; t0 < trials; t0 += static_cast<int>(per_pass)) {
+      const int count = std::min(static_cast<int>(per_pass), trials - t0);
+      std::vector<std::unique_ptr<sim::FunctionalEngine>> engines;
+      std::vector<const sim::FunctionalEngine*> pass;
+      for (int t = t0; t < t0 + count; ++t) {
+        engines.push_back(make_engine(sc, models::derive_seed(a.ptq.seed, {static_cast<std::uint64_t>(t)})));
+        pass.push_back(engines.back().get());
+      }
       auto teo = eo;
       if (progress) {
-        const std::string label = "run " + sc.key + " seed " + std::to_string(t + 1) + "/" + std::to_string(trials);
+        const std::string seeds =
+            count == 1 ? std::to_string(t0 + 1) : std::to_string(t0 + 1) + "-" + std::to_string(t0 + count);
+        const std::string label = "run " + sc.key + " seed " + seeds + "/" + std::to_string(trials);
         teo.progress = [&progress, label](std::int64_t done, std::int64_t total) { progress(label, done, total); };
       }
-      const auto r =
-          sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return engine->forward(x, c); },
-                                engine->input_size(), test, norm, teo);
-      acc.push_back(r.accuracy());
-      exact = exact && r.output_digests == int_result.output_digests;  // every output, not only the class
-      wall += r.wall_time_s;
-      if (&sc == &list.back() && t == 0) describe(*engine);  // before the next seed's arrays exist
+      std::vector<sim::EvalResult> results;
+      if (count == 1) {
+        const auto& engine = *engines.front();
+        results.push_back(
+            sim::evaluate_forward([&](const Eigen::MatrixXf& x, std::uint64_t c) { return engine.forward(x, c); },
+                                  engine.input_size(), test, norm, teo));
+      } else {
+        const sim::FunctionalTrials shared(pass);
+        results = sim::evaluate_forward_trials(
+            [&](const Eigen::MatrixXf& x, std::uint64_t c) { return shared.forward(x, c); },
+            static_cast<std::size_t>(count), engines.front()->input_size(), test, norm, teo);
+      }
+      for (const auto& r : results) {
+        acc.push_back(r.accuracy());
+        exact = exact && r.output_digests == int_result.output_digests;  // every output, not only the class
+      }
+      wall += results.front().wall_time_s;
+      if (&sc == &list.back() && t0 == 0) describe(*engines.front());  // before the next pass's arrays exist
     }
     rows.push_back({{"key", sc.key},
                     {"label", sc.label},
@@ -498,7 +538,9 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
                     {"accuracy_mean", mean(acc)},
                     {"accuracy_std", stddev(acc)},
                     {"matches_integer_reference", exact},
-                    {"wall_time_s", wall}});
+                    {"seeds_per_pass", std::min<int>(static_cast<int>(per_pass), trials)},
+                    {"wall_time_s", wall},
+                    {"trials_per_s", wall > 0 ? trials / wall : 0.0}});
   }
 
   nlohmann::ordered_json report;
@@ -517,6 +559,7 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
                       {"resident_before_mib", resident},
                       {"engine_build_mib", estimate.build_peak},
                       {"plans_mib", estimate.plans},
+                      {"seeds_per_pass", estimate.trials},
                       {"reference_weights_mib", estimate.references},
                       {"per_thread_mib", estimate.per_thread},
                       {"max_memory_mib", a.max_memory_mib}};

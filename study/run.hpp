@@ -28,6 +28,7 @@ struct RunSettings {
   std::string hardware = "isaac_like";
   std::vector<std::string> sets;  ///< "key=value" hardware overrides
   int trials = 3;                 ///< device seeds per non-ideal row
+  int seeds_per_pass = 0;         ///< device seeds evaluated together, sharing the inputs (0 = as many as fit)
   std::int64_t limit = 0;         ///< first N test images (0 = all)
   unsigned threads = 0;           ///< 0 = all cores; results do not depend on it
   bool ladder = false;            ///< also ideal, ADC only, + variation 0.1, + faults 1e-3

@@ -169,6 +169,8 @@ std::vector<BadCase> command_line_cases() {
        "--max-memory: expected at least the"},
       {"RunMaxMemoryNegative", "run lenet5_int8.json --max-memory -5", "--max-memory: expected a non-negative number"},
       {"RunMaxMemoryNaN", "run lenet5_int8.json --max-memory nan", "--max-memory: expected a non-negative number"},
+      {"RunSeedsPerPassNegative", "run lenet5_int8.json --seeds-per-pass -1",
+       "--seeds-per-pass: expected a non-negative number of seeds"},
       {"RunMaxMemoryCycleLevel", "run lenet5_int8.json --cycle-level --max-memory 100",
        "--max-memory: not with --cycle-level"},
       {"InfoMissingWorkload", "info", "workload"},

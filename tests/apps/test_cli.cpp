@@ -308,6 +308,22 @@ TEST_F(Cli, RunLadderIdealRowEqualsTheIntegerReference) {
   EXPECT_NE(r.output.find("exact"), std::string::npos) << r.output;
 }
 
+TEST_F(Cli, RunSeedsInOnePassGiveTheAccuraciesOfOneSeedAtATime) {
+  const auto accuracies = [&](int per_pass) {
+    const CliRun r = run_cli("run " + json_ + " --trials 3 --seeds-per-pass " + std::to_string(per_pass) +
+                             " --limit 200 --calibration-images 64 --error-images 8 --output " + report_);
+    EXPECT_EQ(r.status, 0) << r.output;
+    const auto rep = nlohmann::json::parse(slurp(report_));
+    EXPECT_EQ(rep["scenarios"][0]["seeds_per_pass"], per_pass == 0 ? 3 : per_pass);
+    return rep["scenarios"][0]["accuracy"].get<std::vector<double>>();
+  };
+  const auto one = accuracies(1), all = accuracies(0), two = accuracies(2);
+  ASSERT_EQ(one.size(), 3U);
+  EXPECT_EQ(all, one);
+  EXPECT_EQ(two, one);
+  EXPECT_FALSE(one[0] == one[1] && one[1] == one[2]) << "the seeds program different arrays";
+}
+
 TEST_F(Cli, RunRejectsBadHardwareAndOptions) {
   expect_bad("run " + json_ + " --set device=ferro", {"--set: device: unknown device preset 'ferro'"});
   expect_bad("run " + json_ + " --set device.write_sigma=-1", {"device.write_sigma: expected a number in [0.0, 10.0]"});
