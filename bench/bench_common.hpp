@@ -53,7 +53,8 @@ struct BenchArgs {
   std::vector<std::string> workloads;
   std::int64_t images = 0;
   unsigned threads = 0;
-  int seeds = 0;  ///< --seeds: device seeds for a Monte-Carlo comparison (0 = none)
+  int seeds = 0;                  ///< --seeds: device seeds for a Monte-Carlo comparison (0 = none)
+  std::vector<std::string> sets;  ///< --set key=value: hardware overrides after the benchmark's own
 };
 
 inline BenchArgs parse_bench_args(int argc, char** argv, std::int64_t default_images,
@@ -69,6 +70,8 @@ inline BenchArgs parse_bench_args(int argc, char** argv, std::int64_t default_im
     if (flag) continue;
     if (a == "--images" && i + 1 < argc) {
       b.images = std::stoll(argv[++i]);
+    } else if (a == "--set" && i + 1 < argc) {
+      b.sets.emplace_back(argv[++i]);
     } else if (a == "--seeds" && i + 1 < argc) {
       b.seeds = std::stoi(argv[++i]);
     } else if (a == "--threads" && i + 1 < argc) {

@@ -13,7 +13,9 @@
 // With --seeds S (S > 1), S device seeds are evaluated twice: one after another, and in one pass
 // that shares the inputs (sim/functional_trials.hpp); both times, trials per second, and whether
 // every output of every image is the same are printed.
-// Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T] [--layers] [--seeds S]
+// --set key=value (repeatable) overrides a hardware key after the setting above (e.g.
+// --set device.read_noise_sigma=0.02, --set sign_scheme=offset), printed under the header.
+// Usage: xbarsim-bench-functional [workload.json ...] [--images N] [--threads T] [--layers] [--seeds S] [--set k=v]
 // Not a test: numbers go to docs/benchmarks.md.
 #include <Eigen/Core>
 
@@ -102,13 +104,16 @@ int main(int argc, char** argv) {
       "hardware: isaac_like (128x128, 2-bit cells, 1-bit DAC, 8-bit ADC, two-column), rram_like device,\n"
       "          write variation sigma 0.1 (lognormal), stuck-at faults 1e-3 (on:off 5.2:1); %u threads\n",
       threads);
+  for (const auto& s : args.sets) std::printf("          --set %s\n", s.c_str());
   std::printf("%-14s %7s %9s %9s %9s %11s %13s %9s\n", "workload", "images", "program_s", "run_s", "images/s",
               "accuracy", "analog GMAC/s", "of GEMM");
   for (const auto& path : workloads) {
     auto net = study::load_workload(path);
     study::ensure_integer(net, study::PtqArgs{});
     const auto test = workloads::load_dataset(net.dataset, "", workloads::Split::Test);
-    const auto hw = mapping::load_hardware("isaac_like", {"device.fault_rate=0.001", "device.write_sigma=0.1"});
+    std::vector<std::string> sets{"device.fault_rate=0.001", "device.write_sigma=0.1"};
+    sets.insert(sets.end(), args.sets.begin(), args.sets.end());
+    const auto hw = mapping::load_hardware("isaac_like", sets);
     const auto m = mapping::compile(net, hw);
     auto t0 = std::chrono::steady_clock::now();
     mapping::ProgrammingOptions po;

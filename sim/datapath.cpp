@@ -274,6 +274,67 @@ void accumulate_impl(const std::vector<TrialTarget>& trials, std::size_t layer, 
 
 }  // namespace
 
+bool phases_merge_exactly(const LayerPlan& L) {
+  if (!L.adc_identity || L.draws) return false;
+  for (const auto& xb : L.xbars) {
+    if (!xb.compensation.empty()) return false;
+  }
+  const double max_code = std::ldexp(1.0, L.phases * L.dac_bits);  // |code| below this, signed or not
+  // A x must stay exact in float; a flipped reading max * sum(x) - A x is formed in double.
+  bool exact = L.max_readout_l1 * max_code < std::ldexp(1.0, 24);
+  for (const auto& xb : L.xbars) {
+    for (const auto& ro : xb.readouts) {
+      exact = exact && ro.flip_max * static_cast<double>(xb.rows.size()) * max_code < std::ldexp(1.0, 53);
+    }
+  }
+  return exact;
+}
+
+void accumulate_layer_merged(const LayerPlan& L, const Eigen::MatrixXd& x, Eigen::MatrixXd& y) {
+  const Eigen::Index K = x.rows(), M = x.cols();
+  Buffers& buffers = thread_buffers();
+  Eigen::Map<RowMajorD> acc(at_least(buffers.acc, L.cout * M), L.cout, M);
+  acc.setZero();
+  Eigen::MatrixXf& gathered = buffers.gathered;
+  RowMajorF& Y = buffers.Y;
+  // Tiles of about 1 MB of codes and 256 KB of readings, as the phased pass keeps in cache.
+  const Eigen::Index by_readings = (Eigen::Index{1} << 16) / std::max<Eigen::Index>(1, L.max_readouts);
+  const Eigen::Index by_codes = (Eigen::Index{1} << 18) / std::max<Eigen::Index>(1, K);
+  const Eigen::Index jt_max =
+      std::clamp<Eigen::Index>(std::min(by_readings, by_codes), 16, std::max<Eigen::Index>(16, M));
+  Eigen::RowVectorXd digits, t;
+  for (Eigen::Index j0 = 0; j0 < M; j0 += jt_max) {
+    const Eigen::Index jt = std::min(jt_max, M - j0);
+    Eigen::Map<Eigen::MatrixXf> codes(at_least(buffers.planes, K * jt), K, jt);
+    codes = x.middleCols(j0, jt).cast<float>();
+    for (const XbarPlan& xb : L.xbars) {
+      const auto n = static_cast<Eigen::Index>(xb.rows.size());
+      if (!xb.contiguous) gathered = codes(xb.rows, Eigen::all);
+      const InputBlock in = xb.contiguous ? InputBlock(codes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
+      Y.noalias() = xb.a * in;
+      bool any_flip = false;
+      for (const auto& ro : xb.readouts) any_flip = any_flip || ro.flip_max != 0.0;
+      if (any_flip || xb.digital_reference != 0.0) digits = in.cast<double>().colwise().sum();
+      for (Eigen::Index r = 0; r < Y.rows(); ++r) {
+        const Readout& ro = xb.readouts[static_cast<std::size_t>(r)];
+        t = Y.row(r).cast<double>();
+        if (ro.flip_max != 0.0) t = ro.flip_max * digits - t;
+        t *= ro.coef;
+        if (ro.channel >= 0) {
+          acc.row(xb.channel_begin + ro.channel).segment(j0, jt) += t;
+        } else {  // the reference column's sum is subtracted from every channel the crossbar holds
+          for (std::int64_t ch = 0; ch < xb.channels; ++ch) acc.row(xb.channel_begin + ch).segment(j0, jt) += t;
+        }
+      }
+      if (xb.digital_reference != 0.0) {
+        t = xb.digital_reference * digits;
+        for (std::int64_t ch = 0; ch < xb.channels; ++ch) acc.row(xb.channel_begin + ch).segment(j0, jt) += t;
+      }
+    }
+  }
+  y = (acc.array() + 0.5).floor().matrix();
+}
+
 void accumulate_layer(const LayerPlan& L, std::size_t layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                       std::uint64_t seed, std::uint64_t stream, const CrossbarStages& stages,
                       std::vector<float>* record, ArrayActivity* activity, const mapping::ColumnSpan& span) {

@@ -90,7 +90,20 @@ struct LayerPlan {
   std::vector<XbarPlan> xbars;
   bool draws = false;             ///< read noise or ADC noise: random draws, defined per block of positions
   Eigen::Index max_readouts = 1;  ///< the most readouts of any of its crossbars
+  double max_readout_l1 = 0.0;    ///< the largest sum of |contributions| of a readout (level units per unit digit)
 };
+
+/// Whether the layer's input phases may be merged into one product of the whole codes
+/// (accumulate_layer_merged): the conversion changes nothing (ideal arrays, an exact ideal ADC),
+/// there is nothing to draw and no self-compensation, and every reading of whole codes is an
+/// integer below 2^24, which float holds exactly in any order of summation.
+bool phases_merge_exactly(const LayerPlan& plan);
+/// The accumulators of a layer whose phases merge exactly: sum_p 2^(d p) (A x_p) = A x, so each
+/// crossbar multiplies its levels by the input codes once instead of once per phase, and the
+/// shift-and-add weighs slices, signs, flipped columns and the offset reference as the phased
+/// pass does. Bit for bit what accumulate_layer gives (every sum is an exact integer), in 1/P of
+/// its products. Not for a pass that records readings or array activity (those are per phase).
+void accumulate_layer_merged(const LayerPlan& plan, const Eigen::MatrixXd& x, Eigen::MatrixXd& y);
 
 /// Stage 1, the Crossbar: column readings (readouts x columns of `in`) of the bit planes `in`,
 /// plus read noise drawn from `noise_seed` when the plan has a variance.

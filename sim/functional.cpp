@@ -212,6 +212,9 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
       if (self_compensation_) ideal_a_[li].push_back(std::move(ideal_a));
       L.draws = L.draws || L.adc_nonideal.noise_lsb > 0.0 || plan.var.size() > 0;
       L.max_readouts = std::max<Eigen::Index>(L.max_readouts, static_cast<Eigen::Index>(plan.readouts.size()));
+      if (plan.a.size() > 0)
+        L.max_readout_l1 =
+            std::max(L.max_readout_l1, static_cast<double>(plan.a.cwiseAbs().rowwise().sum().maxCoeff()));
       L.xbars.push_back(std::move(plan));
       if (consumed != nullptr) {  // this crossbar's cells are in its plan now
         consumed->crossbars[xi].g = Eigen::MatrixXf();
@@ -316,6 +319,11 @@ Eigen::MatrixXd FunctionalEngine::forward(const Eigen::MatrixXf& images, std::ui
 void FunctionalEngine::accumulate(std::size_t weighted_layer, const Eigen::MatrixXd& x, Eigen::MatrixXd& y,
                                   std::uint64_t stream, const mapping::ColumnSpan& span) const {
   std::vector<float>* record = recorder_ != nullptr ? &(*recorder_)[weighted_layer] : nullptr;
+  const LayerPlan& L = layers_.at(weighted_layer);
+  if (record == nullptr && L.phases > 1 && phases_merge_exactly(L)) {  // the same numbers in 1/P of the products
+    accumulate_layer_merged(L, x, y);
+    return;
+  }
   accumulate_layer(layers_.at(weighted_layer), weighted_layer, x, y, seed_, stream, DirectStages(layers_), record,
                    nullptr, span);
 }

@@ -34,6 +34,11 @@ void FunctionalTrials::accumulate_shared(std::size_t weighted_layer, const Eigen
                                          std::vector<Eigen::MatrixXd>& parts, std::uint64_t stream,
                                          const mapping::ColumnSpan& span) const {
   parts.resize(engines_.size());
+  if (phases_merge_exactly(engines_.front()->plan(weighted_layer))) {  // ideal arrays: one product each
+    for (std::size_t t = 0; t < engines_.size(); ++t)
+      engines_[t]->accumulate(weighted_layer, x, parts[t], stream, span);
+    return;
+  }
   std::vector<TrialTarget> targets;
   targets.reserve(engines_.size());
   for (std::size_t t = 0; t < engines_.size(); ++t) {

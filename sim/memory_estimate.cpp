@@ -61,7 +61,8 @@ MemoryEstimate estimate_memory(const workloads::Network& net, const mapping::Map
       held -= phys * rows * (4.0 + fault_bytes);
     }
   }
-  e.references = weights * (4.0 * o.float_references + 8.0 * (o.integer_references + 1));
+  // Integer engines hold their codes as doubles and as floats (the exact float product).
+  e.references = weights * (4.0 * o.float_references + 12.0 * (o.integer_references + 1));
   // One thread's working set at its largest layer (sim/reference.cpp, sim/datapath.cpp).
   const auto batch = static_cast<double>(std::max<std::int64_t>(1, o.batch));
   double largest_tensor = product(net.input_shape);

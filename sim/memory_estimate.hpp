@@ -16,7 +16,7 @@ struct MemoryOptions {
   unsigned threads = 1;        ///< evaluation threads, each with its own working set
   std::int64_t batch = 64;     ///< images per evaluation chunk
   int float_references = 1;    ///< float reference engines alive (their weights, float)
-  int integer_references = 2;  ///< integer engines alive besides the crossbars' (weights as doubles)
+  int integer_references = 2;  ///< integer engines alive besides the crossbars' (weights as doubles and floats)
   unsigned trials = 1;         ///< device seeds evaluated in one pass (sim/functional_trials.hpp): engines alive
 };
 

@@ -41,6 +41,11 @@ struct ReferenceEngine::Step {
   Eigen::MatrixXf wf;  ///< Cout x K
   Eigen::VectorXf bf;
   Eigen::MatrixXd wi;  ///< integer codes, Cout x K
+  /// The same codes in float, and the largest sum of |codes| of an output channel: with inputs
+  /// up to x_max and wi_l1_max x x_max < 2^24 every product and partial sum is an integer float
+  /// holds exactly, in any order, so the product is taken in float (twice the double rate).
+  Eigen::MatrixXf wi_f;
+  double wi_l1_max = 0.0;
   Eigen::VectorXd bi;
   std::vector<int> shift;          ///< per output channel: output_exp - (input_exp + weight_exp)
   bool raw = false;                ///< emits accumulators (no output_bits)
@@ -194,6 +199,8 @@ ReferenceEngine::ReferenceEngine(const workloads::Network& net, Precision precis
         const auto codes = net.tensor(need_q().weight).to_double();
         s.wi = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(codes.data(),
                                                                                                         cout, k);
+        s.wi_f = s.wi.cast<float>();
+        s.wi_l1_max = cout > 0 ? s.wi.cwiseAbs().rowwise().sum().maxCoeff() : 0.0;
         s.bi = Eigen::VectorXd::Zero(cout);
         if (!q->bias.empty()) s.bi = Eigen::Map<const Eigen::VectorXd>(net.tensor(q->bias).to_double().data(), cout);
         s.raw = !q->output_bits.has_value();
@@ -266,6 +273,7 @@ namespace {
 template <typename T>
 struct Scratch {
   Mat<T> cols, y, part;
+  Eigen::MatrixXf xf, yf;  ///< an exact integer product taken in float
 };
 
 /// Unrolled columns per accumulate call of weighted step s (K rows, `total` columns).
@@ -361,7 +369,9 @@ void ReferenceEngine::run_steps(std::vector<Mat<T>>& slots, std::size_t begin, s
                                 const CodeObserver* code_observer) const {
   constexpr bool kInt = std::is_same_v<T, double>;
   const models::Rounding rounding = input_quant_.ties_to_even ? models::Rounding::HalfEven : models::Rounding::HalfUp;
-  Scratch<T> w;
+  // Kept per thread from pass to pass: fresh pages for the unrolled input and the accumulators on
+  // every batch cost a page fault per 4 KiB and their zeroing.
+  thread_local Scratch<T> w;
   for (std::size_t i = begin; i < end; ++i) {
     const Step& s = steps_[i];
     const Mat<T>& a = slots[s.in[0]];
@@ -378,6 +388,10 @@ void ReferenceEngine::run_steps(std::vector<Mat<T>>& slots, std::size_t begin, s
             if (accumulator != nullptr) {
               accumulator->accumulate(s.weighted_index, x, w.part, stream, span);
               w.y.middleCols(span.first, span.count) = w.part;
+            } else if (s.wi_l1_max * x.cwiseAbs().maxCoeff() < 16777216.0) {  // exact in float (2^24)
+              w.xf = x.template cast<float>();
+              w.yf.noalias() = s.wi_f * w.xf;
+              w.y.middleCols(span.first, span.count) = w.yf.template cast<double>();
             } else {
               w.y.middleCols(span.first, span.count).noalias() = s.wi * x;
             }

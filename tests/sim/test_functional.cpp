@@ -580,3 +580,56 @@ TEST(Functional, SelfCompensationUndoesAColumnGainAndWriteVerifyTightensCells) {
 
 }  // namespace
 }  // namespace xbarsim::sim
+
+namespace xbarsim::sim {
+namespace {
+
+TEST(Functional, MergedPhasesGiveThePhasedAccumulatorsBitForBit) {
+  // Ideal arrays with an exact ADC: the engine multiplies the whole codes once per crossbar; the
+  // phased pass (accumulate_layer through DirectStages) is the definition it must reproduce, on
+  // every sign scheme, with and without ISAAC's weight flip, multi-bit DACs and signed inputs.
+  const auto net = quantized_toy(testing_support::toy_cnn(9), 8);
+  const ReferenceEngine ref(net, Precision::Int);
+  const Eigen::MatrixXf x = random_inputs(ref.input_size(), 6);
+  for (bool flip : {false, true}) {
+    for (int scheme = 0; scheme < 4; ++scheme) {
+      for (int dac : {1, 2}) {
+        const auto sign = scheme < 3 ? static_cast<mapping::SignScheme>(scheme) : mapping::SignScheme::Offset;
+        auto hw = hardware(32, 32, 2, dac, sign);
+        hw.weight_flip = flip;
+        if (scheme == 3) hw.offset_reference = mapping::OffsetReference::Digital;
+        const auto m = mapping::compile(net, hw);
+        const FunctionalEngine fe(net, m, mapping::program(m, models::DeviceConfig{}, 1, {}), {true});
+        const std::string name = mapping::sign_scheme_name(sign) + (scheme == 3 ? " digital" : "") +
+                                 (flip ? " flipped" : "") + " dac " + std::to_string(dac);
+        // Codes spanning each layer's input range, then both passes on them.
+        bool merged_any = false;
+        for (std::size_t l = 0; l < fe.layer_count(); ++l) {
+          const LayerPlan& L = fe.plan(l);
+          merged_any = merged_any || phases_merge_exactly(L);
+          const auto rows = static_cast<Eigen::Index>(m.layers[l].shape.rows);
+          const auto& range = m.layers[l].input_range;
+          const Eigen::MatrixXd codes = Eigen::MatrixXd::NullaryExpr(rows, 200, [&](Eigen::Index i, Eigen::Index j) {
+            const auto k = static_cast<std::int64_t>(i * 37 + j * 11 + static_cast<Eigen::Index>(l));
+            return static_cast<double>(range.lo + k % (range.hi - range.lo + 1));
+          });
+          Eigen::MatrixXd merged, phased;
+          accumulate_layer_merged(L, codes, merged);
+          accumulate_layer(L, l, codes, phased, fe.seed(), 0, DirectStages(fe.plans()));
+          ASSERT_TRUE((merged.array() == phased.array()).all()) << name << " layer " << l;
+        }
+        EXPECT_TRUE(merged_any) << name;
+        EXPECT_TRUE((fe.forward_codes(x, 0).array() == ref.forward_int_codes(x).array()).all()) << name;
+      }
+    }
+  }
+  // Any non-ideality takes the phased pass.
+  const auto m = mapping::compile(net, hardware(32, 32, 2, 1, mapping::SignScheme::Differential));
+  models::DeviceConfig var;
+  var.write_sigma = 0.05;
+  const FunctionalEngine noisy(net, m, mapping::program(m, var, 1, {}), {true});
+  for (std::size_t l = 0; l < noisy.layer_count(); ++l) EXPECT_FALSE(phases_merge_exactly(noisy.plan(l))) << l;
+}
+
+}  // namespace
+}  // namespace xbarsim::sim
