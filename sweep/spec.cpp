@@ -9,6 +9,7 @@
 #include "common/error.hpp"
 #include "common/version.hpp"
 #include "mapping/hardware_params.hpp"
+#include "sweep/labels.hpp"
 #include "workloads/io.hpp"
 #include "workloads/json_reader.hpp"
 
@@ -141,6 +142,29 @@ PlotSpec parse_plot(const nlohmann::json& j, const std::string& file, const std:
     const std::string s = v.get<std::string>();
     if (std::find(p.y.begin(), p.y.end(), s) != p.y.end()) fail(file, where, "a metric not already listed", &v);
     p.y.push_back(s);
+  }
+  p.log_y = r.get_bool("log_y", false);
+  p.error = r.get_string("error", p.error);
+  if (p.error != "auto" && p.error != "ci95" && p.error != "std" && p.error != "none") {
+    const nlohmann::json e = p.error;
+    fail(file, path + ".error", "one of auto, ci95, std, none", &e);
+  }
+  if (p.error != "auto" && p.error != "none") {
+    for (const auto& m : p.y) {
+      if (spread_column(m, p.error).empty()) {
+        const nlohmann::json e = m;
+        fail(file, path + ".error", "metrics named <stem>_mean in y (error bars need a mean)", &e);
+      }
+    }
+  }
+  p.title = r.get_string("title", "");
+  p.xlabel = r.get_string("xlabel", "");
+  p.ylabel = r.get_string("ylabel", "");
+  p.legend = r.get_string("legend", p.legend);
+  if (p.legend != "outside" && p.legend != "top-right" && p.legend != "top-left" && p.legend != "bottom-right" &&
+      p.legend != "bottom-left" && p.legend != "none") {
+    const nlohmann::json e = p.legend;
+    fail(file, path + ".legend", "one of outside, top-right, top-left, bottom-right, bottom-left, none", &e);
   }
   p.log_x = r.get_bool("log_x", false);
   if (p.log_x) {
@@ -280,6 +304,12 @@ nlohmann::ordered_json to_json(const SweepSpec& s) {
   for (const auto& p : s.plots) {
     nlohmann::ordered_json j = {{"x", p.x}, {"y", p.y}};
     if (p.log_x) j["log_x"] = true;
+    if (p.log_y) j["log_y"] = true;
+    if (p.error != "auto") j["error"] = p.error;
+    if (!p.title.empty()) j["title"] = p.title;
+    if (!p.xlabel.empty()) j["xlabel"] = p.xlabel;
+    if (!p.ylabel.empty()) j["ylabel"] = p.ylabel;
+    if (p.legend != "outside") j["legend"] = p.legend;
     plots.push_back(j);
   }
   j["plots"] = plots;

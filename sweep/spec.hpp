@@ -30,6 +30,16 @@ struct PlotSpec {
   std::string x;
   std::vector<std::string> y;
   bool log_x = false;  ///< logarithmic x axis (base 10; crossbar_size is always log2)
+  bool log_y = false;  ///< logarithmic y axis (base 10; points at y <= 0 left out)
+  /// Error bars of a `<stem>_mean` metric: "auto" (the 95 % interval where the table has
+  /// `<stem>_ci95` and the points have several trials), "ci95", "std" or "none".
+  std::string error = "auto";
+  std::string title;   ///< "" = "<y name> vs <x name>" from sweep/labels.hpp
+  std::string xlabel;  ///< "" = the x axis's name and unit
+  std::string ylabel;  ///< "" = the metric's name and unit
+  /// Where the legend goes: "outside" (right of the plot), "top-right", "top-left",
+  /// "bottom-right", "bottom-left" (inside) or "none".
+  std::string legend = "outside";
 };
 
 struct SweepSpec {

@@ -286,7 +286,9 @@ TEST(SweepRun, PlotsAreRenderedWithGnuplot) {
     ASSERT_TRUE(has(dir + f)) << f << "\n" << c.err();
     const std::string svg = slurp(dir + f);
     EXPECT_NE(svg.find("<svg"), std::string::npos);
-    EXPECT_NE(svg.find("adc_bits=6"), std::string::npos);
+    // The legend's title (the other axis, by name and unit) and the axis titles are drawn.
+    EXPECT_NE(svg.find("ADC resolution (bits)"), std::string::npos) << svg;
+    EXPECT_NE(svg.find("Crossbar size (rows = columns)"), std::string::npos) << svg;
   }
   EXPECT_FALSE(has(dir + "/plot.log"));
 }

@@ -298,9 +298,13 @@ TEST(SweepPlot, ScriptDrawsOneLinePerCombinationOfTheOtherAxes) {
   EXPECT_EQ(figs[2].file, "plot_area_mm2_vs_adc_bits.svg");
   const std::string g = gnuplot_script(s, t);
   EXPECT_NE(g.find("set logscale x 2"), std::string::npos);
-  EXPECT_NE(g.find("title 'adc_bits=6'"), std::string::npos);
-  EXPECT_NE(g.find("pointtype 5 title 'adc_bits=8'"), std::string::npos);
-  EXPECT_NE(g.find("title 'crossbar_size=128'"), std::string::npos);
+  // One other axis: its name and unit title the legend, its values the lines.
+  EXPECT_NE(g.find("title 'ADC resolution (bits)'"), std::string::npos) << g;
+  EXPECT_NE(g.find("pointtype 7 title '6'"), std::string::npos) << g;
+  EXPECT_NE(g.find("pointtype 5 title '8'"), std::string::npos) << g;
+  EXPECT_NE(g.find("title 'Crossbar size (rows = columns)'"), std::string::npos) << g;
+  EXPECT_NE(g.find("set ylabel 'Chip area (mm²)'"), std::string::npos) << g;
+  EXPECT_NE(g.find("set title \"Chip area vs crossbar size\\n"), std::string::npos) << g;
   EXPECT_NE(g.find("set output 'plot_crossbars.svg'"), std::string::npos);
   // adc_bits = 6 line of the first figure: x = 32, 64, 128 with area = 0, 1, 2.
   EXPECT_NE(g.find("$d0 << EOD\n32 0\n64 1\n128 2\nEOD\n"), std::string::npos) << g;
@@ -340,7 +344,8 @@ TEST(SweepSpec, WorkloadAxisGivesEachPointItsNetworkAndLabelsItByStem) {
   std::vector<nlohmann::ordered_json> docs(4);
   for (std::size_t i = 0; i < 4; ++i) docs[i]["row"] = {{"accuracy_mean", 0.5 + 0.1 * static_cast<double>(i)}};
   const std::string g = gnuplot_script(s, build_table(s, pts, docs));
-  EXPECT_NE(g.find("title 'workload=lenet5_crimp'"), std::string::npos) << g;
+  EXPECT_NE(g.find("title 'lenet5_crimp'"), std::string::npos) << g;
+  EXPECT_NE(g.find("title 'Network'"), std::string::npos) << g;
   EXPECT_EQ(g.find("/abs/"), std::string::npos) << g;
   // Without either a top-level workload or a workload axis the spec is rejected.
   json none = minimal();
@@ -375,7 +380,70 @@ TEST(SweepPlot, LogXDrawsALogarithmicAxis) {
   for (int i = 0; i < 3; ++i) docs[static_cast<std::size_t>(i)]["row"] = {{"accuracy_mean", 0.9 - 0.1 * i}};
   const std::string g = gnuplot_script(s, build_table(s, pts, docs));
   EXPECT_NE(g.find("set logscale x 10"), std::string::npos) << g;
-  EXPECT_NE(g.find("$d0 << EOD\n0.001 0.8\n0.01 0.7\nEOD"), std::string::npos) << "0 is left out: " << g;
+  // Accuracies are drawn in percent; 0 is left out of the log axis.
+  EXPECT_NE(g.find("$d0 << EOD\n0.001 80\n0.01 70\nEOD"), std::string::npos) << "0 is left out: " << g;
+  EXPECT_NE(g.find("set xlabel 'Stuck-at fault rate (fraction of cells)'"), std::string::npos) << g;
+  EXPECT_NE(g.find("set ylabel 'Top-1 accuracy (%)'"), std::string::npos) << g;
+}
+
+TEST(SweepPlot, MeansGetErrorBarsFromTheirIntervalColumn) {
+  json doc = minimal();
+  doc["trials"] = 10;
+  doc["axes"] = json::parse(R"([{"key": "sign_scheme", "values": ["two-column", "differential"]},
+                                {"key": "device.fault_rate", "values": [1e-3, 1e-2]}])");
+  doc["plots"] = json::parse(R"([{"x": "device.fault_rate", "y": ["accuracy_mean"], "log_x": true,
+                                  "legend": "bottom-left"}])");
+  auto s = parse_spec(doc, "/d/s.json");
+  const auto pts = enumerate_points(s);
+  std::vector<nlohmann::ordered_json> docs(4);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const double m = 0.9 - 0.1 * static_cast<double>(i);
+    docs[i]["row"] = {{"accuracy_mean", m}, {"accuracy_std", 0.02}, {"accuracy_ci95", 0.015}};
+  }
+  const Table t = build_table(s, pts, docs);
+  std::string g = gnuplot_script(s, t);
+  // x, mean (%), half-width (pp): the stored fractions times 100.
+  EXPECT_NE(g.find("$d0 << EOD\n0.001 90 1.5\n0.01 80 1.5\nEOD"), std::string::npos) << g;
+  EXPECT_NE(g.find("using 1:2:3 with yerrorlines pointtype 7 title 'two-column'"), std::string::npos) << g;
+  EXPECT_NE(g.find("title 'differential'"), std::string::npos) << g;
+  EXPECT_NE(g.find("set key inside left bottom box opaque title 'Sign scheme'"), std::string::npos) << g;
+  EXPECT_NE(g.find("10 trials per point; bars: 95 % interval of the mean"), std::string::npos) << g;
+
+  doc["plots"][0]["error"] = "std";
+  g = gnuplot_script(parse_spec(doc, "/d/s.json"), t);
+  EXPECT_NE(g.find("0.001 90 2\n"), std::string::npos) << g;
+  EXPECT_NE(g.find("bars: ± 1 std over trials"), std::string::npos) << g;
+
+  doc["plots"][0]["error"] = "none";
+  g = gnuplot_script(parse_spec(doc, "/d/s.json"), t);
+  EXPECT_EQ(g.find("yerrorlines"), std::string::npos) << g;
+
+  // One trial: no interval to draw.
+  doc["plots"][0].erase("error");
+  doc["trials"] = 1;
+  g = gnuplot_script(parse_spec(doc, "/d/s.json"), t);
+  EXPECT_EQ(g.find("yerrorlines"), std::string::npos) << g;
+
+  // Bars asked for on a metric that is no mean, or a legend place that does not exist: the key.
+  doc["plots"][0]["y"] = json::array({"area_mm2"});
+  doc["plots"][0]["error"] = "ci95";
+  EXPECT_NE(error_of(doc).find("/d/s.json: plots[0].error: expected metrics named <stem>_mean"), std::string::npos)
+      << error_of(doc);
+  doc["plots"][0].erase("error");
+  doc["plots"][0]["legend"] = "middle";
+  EXPECT_NE(error_of(doc).find("plots[0].legend: expected one of outside"), std::string::npos) << error_of(doc);
+  // Titles and labels given in the spec replace the derived ones.
+  doc["plots"][0]["legend"] = "none";
+  doc["plots"][0]["title"] = "Fig. 7";
+  doc["plots"][0]["ylabel"] = "area";
+  g = gnuplot_script(parse_spec(doc, "/d/s.json"), build_table(parse_spec(doc, "/d/s.json"), pts, [&] {
+                       auto d = docs;
+                       for (auto& x : d) x["row"]["area_mm2"] = 1.0;
+                       return d;
+                     }()));
+  EXPECT_NE(g.find("set title \"Fig. 7\\n"), std::string::npos) << g;
+  EXPECT_NE(g.find("set ylabel 'area'"), std::string::npos) << g;
+  EXPECT_NE(g.find("unset key"), std::string::npos) << g;
 }
 
 }  // namespace
