@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +57,8 @@ struct BenchArgs {
   unsigned threads = 0;
   int seeds = 0;                  ///< --seeds: device seeds for a Monte-Carlo comparison (0 = none)
   std::vector<std::string> sets;  ///< --set key=value: hardware overrides after the benchmark's own
+  bool help = false;              ///< --help / -h: the caller prints its usage and returns 0
+  std::string error;              ///< a bad argument, in one line; the caller prints it and returns 2
 };
 
 inline BenchArgs parse_bench_args(int argc, char** argv, std::int64_t default_images,
@@ -68,20 +72,53 @@ inline BenchArgs parse_bench_args(int argc, char** argv, std::int64_t default_im
       if (a == name) *value = flag = true;
     }
     if (flag) continue;
-    if (a == "--images" && i + 1 < argc) {
-      b.images = std::stoll(argv[++i]);
+    const auto integer = [&](long long lo, long long hi) {
+      const std::string v = argv[++i];
+      std::size_t used = 0;
+      long long n = 0;
+      try {
+        n = std::stoll(v, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != v.size() || n < lo || n > hi) {
+        b.error = a + ": expected an integer " + std::to_string(lo) + ".." + std::to_string(hi) + ", found '" + v + "'";
+      }
+      return n;
+    };
+    if (a == "--help" || a == "-h") {
+      b.help = true;
+    } else if (a == "--images" && i + 1 < argc) {
+      b.images = integer(1, 1LL << 40);
     } else if (a == "--set" && i + 1 < argc) {
       b.sets.emplace_back(argv[++i]);
     } else if (a == "--seeds" && i + 1 < argc) {
-      b.seeds = std::stoi(argv[++i]);
+      b.seeds = static_cast<int>(integer(0, 1 << 20));
     } else if (a == "--threads" && i + 1 < argc) {
-      b.threads = static_cast<unsigned>(std::stoul(argv[++i]));
+      b.threads = static_cast<unsigned>(integer(0, 4096));
+    } else if (!a.empty() && a[0] == '-') {
+      b.error = a + ": unknown option (or its value is missing)";
     } else {
       b.workloads.push_back(a);
     }
+    if (!b.error.empty()) break;
   }
   if (b.workloads.empty()) b.workloads = {"workloads/zoo/lenet5_int8.json", "workloads/zoo/vgg8_int8.json"};
   return b;
+}
+
+/// What a benchmark's main returns before running: 0 after printing `usage` for --help, 2 after
+/// the argument error on stderr, -1 to go on.
+inline int usage_or_error(const BenchArgs& b, const char* program, const char* usage) {
+  if (!b.error.empty()) {
+    std::fprintf(stderr, "%s: %s\nusage: %s %s\n", program, b.error.c_str(), program, usage);
+    return 2;
+  }
+  if (b.help) {
+    std::printf("usage: %s %s\n", program, usage);
+    return 0;
+  }
+  return -1;
 }
 
 }  // namespace xbarsim::bench

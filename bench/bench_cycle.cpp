@@ -76,6 +76,11 @@ int main(int argc, char** argv) {
   bool pipelined = false, replicated = false;
   const auto args =
       bench::parse_bench_args(argc, argv, 100, {{"--pipelined", &pipelined}, {"--replicated", &replicated}});
+  if (const int rc = bench::usage_or_error(
+          args, "xbarsim-bench-cycle", "[workload.json ...] [--images N] [--threads T] [--pipelined] [--replicated]");
+      rc >= 0) {
+    return rc;
+  }
   pipelined = pipelined || replicated;
   const auto& workloads = args.workloads;
   const std::int64_t images = args.images;

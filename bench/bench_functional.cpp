@@ -89,9 +89,15 @@ LayerWork layer_work(const sim::LayerPlan& L, std::int64_t unrolled_rows) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+static int run_benchmark(int argc, char** argv) {
   bool per_layer = false;
   const auto args = bench::parse_bench_args(argc, argv, 10000, {{"--layers", &per_layer}});
+  if (const int rc = bench::usage_or_error(
+          args, "xbarsim-bench-functional",
+          "[workload.json ...] [--images N] [--threads T] [--seeds S] [--set key=value ...] [--layers]");
+      rc >= 0) {
+    return rc;
+  }
   const auto& workloads = args.workloads;
   const std::int64_t images = args.images;
   unsigned threads = args.threads;
@@ -198,4 +204,13 @@ int main(int argc, char** argv) {
     std::printf("  %-10s %12.1f\n", "rest", rest);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run_benchmark(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "xbarsim-bench-functional: %s\n", e.what());
+    return 2;
+  }
 }

@@ -2,7 +2,7 @@
 # Yuan et al.'s measure from a fault-rate sweep (workloads/experiments/yuan_*.json): per sign
 # scheme, the fault-free accuracy (fault_rate 0), the highest total stuck-at failure rate up to
 # which the mean accuracy stays within 1 pp of it, the rates (interpolated in log rate) at which
-# the mean falls 1, 5, 10 and 30 pp below it, and the ratios differential / two-column.
+# the mean falls 0.5, 1, 5, 10 and 30 pp below it, and the ratios differential / two-column.
 # Usage: workloads/experiments/yuan_tolerance.sh <sweep folder>/results.csv
 set -euo pipefail
 csv=${1:?usage: yuan_tolerance.sh results.csv}
@@ -22,9 +22,9 @@ NR == 1 {
   if (r == 0) base[s] = a
 }
 END {
-  split("1 5 10 30", drop, " ")
+  split("0.5 1 5 10 30", drop, " ")
   printf "%-14s %11s %15s", "scheme", "fault-free", "within 1 pp"
-  for (d = 1; d <= 4; ++d) printf " %12s", "rate at -" drop[d] "pp"
+  for (d = 1; d <= 5; ++d) printf " %12s", "rate at -" drop[d] "pp"
   printf "\n"
   for (j = 1; j <= n; ++j) {
     s = order[j]
@@ -39,7 +39,7 @@ END {
     printf "%-14s %10.2f%% %15s", s, 100 * base[s], ((tol > 0) ? sprintf("%g", tol) : "none swept")
     # The rate at which the mean first falls d pp below fault-free, interpolated linearly in
     # accuracy against log(rate) between the two swept rates around the crossing.
-    for (d = 1; d <= 4; ++d) {
+    for (d = 1; d <= 5; ++d) {
       thr = base[s] - drop[d] / 100; pr = 0; pa = base[s]; x = ""
       for (k = 1; k <= count[s]; ++k) {
         if (rate[s, k] == 0) continue
@@ -60,7 +60,7 @@ END {
     if (t["two-column"] > 0) printf "highest swept rate within 1 pp, differential / two-column = %g\n", t["differential"] / t["two-column"]
     else printf "highest swept rate within 1 pp: two-column tolerates none of the swept rates, differential %g\n", t["differential"]
     printf "rate at the same drop, differential / two-column:"
-    for (d = 1; d <= 4; ++d) {
+    for (d = 1; d <= 5; ++d) {
       a = iso["differential", d]; b = iso["two-column", d]
       printf "  -%spp: %s", drop[d], (a ~ /^[<>]/ || b ~ /^[<>]/) ? "n/a" : sprintf("%.2g", a / b)
     }
