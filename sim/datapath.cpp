@@ -1,10 +1,12 @@
 #include "sim/datapath.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
 
+#include "models/normal_block.hpp"
 #include "models/random.hpp"
 
 namespace xbarsim::sim {
@@ -38,8 +40,17 @@ void crossbar_read(const XbarPlan& xb, const InputBlock& in, RowMajorF& y, std::
   const Eigen::MatrixXf noise_in = in.cwiseAbs2();
   RowMajorF v;
   v.noalias() = xb.var * noise_in;
+  // One standard normal per readout and position, drawn from the block's stream in chunks of
+  // whole generator chunks (models/normal_block.hpp), so the stream is the same as in one call.
+  constexpr Eigen::Index kChunk = 8 * models::kNormalChunk;
+  std::array<float, static_cast<std::size_t>(kChunk)> z;
   models::Rng rng(noise_seed);
-  for (Eigen::Index k = 0; k < v.size(); ++k) y.data()[k] += static_cast<float>(std::sqrt(v.data()[k]) * rng.normal());
+  for (Eigen::Index k0 = 0; k0 < v.size(); k0 += kChunk) {
+    const Eigen::Index n = std::min(kChunk, v.size() - k0);
+    models::fill_normals(rng, z.data(), static_cast<std::size_t>(n));
+    Eigen::Map<Eigen::ArrayXf>(y.data() + k0, n) +=
+        Eigen::Map<const Eigen::ArrayXf>(v.data() + k0, n).sqrt() * Eigen::Map<const Eigen::ArrayXf>(z.data(), n);
+  }
 }
 
 void adc_convert(const LayerPlan& layer, const XbarPlan& xb, RowMajorF& y, std::uint64_t noise_seed) {

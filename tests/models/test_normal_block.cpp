@@ -1,0 +1,94 @@
+// The block normal generator (models/normal_block.hpp) against the standard normal itself:
+// moments, the Kolmogorov-Smirnov distance to the exact CDF (erfc), the tails, independence of
+// the two values of a pair, and values that depend on their index only.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "models/normal_block.hpp"
+
+namespace xbarsim::models {
+namespace {
+
+std::vector<float> draw(std::uint64_t seed, std::size_t n) {
+  Rng rng(seed);
+  std::vector<float> z(n);
+  fill_normals(rng, z.data(), n);
+  return z;
+}
+
+TEST(NormalBlock, MomentsAreThoseOfTheStandardNormal) {
+  const std::size_t n = std::size_t{1} << 21;
+  const auto z = draw(11, n);
+  double m1 = 0, m2 = 0, m3 = 0, m4 = 0;
+  for (float v : z) {
+    const double x = v;
+    m1 += x;
+    m2 += x * x;
+    m3 += x * x * x;
+    m4 += x * x * x * x;
+  }
+  const double N = static_cast<double>(n);
+  m1 /= N, m2 /= N, m3 /= N, m4 /= N;
+  // Standard errors: mean 1/sqrt(N), variance sqrt(2/N), third moment sqrt(15/N), fourth sqrt(96/N).
+  EXPECT_NEAR(m1, 0.0, 4 / std::sqrt(N));
+  EXPECT_NEAR(m2, 1.0, 4 * std::sqrt(2 / N));
+  EXPECT_NEAR(m3, 0.0, 4 * std::sqrt(15 / N));
+  EXPECT_NEAR(m4, 3.0, 4 * std::sqrt(96 / N));
+}
+
+TEST(NormalBlock, DistributionIsWithinTheKolmogorovSmirnovBoundAndTailsMatch) {
+  const std::size_t n = std::size_t{1} << 20;
+  auto z = draw(12, n);
+  std::sort(z.begin(), z.end());
+  double d = 0;
+  const double N = static_cast<double>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double cdf = 0.5 * std::erfc(-static_cast<double>(z[i]) / std::sqrt(2.0));
+    d = std::max({d, std::abs(cdf - static_cast<double>(i) / N), std::abs(cdf - static_cast<double>(i + 1) / N)});
+  }
+  EXPECT_LT(d, 1.63 / std::sqrt(N)) << "KS distance at the 1 % level";
+  // P(|z| > 3) = 2.70e-3: count within 5 sigma of the binomial.
+  const double p3 = std::erfc(3 / std::sqrt(2.0));
+  const auto beyond = std::count_if(z.begin(), z.end(), [](float v) { return std::abs(v) > 3.0F; });
+  EXPECT_NEAR(static_cast<double>(beyond), p3 * N, 5 * std::sqrt(p3 * N));
+  EXPECT_LE(std::max(-z.front(), z.back()), std::sqrt(48 * std::log(2.0)) + 1e-5);
+}
+
+TEST(NormalBlock, PairsAndNeighboursAreUncorrelated) {
+  const std::size_t n = std::size_t{1} << 20;
+  const auto z = draw(13, n);
+  double in_pair = 0, across = 0;
+  for (std::size_t i = 0; i + 2 < n; i += 2) {
+    in_pair += static_cast<double>(z[i]) * z[i + 1];  // cos and sin of one angle
+    across += static_cast<double>(z[i + 1]) * z[i + 2];
+  }
+  const double pairs = static_cast<double>(n / 2);
+  EXPECT_NEAR(in_pair / pairs, 0.0, 4 / std::sqrt(pairs));
+  EXPECT_NEAR(across / pairs, 0.0, 4 / std::sqrt(pairs));
+  // |cos|, |sin| of one angle are not independent: E[z1^2 z2^2] = 1 for independent normals.
+  double sq = 0;
+  for (std::size_t i = 0; i + 1 < n; i += 2) sq += static_cast<double>(z[i]) * z[i] * z[i + 1] * z[i + 1];
+  EXPECT_NEAR(sq / pairs, 1.0, 4 * std::sqrt(8 / pairs));
+}
+
+TEST(NormalBlock, EachValueDependsOnItsIndexOnly) {
+  const auto many = draw(14, 3000);
+  for (std::size_t n : {1, 2, 7, 1024, 1025, 2999}) {
+    const auto few = draw(14, n);
+    for (std::size_t k = 0; k < n; ++k) ASSERT_EQ(few[k], many[k]) << "n " << n << " k " << k;
+  }
+  EXPECT_NE(draw(15, 4), draw(14, 4));
+  // Calls of whole chunks continue the stream: two calls of kNormalChunk equal one of twice that.
+  Rng rng(14);
+  std::vector<float> two(2 * kNormalChunk);
+  fill_normals(rng, two.data(), kNormalChunk);
+  fill_normals(rng, two.data() + kNormalChunk, kNormalChunk);
+  const auto one = draw(14, 2 * kNormalChunk);
+  EXPECT_EQ(two, one);
+}
+
+}  // namespace
+}  // namespace xbarsim::models
