@@ -227,8 +227,8 @@ std::string gnuplot_script(const SweepSpec& spec, const Table& table) {
     std::string about = spec.name + ": " +
                         (spec.images > 0 ? std::to_string(spec.images) + " test images" : "whole test set") + ", " +
                         std::to_string(spec.trials) + (spec.trials == 1 ? " trial" : " trials") + " per point";
-    if (!spread.empty() && spread == spread_column(f.y, "ci95")) about += "; bars: 95 % interval of the mean";
-    if (!spread.empty() && spread == spread_column(f.y, "std")) about += "; bars: ± 1 std over trials";
+    if (!spread.empty() && spread == spread_column(f.y, "ci95")) about += ", bars 95 % CI of the mean";
+    if (!spread.empty() && spread == spread_column(f.y, "std")) about += ", bars ± 1 std";
     s += "set output " + quote(f.file) + "\n";
     s += "set title " + dquote(title + "\n" + about) + "\n";
     s += "set xlabel " + quote(ps.xlabel.empty() ? axis_title(xl) : ps.xlabel) + "\n";
@@ -263,9 +263,10 @@ std::string gnuplot_script(const SweepSpec& spec, const Table& table) {
         lo -= pad;
         hi += pad;
       }
-      s += "set xtics (" + tics + ")\nset xrange [" + number(lo) + ":" + number(hi) + "]\n";
+      s += "set format x '%g'\nset xtics (" + tics + ")\nset xrange [" + number(lo) + ":" + number(hi) + "]\n";
     } else {
-      s += "set xtics autofreq\nset xrange [-0.5:" + number(static_cast<double>(xaxis.values.size()) - 0.5) + "]\n";
+      s += "set format x '% h'\nset xtics autofreq\nset xrange [-0.5:" +
+           number(static_cast<double>(xaxis.values.size()) - 0.5) + "]\n";
     }
     s += plot_cmd + "\n";
   }

@@ -407,12 +407,12 @@ TEST(SweepPlot, MeansGetErrorBarsFromTheirIntervalColumn) {
   EXPECT_NE(g.find("using 1:2:3 with yerrorlines pointtype 7 title 'two-column'"), std::string::npos) << g;
   EXPECT_NE(g.find("title 'differential'"), std::string::npos) << g;
   EXPECT_NE(g.find("set key inside left bottom box opaque title 'Sign scheme'"), std::string::npos) << g;
-  EXPECT_NE(g.find("10 trials per point; bars: 95 % interval of the mean"), std::string::npos) << g;
+  EXPECT_NE(g.find("10 trials per point, bars 95 % CI of the mean"), std::string::npos) << g;
 
   doc["plots"][0]["error"] = "std";
   g = gnuplot_script(parse_spec(doc, "/d/s.json"), t);
   EXPECT_NE(g.find("0.001 90 2\n"), std::string::npos) << g;
-  EXPECT_NE(g.find("bars: ± 1 std over trials"), std::string::npos) << g;
+  EXPECT_NE(g.find("bars ± 1 std"), std::string::npos) << g;
 
   doc["plots"][0]["error"] = "none";
   g = gnuplot_script(parse_spec(doc, "/d/s.json"), t);
