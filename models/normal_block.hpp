@@ -16,7 +16,9 @@ inline constexpr std::size_t kNormalChunk = 1024;
 /// Fills out[0..n) with standard normal numbers from `rng`: Box-Muller in float on pairs of
 /// 24-bit uniforms (both from one 64-bit draw: u1 in (0, 1], u2 in [0, 1)), r = sqrt(-2 ln u1),
 /// z = r cos(2 pi u2), r sin(2 pi u2), evaluated by Eigen's vectorised log, sin and cos in
-/// chunks of a fixed size, so value k depends on the stream and k only (not on n). |z| is at
+/// chunks of a fixed size, so value k depends on the stream and k only (not on n). The last
+/// bits depend on the instruction set of the build (Eigen's packet functions differ between
+/// SSE2, AVX2 and AVX-512), not on the compiler. |z| is at
 /// most sqrt(48 ln 2) = 5.77 (the smallest u1 is 2^-24): tails past it (probability 8e-9) are cut.
 void fill_normals(Rng& rng, float* out, std::size_t n);
 
