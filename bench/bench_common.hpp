@@ -107,6 +107,17 @@ inline BenchArgs parse_bench_args(int argc, char** argv, std::int64_t default_im
   return b;
 }
 
+/// A benchmark's main: runs `body`, and on an exception prints "program: error: what" and returns 2.
+template <typename Body>
+int guarded_main(const char* program, Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+    return 2;
+  }
+}
+
 /// What a benchmark's main returns before running: 0 after printing `usage` for --help, 2 after
 /// the argument error on stderr, -1 to go on.
 inline int usage_or_error(const BenchArgs& b, const char* program, const char* usage) {

@@ -207,10 +207,5 @@ static int run_benchmark(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  try {
-    return run_benchmark(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "xbarsim-bench-functional: %s\n", e.what());
-    return 2;
-  }
+  return bench::guarded_main("xbarsim-bench-functional", [&] { return run_benchmark(argc, argv); });
 }

@@ -68,10 +68,5 @@ int run(int argc, char** argv) {
 }
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "xbarsim-bench-reference: error: %s\n", e.what());
-    return 2;
-  }
+  return bench::guarded_main("xbarsim-bench-reference", [&] { return run(argc, argv); });
 }

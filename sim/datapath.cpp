@@ -137,11 +137,15 @@ namespace {
 /// of streaming block-sized intermediates through memory. With random draws (read noise, ADC
 /// noise) or a calibration record the tile is the whole block: their draws and samples are
 /// defined per block, in the block's element order.
+Eigen::Index cache_tile(Eigen::Index readouts, Eigen::Index rows, Eigen::Index phases, Eigen::Index mt) {
+  const Eigen::Index by_readings = (Eigen::Index{1} << 16) / (std::max<Eigen::Index>(1, readouts) * phases);
+  const Eigen::Index by_planes = (Eigen::Index{1} << 18) / (std::max<Eigen::Index>(1, rows) * phases);
+  return std::clamp<Eigen::Index>(std::min(by_readings, by_planes), 16, std::max<Eigen::Index>(16, mt));
+}
+
 Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index rows, Eigen::Index mt, bool record) {
   if (L.draws || record) return mt;
-  const Eigen::Index by_readings = (Eigen::Index{1} << 16) / (std::max<Eigen::Index>(1, L.max_readouts) * L.phases);
-  const Eigen::Index by_planes = (Eigen::Index{1} << 18) / (rows * L.phases);
-  return std::clamp<Eigen::Index>(std::min(by_readings, by_planes), 16, mt);
+  return cache_tile(L.max_readouts, rows, L.phases, mt);
 }
 
 /// accumulate_layer's buffers, one set per thread, kept from call to call: fresh pages for a
@@ -309,10 +313,7 @@ void accumulate_layer_merged(const LayerPlan& L, const Eigen::MatrixXd& x, Eigen
   Eigen::MatrixXf& gathered = buffers.gathered;
   RowMajorF& Y = buffers.Y;
   // Tiles of about 1 MB of codes and 256 KB of readings, as the phased pass keeps in cache.
-  const Eigen::Index by_readings = (Eigen::Index{1} << 16) / std::max<Eigen::Index>(1, L.max_readouts);
-  const Eigen::Index by_codes = (Eigen::Index{1} << 18) / std::max<Eigen::Index>(1, K);
-  const Eigen::Index jt_max =
-      std::clamp<Eigen::Index>(std::min(by_readings, by_codes), 16, std::max<Eigen::Index>(16, M));
+  const Eigen::Index jt_max = cache_tile(L.max_readouts, K, 1, M);
   Eigen::RowVectorXd digits, t;
   for (Eigen::Index j0 = 0; j0 < M; j0 += jt_max) {
     const Eigen::Index jt = std::min(jt_max, M - j0);

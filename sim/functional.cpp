@@ -324,8 +324,7 @@ void FunctionalEngine::accumulate(std::size_t weighted_layer, const Eigen::Matri
     accumulate_layer_merged(L, x, y);
     return;
   }
-  accumulate_layer(layers_.at(weighted_layer), weighted_layer, x, y, seed_, stream, DirectStages(layers_), record,
-                   nullptr, span);
+  accumulate_layer(L, weighted_layer, x, y, seed_, stream, DirectStages(layers_), record, nullptr, span);
 }
 
 std::int64_t FunctionalEngine::columns_per_call(std::size_t weighted_layer, std::int64_t rows, std::int64_t total,
