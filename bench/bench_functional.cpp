@@ -4,7 +4,8 @@
 // With --layers, the limit model per weighted layer: the GEMM-bound time (2 x analog MACs at
 // the SGEMM rate measured here, one thread) plus the memory-bound time of the non-GEMM work
 // (bit planes, row gathers, ADC, shift-and-add: the bytes that model streams at the copy
-// bandwidth measured here), against the thread time the layer's crossbar work took; the rest
+// bandwidth measured here; with read noise also the variances' product and the normals at the
+// rate measured here), against the thread time the layer's crossbar work took; the rest
 // of the forward pass (im2col, requantization, pooling) is listed apart. An analytic bound,
 // not a measurement of what the hardware could do.
 // A workload is a network JSON or ONNX model on its own data set (a float one is quantized
@@ -32,6 +33,7 @@
 #include "mapping/hardware.hpp"
 #include "mapping/mapped_network.hpp"
 #include "mapping/programming.hpp"
+#include "models/normal_block.hpp"
 #include "sim/functional.hpp"
 #include "sim/functional_trials.hpp"
 #include "sim/memory_estimate.hpp"
@@ -68,10 +70,12 @@ class TimedLayers : public sim::Accumulator {
   std::unique_ptr<std::atomic<std::int64_t>[]> ns_;
 };
 
-/// Analog MACs and the bytes the non-GEMM stages stream, per image, of one weighted layer.
+/// Analog MACs (with read noise, the variances' product too), the bytes the non-GEMM stages
+/// stream and the read-noise normals drawn, per image, of one weighted layer.
 struct LayerWork {
   double macs = 0;
   double bytes = 0;
+  double draws = 0;
 };
 LayerWork layer_work(const sim::LayerPlan& L, std::int64_t unrolled_rows) {
   LayerWork w;
@@ -83,8 +87,29 @@ LayerWork layer_work(const sim::LayerPlan& L, std::int64_t unrolled_rows) {
     if (!x.contiguous) w.bytes += 8.0 * rows * P * pos;  // gathered rows: read + written
     w.bytes += 12.0 * readouts * P * pos;                // readings: ADC read + write, shift-and-add read
     w.bytes += 16.0 * readouts * pos;                    // the double accumulator: read + written
+    if (x.var.size() > 0) {  // read noise: squared planes, variances, one normal per reading
+      w.macs += readouts * rows * P * pos;
+      w.bytes += 8.0 * rows * P * pos + 16.0 * readouts * P * pos;
+      w.draws += readouts * P * pos;
+    }
   }
   return w;
+}
+
+/// Nanoseconds per read-noise normal (models::NormalStream, one thread, 2^24 draws in the
+/// chunks crossbar_read takes), best of three.
+double normal_ns_per_draw() {
+  std::vector<float> z(8 * models::kNormalChunk);
+  models::NormalStream normals(1);
+  double best = 1e9;
+  for (int rep = 0; rep < 3; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int k = 0; k < 2048; ++k) normals.fill(z.data(), z.size());
+    best = std::min(best, seconds_since(t0));
+  }
+  volatile float sink = z[7];
+  (void)sink;
+  return best / (2048.0 * static_cast<double>(z.size())) * 1e9;
 }
 
 }  // namespace
@@ -106,6 +131,8 @@ static int run_benchmark(int argc, char** argv) {
   std::printf("Eigen SGEMM, one thread: 128x128x8192 (crossbar-shaped) %.1f GFLOP/s; 512^3 %.1f GFLOP/s\n", g1, gbig);
   const double bw = per_layer ? bench::copy_gbytes_per_s() : 0.0;
   if (per_layer) std::printf("copy bandwidth, one thread: %.1f GB/s (bytes read + written)\n", bw);
+  const double ns_draw = per_layer ? normal_ns_per_draw() : 0.0;
+  if (per_layer) std::printf("read-noise normals, one thread: %.2f ns per draw\n", ns_draw);
   std::printf(
       "hardware: isaac_like (128x128, 2-bit cells, 1-bit DAC, 8-bit ADC, two-column), rram_like device,\n"
       "          write variation sigma 0.1 (lognormal), stuck-at faults 1e-3 (on:off 5.2:1); %u threads\n",
@@ -186,21 +213,25 @@ static int run_benchmark(int argc, char** argv) {
     if (!per_layer) continue;
     // Per image, in thread microseconds: what the layer took, and its bound.
     const double n = static_cast<double>(r.images);
-    std::printf("  %-10s %12s %10s %10s %10s %9s\n", "layer", "us/img", "GEMM us", "memory us", "limit us", "of limit");
+    std::printf("  %-10s %12s %10s %10s %10s %10s %9s\n", "layer", "us/img", "GEMM us", "memory us", "draws us",
+                "limit us", "of limit");
     double crossbar_s = 0, limit_total = 0;
     for (std::size_t l = 0; l < fe.layer_count(); ++l) {
       const auto w = layer_work(fe.plan(l), m.layers[l].shape.rows);
       const double took = timed.seconds(l) / n * 1e6;
       const double gemm = 2.0 * w.macs / (g1 * 1e9) * 1e6, mem = w.bytes / (bw * 1e9) * 1e6;
+      const double draws = w.draws * ns_draw * 1e-3;
+      const double limit = gemm + mem + draws;
       crossbar_s += timed.seconds(l);
-      limit_total += gemm + mem;
-      std::printf("  %-10s %12.1f %10.1f %10.1f %10.1f %8.0f%%\n", m.layers[l].name.c_str(), took, gemm, mem,
-                  gemm + mem, took > 0 ? 100.0 * (gemm + mem) / took : 0.0);
+      limit_total += limit;
+      std::printf("  %-10s %12.1f %10.1f %10.1f %10.1f %10.1f %8.0f%%\n", m.layers[l].name.c_str(), took, gemm, mem,
+                  draws, limit, took > 0 ? 100.0 * limit / took : 0.0);
     }
     const double rest = (run_s * threads - crossbar_s) / n * 1e6;
-    std::printf("  %-10s %12.1f %10s %10s %10.1f %8.0f%%   (thread time; rest = im2col, requantization, pooling)\n",
-                "crossbars", crossbar_s / n * 1e6, "", "", limit_total,
-                crossbar_s > 0 ? 100.0 * limit_total / (crossbar_s / n * 1e6) : 0.0);
+    std::printf(
+        "  %-10s %12.1f %10s %10s %10s %10.1f %8.0f%%   (thread time; rest = im2col, requantization, pooling)\n",
+        "crossbars", crossbar_s / n * 1e6, "", "", "", limit_total,
+        crossbar_s > 0 ? 100.0 * limit_total / (crossbar_s / n * 1e6) : 0.0);
     std::printf("  %-10s %12.1f\n", "rest", rest);
   }
   return 0;

@@ -65,17 +65,41 @@ inline void sincos_turn(float a, float& s, float& c) {
 
 }  // namespace
 
-void fill_normals(Rng& rng, float* out, std::size_t n) {
+NormalStream::NormalStream(std::uint64_t seed) {
+  for (std::size_t l = 0; l < kLanes; ++l) {
+    std::uint64_t state = derive_seed(seed, {l});
+    for (auto& word : s_) word[l] = splitmix64(state);
+  }
+}
+
+void NormalStream::fill(float* out, std::size_t n) {
   constexpr std::size_t kPairs = kNormalChunk / 2;
+  static_assert(kPairs % kLanes == 0, "a chunk takes whole steps of every lane");
   constexpr float kTwoPi = 6.283185307179586F;
   constexpr float kScale = 0x1.0p-24F;
-  std::array<float, kPairs> u1{}, u2{}, c{}, s{};
+  const auto rotl = [](std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  alignas(64) std::array<float, kPairs> u1{}, u2{}, c{}, s{};
   std::size_t done = 0;
   while (done < n) {
-    for (std::size_t i = 0; i < kPairs; ++i) {
-      const std::uint64_t bits = rng.next();
-      u1[i] = static_cast<float>((bits >> 40) + 1) * kScale;          // (0, 1]
-      u2[i] = static_cast<float>((bits >> 16) & 0xFFFFFFU) * kScale;  // [0, 1)
+    // xoshiro256** 1.0 on every lane (the step of Rng::next), lane l giving pairs l, l + 16, ...
+    for (std::size_t i0 = 0; i0 < kPairs; i0 += kLanes) {
+      for (std::size_t l = 0; l < kLanes; ++l) {
+        std::uint64_t s0 = s_[0][l], s1 = s_[1][l], s2 = s_[2][l], s3 = s_[3][l];
+        const std::uint64_t bits = rotl(s1 * 5, 7) * 9;
+        const std::uint64_t t = s1 << 17;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = rotl(s3, 45);
+        s_[0][l] = s0;
+        s_[1][l] = s1;
+        s_[2][l] = s2;
+        s_[3][l] = s3;
+        u1[i0 + l] = static_cast<float>((bits >> 40) + 1) * kScale;          // (0, 1]
+        u2[i0 + l] = static_cast<float>((bits >> 16) & 0xFFFFFFU) * kScale;  // [0, 1)
+      }
     }
     for (std::size_t i = 0; i < kPairs; ++i) {
       const float r = std::sqrt(-2.0F * log_unit(u1[i]));
@@ -84,8 +108,10 @@ void fill_normals(Rng& rng, float* out, std::size_t n) {
       c[i] = r * ci;
       s[i] = r * si;
     }
-    const std::size_t take = std::min<std::size_t>(2 * kPairs, n - done);
-    for (std::size_t k = 0; k < take; ++k) out[done + k] = (k % 2 == 0) ? c[k / 2] : s[k / 2];
+    const std::size_t take = std::min<std::size_t>(kNormalChunk, n - done);
+    const std::size_t from_c = std::min(take, kPairs);
+    std::copy_n(c.begin(), from_c, out + done);
+    std::copy_n(s.begin(), take - from_c, out + done + from_c);
     done += take;
   }
 }

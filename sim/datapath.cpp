@@ -37,17 +37,19 @@ void crossbar_read(const XbarPlan& xb, const InputBlock& in, RowMajorF& y, std::
   y.noalias() = xb.a * in;
   if (xb.var.size() == 0) return;
   // Read noise: independent per cell and read, summed per readout (exact summed variance).
-  const Eigen::MatrixXf noise_in = in.cwiseAbs2();
-  RowMajorF v;
+  // The squared digits and the variances live in buffers kept per thread (a tile's worth).
+  thread_local Eigen::MatrixXf noise_in;
+  thread_local RowMajorF v;
+  noise_in = in.cwiseAbs2();
   v.noalias() = xb.var * noise_in;
-  // One standard normal per readout and position, drawn from the block's stream in chunks of
-  // whole generator chunks (models/normal_block.hpp), so the stream is the same as in one call.
+  // One standard normal per readout and position, drawn from the tile's stream in chunks of
+  // whole generator chunks (models/normal_block.hpp), so the stream is the same as in one fill.
   constexpr Eigen::Index kChunk = 8 * models::kNormalChunk;
   std::array<float, static_cast<std::size_t>(kChunk)> z;
-  models::Rng rng(noise_seed);
+  models::NormalStream normals(noise_seed);
   for (Eigen::Index k0 = 0; k0 < v.size(); k0 += kChunk) {
     const Eigen::Index n = std::min(kChunk, v.size() - k0);
-    models::fill_normals(rng, z.data(), static_cast<std::size_t>(n));
+    normals.fill(z.data(), static_cast<std::size_t>(n));
     Eigen::Map<Eigen::ArrayXf>(y.data() + k0, n) +=
         Eigen::Map<const Eigen::ArrayXf>(v.data() + k0, n).sqrt() * Eigen::Map<const Eigen::ArrayXf>(z.data(), n);
   }
@@ -134,9 +136,11 @@ namespace {
 /// Positions per tile of a block. A tile's bit planes (rows x phases x tile) stay within about
 /// 1 MB and a crossbar's readings of it (readouts x phases x tile) within about 256 KB, so that
 /// the digits, the reads, the conversions and the shift-and-add of a tile run in cache instead
-/// of streaming block-sized intermediates through memory. With random draws (read noise, ADC
-/// noise) or a calibration record the tile is the whole block: their draws and samples are
-/// defined per block, in the block's element order.
+/// of streaming block-sized intermediates through memory. Random draws (read noise, ADC noise)
+/// are seeded per tile, by the tile's first column among the layer's: the tiles of a block
+/// depend only on the plan, the rows and the block's length, so the draws are the same for any
+/// batch, shard or thread count. A calibration record takes the whole block (its samples are
+/// defined per block, in the block's element order).
 Eigen::Index cache_tile(Eigen::Index readouts, Eigen::Index rows, Eigen::Index phases, Eigen::Index mt) {
   const Eigen::Index by_readings = (Eigen::Index{1} << 16) / (std::max<Eigen::Index>(1, readouts) * phases);
   const Eigen::Index by_planes = (Eigen::Index{1} << 18) / (std::max<Eigen::Index>(1, rows) * phases);
@@ -144,7 +148,7 @@ Eigen::Index cache_tile(Eigen::Index readouts, Eigen::Index rows, Eigen::Index p
 }
 
 Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index rows, Eigen::Index mt, bool record) {
-  if (L.draws || record) return mt;
+  if (record) return mt;
   return cache_tile(L.max_readouts, rows, L.phases, mt);
 }
 
@@ -260,9 +264,9 @@ void accumulate_impl(const std::vector<TrialTarget>& trials, std::size_t layer, 
           const InputBlock in =
               xb.contiguous ? InputBlock(planes.middleRows(xb.rows.front(), n)) : InputBlock(gathered);
           if (activity != nullptr) add_activity(xb, in, *activity);
-          // The seeds name the block (one tile per block whenever there are draws).
-          const auto block = static_cast<std::uint64_t>(first + m0);
-          trial.stages->read(layer, xi, in, Y, models::derive_seed(trial.seed, {0x4EAD, stream, layer, xi, block}));
+          // The seeds name the tile by its first column among the layer's.
+          const auto tile = static_cast<std::uint64_t>(first + m0 + j0);
+          trial.stages->read(layer, xi, in, Y, models::derive_seed(trial.seed, {0x4EAD, stream, layer, xi, tile}));
           if (record != nullptr) {
             // An even sample for the percentile (a stride coprime with the row length, so that it
             // visits every column rather than aliasing onto a few), and the block's largest reading,
@@ -273,7 +277,7 @@ void accumulate_impl(const std::vector<TrialTarget>& trials, std::size_t layer, 
             for (Eigen::Index k = 0; k < Y.size(); k += stride) record->push_back(std::abs(Y.data()[k]));
             if (Y.size() > 0) record->push_back(Y.cwiseAbs().maxCoeff());
           } else {
-            trial.stages->convert(layer, xi, Y, models::derive_seed(trial.seed, {0xADC0, stream, layer, xi, block}));
+            trial.stages->convert(layer, xi, Y, models::derive_seed(trial.seed, {0xADC0, stream, layer, xi, tile}));
           }
           trial.stages->shift_add(layer, xi, in, Y, jt, acc, m0 + j0);
         }

@@ -88,7 +88,7 @@ struct LayerPlan {
   double reading_bound = 0.0;           ///< the largest |reading| the stored levels allow (ideal cells)
   bool adc_identity = false;            ///< ideal arrays and an exact ideal ADC: conversion changes nothing
   std::vector<XbarPlan> xbars;
-  bool draws = false;             ///< read noise or ADC noise: random draws, defined per block of positions
+  bool draws = false;             ///< read noise or ADC noise: random draws, seeded per tile of positions
   Eigen::Index max_readouts = 1;  ///< the most readouts of any of its crossbars
   double max_readout_l1 = 0.0;    ///< the largest sum of |contributions| of a readout (level units per unit digit)
 };
@@ -131,8 +131,9 @@ class CrossbarStages {
 };
 
 /// Positions per block of a layer whose unrolled input has `total` columns of `rows` codes: about
-/// 4 M bit-plane floats. Blocks are the unit of the random draws' seeds (and of a calibration's
-/// samples), numbered by their first column among the `total`.
+/// 4 M bit-plane floats. Blocks, numbered by their first column among the `total`, are cut into
+/// cache-sized tiles the same way wherever they are computed; a tile seeds its random draws, a
+/// block is the unit of a calibration's samples.
 Eigen::Index draw_block_columns(const LayerPlan& plan, Eigen::Index rows, Eigen::Index total);
 /// Columns per accumulate_layer call near `wanted` (at least one block) whose calls, one after
 /// another, give exactly the single call's result: whole blocks, or all `total` columns.

@@ -31,7 +31,7 @@ MemoryEstimate estimate_memory(const workloads::Network& net, const mapping::Map
   const auto& hw = m.hardware;
   const bool analog = hw.subtraction == mapping::Subtraction::Analog;
   const bool noisy = device.read_noise_sigma > 0.0 || device.read_noise_floor_us > 0.0;
-  const bool draws = noisy || hw.adc_noise_lsb > 0.0;
+  const bool calibrated = hw.adc_range == mapping::AdcRange::Calibrated;
   const double plan_copies = 1.0 + (noisy ? 1.0 : 0.0) + (hw.self_compensation ? 1.0 : 0.0);
   const double fault_bytes = device.fault_rate > 0.0 ? 1.0 : 0.0;
   // Cells, then plans, crossbar by crossbar in the order the engine builds them.
@@ -79,9 +79,13 @@ MemoryEstimate estimate_memory(const workloads::Network& net, const mapping::Map
     for (auto xi : ml.crossbars) {
       readouts = std::max(readouts, static_cast<double>(m.crossbars[xi].cells.columns.size()));
     }
-    // The tile the datapath works on: a whole block with random draws, else about 1 MB of planes.
-    const double tile =
-        draws ? block : std::min(span, std::max(16.0, std::min(65536.0 / (readouts * P), 262144.0 / (K * P))));
+    // The tile the datapath works on: about 1 MB of planes; a calibration pass records whole
+    // blocks (of its calibration images).
+    const double cache_tile = std::min(span, std::max(16.0, std::min(65536.0 / (readouts * P), 262144.0 / (K * P))));
+    const double calibration_block =
+        std::max(1.0, std::min(static_cast<double>(hw.adc_calibration_images) * static_cast<double>(ml.positions),
+                               static_cast<double>(std::int64_t{1} << 22) / (K * P)));
+    const double tile = calibrated ? std::max(cache_tile, calibration_block) : cache_tile;
     const double unrolled = K * span * 8.0;               // the span of unrolled codes (double)
     const double accumulators = 3.0 * cout * span * 8.0;  // the call's result, its accumulators, a copy
     const double layer_out = 2.0 * cout * M * 8.0;        // the layer's output, and in CHW order
