@@ -31,19 +31,26 @@ void print_text(const nlohmann::ordered_json& r) {
               s["seed"].get<unsigned long long>());
   std::printf("  mapping       %lld crossbars, %d tiles\n", r["mapping"]["crossbars"].get<long long>(),
               r["mapping"]["tiles"].get<int>());
-  std::printf("  reference     float %.2f %%   integer %.2f %%\n", 100.0 * r["reference"]["float"].get<double>(),
-              100.0 * r["reference"]["int"].get<double>());
+  const bool references = !r["reference"]["int"].is_null();
+  if (references) {
+    std::printf("  reference     float %.2f %%   integer %.2f %%\n", 100.0 * r["reference"]["float"].get<double>(),
+                100.0 * r["reference"]["int"].get<double>());
+  } else {
+    std::printf("  reference     not run (--no-references)\n");
+  }
   std::printf("  %-46s %18s %9s %8s\n", "crossbars", "accuracy", "vs int", "time");
   for (const auto& sc : r["scenarios"]) {
     char acc[64];
     std::snprintf(acc, sizeof acc, "%.2f +- %.2f %%", 100.0 * sc["accuracy_mean"].get<double>(),
                   100.0 * sc["accuracy_std"].get<double>());
-    std::string vs =
-        sc["matches_integer_reference"].get<bool>()
-            ? "exact"
-            : std::to_string(100.0 * (sc["accuracy_mean"].get<double>() - r["reference"]["int"].get<double>()))
-                      .substr(0, 5) +
-                  " pp";
+    std::string vs = "-";
+    if (references) {
+      vs = sc["matches_integer_reference"].get<bool>()
+               ? "exact"
+               : std::to_string(100.0 * (sc["accuracy_mean"].get<double>() - r["reference"]["int"].get<double>()))
+                         .substr(0, 5) +
+                     " pp";
+    }
     std::printf("  %-46s %18s %9s %7.1fs\n", sc["label"].get<std::string>().c_str(), acc, vs.c_str(),
                 sc["wall_time_s"].get<double>());
   }
@@ -146,6 +153,10 @@ int cmd_run(const std::vector<std::string>& args) {
       "seeds-per-pass", po::value(&a.seeds_per_pass)->default_value(a.seeds_per_pass),
       "device seeds evaluated in one pass over the data, sharing its inputs (the same numbers as one by one; 0 = "
       "as many as --max-memory, or 1 GiB of plans, allows)")(
+      "no-references", po::bool_switch(),
+      "skip the float and integer references over the test images (the report's reference accuracies and each "
+      "row's matches_integer_reference are then null; the per-layer error still compares with the integer "
+      "reference on --error-images)")(
       "ladder", po::bool_switch(&a.ladder),
       "also run ideal, ADC only, + write variation 0.1, + stuck-at faults 1e-3, before the configured device")(
       "limit", po::value(&a.limit)->default_value(0), "first N test images (0 = all)")(
@@ -182,6 +193,8 @@ int cmd_run(const std::vector<std::string>& args) {
                   "(every hardware key, its type, range and default: xbarsim keys)",
                   "workload", vm))
     return 0;
+  a.references = !vm["no-references"].as<bool>();
+  if (a.cycle_level && !a.references) throw Error("--no-references: a cycle-level run has no references to skip");
   if (!a.cycle_level) {
     for (const char* k : {"images", "schedule", "vcd", "stats"}) {
       if (!vm[k].defaulted()) throw Error(std::string("--") + k + " needs --cycle-level");

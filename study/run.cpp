@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "common/error.hpp"
 #include "common/memory.hpp"
@@ -393,6 +394,7 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
   sim::MemoryOptions mo;
   mo.threads = threads;
   mo.batch = eo.batch;
+  if (!a.references) mo.float_references = 0;
   // Device seeds per pass (sim/functional_trials.hpp): as many as asked, or all of them, within
   // --max-memory, or else within kAutoPassMiB of plans beyond the first engine's.
   constexpr double kAutoPassMiB = 1024.0;
@@ -421,10 +423,14 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
     throw Error(why);
   }
 
-  const sim::ReferenceEngine fref(float_net, sim::Precision::Float);
-  const auto float_result = sim::evaluate(fref, test, norm, eo);
+  // The references over the test images (optional); the integer reference engine itself is
+  // kept for the per-layer error.
+  std::optional<sim::EvalResult> float_result, int_result;
+  if (a.references)
+    float_result = sim::evaluate(sim::ReferenceEngine(float_net, sim::Precision::Float), test, norm, eo);
   const sim::ReferenceEngine iref(net, sim::Precision::Int);
-  const auto int_result = sim::evaluate(iref, test, norm, eo);
+  if (a.references) int_result = sim::evaluate(iref, test, norm, eo);
+  const std::int64_t images = a.limit > 0 ? std::min(a.limit, test.count) : test.count;
 
   const workloads::Dataset train = calibration_data(net, hw, a.ptq.data_dir);
   const auto make_engine = [&](const Scenario& sc, std::uint64_t seed) {
@@ -439,9 +445,8 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
   nlohmann::ordered_json layer_error, programming;
   cost::CostReport cost;
   const auto describe = [&](const sim::FunctionalEngine& first) {
-    const Eigen::MatrixXf x = a.dump_inputs.empty()
-                                  ? sim::image_batch(test, norm, 0, std::min(a.error_images, int_result.images))
-                                  : inputs_from_file(a.dump_inputs, net);
+    const Eigen::MatrixXf x = a.dump_inputs.empty() ? sim::image_batch(test, norm, 0, std::min(a.error_images, images))
+                                                    : inputs_from_file(a.dump_inputs, net);
     const std::int64_t n_err = x.cols();
     const auto pass =
         compare_layers(net, iref, first, x, eo.batch,
@@ -524,7 +529,8 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
       }
       for (const auto& r : results) {
         acc.push_back(r.accuracy());
-        exact = exact && r.output_digests == int_result.output_digests;  // every output, not only the class
+        // every output, not only the class
+        exact = exact && int_result.has_value() && r.output_digests == int_result->output_digests;
       }
       wall += results.front().wall_time_s;
       if (&sc == &list.back() && t0 == 0) describe(*engines.front());  // before the next pass's arrays exist
@@ -537,7 +543,7 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
                     {"accuracy", acc},
                     {"accuracy_mean", mean(acc)},
                     {"accuracy_std", stddev(acc)},
-                    {"matches_integer_reference", exact},
+                    {"matches_integer_reference", a.references ? nlohmann::ordered_json(exact) : nullptr},
                     {"seeds_per_pass", std::min<int>(static_cast<int>(per_pass), trials)},
                     {"wall_time_s", wall},
                     {"trials_per_s", wall > 0 ? trials / wall : 0.0}});
@@ -549,10 +555,15 @@ RunResult evaluate_run(const RunSettings& a, const Progress& progress) {
   report["workload"] = {{"path", a.workload}, {"name", net.name}, {"quantization", quant}};
   report["hardware"] = mapping::to_json(hw);
   report["settings"] = {{"dataset", net.dataset.name}, {"limit", a.limit},   {"trials", a.trials},
-                        {"seed", a.ptq.seed},          {"threads", threads}, {"ladder", a.ladder}};
-  report["images"] = int_result.images;
+                        {"seed", a.ptq.seed},          {"threads", threads}, {"ladder", a.ladder},
+                        {"references", a.references}};
+  report["images"] = images;
   report["mapping"] = {{"crossbars", m.crossbars.size()}, {"tiles", m.tiles}};
-  report["reference"] = {{"float", float_result.accuracy()}, {"int", int_result.accuracy()}};
+  if (a.references) {
+    report["reference"] = {{"float", float_result->accuracy()}, {"int", int_result->accuracy()}};
+  } else {
+    report["reference"] = {{"float", nullptr}, {"int", nullptr}};
+  }
   report["scenarios"] = rows;
   report["memory"] = {{"model", "estimate from the mapping (sim/memory_estimate.hpp), before programming"},
                       {"estimated_peak_mib", needed},

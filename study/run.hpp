@@ -32,6 +32,9 @@ struct RunSettings {
   std::int64_t limit = 0;         ///< first N test images (0 = all)
   unsigned threads = 0;           ///< 0 = all cores; results do not depend on it
   bool ladder = false;            ///< also ideal, ADC only, + variation 0.1, + faults 1e-3
+  /// Also run the float and integer references over the test images (their accuracies, and
+  /// whether a row's outputs equal the integer reference's); false skips both passes.
+  bool references = true;
   std::int64_t error_images = 256;
   PtqArgs ptq;             ///< a float workload's quantization; ptq.seed seeds every draw
   std::string cost_table;  ///< "" = the hardware's

@@ -5,10 +5,13 @@
 #   bench/crosssim/compare.sh [--xbarsim PATH] [--crosssim DIR] [--images N]
 #                             [--reps R] [--threads T] [--variation off|on|both]
 #                             [--include-calibration] [--python PY] [--out DIR]
+#                             [--xbarsim-args "ARGS"]
 #
 # Runs the two tools interleaved (R times each per setting, the order swapped
 # every repetition), each as a fresh process with T threads, and prints the
-# median wall times, their ratio and the CPU model. Run it on a quiet machine.
+# median wall times, their ratio and the CPU model. --xbarsim-args adds options
+# to every xbarsim run (e.g. "--no-references": accuracy only, as CrossSim
+# computes). Run it on a quiet machine.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,8 +26,9 @@ VARIATION="off"
 INCLUDE_CAL=0
 PYTHON=""
 OUT=""
+XB_ARGS=""
 
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --xbarsim) XBARSIM="$2"; shift 2 ;;
@@ -36,6 +40,7 @@ while [[ $# -gt 0 ]]; do
     --include-calibration) INCLUDE_CAL=1; shift ;;
     --python) PYTHON="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
+    --xbarsim-args) XB_ARGS="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "compare.sh: unknown argument $1" >&2; usage 2 ;;
   esac
@@ -77,7 +82,7 @@ if ! git -C "$REPO" diff --quiet HEAD 2>/dev/null; then xb_commit="$xb_commit (+
 echo "xbarsim vs CrossSim: LeNet-5 int8, Fashion-MNIST test, $IMAGES images, $REPS runs each, $THREADS threads"
 echo "  cpu        $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1) ($(nproc) cpus online)"
 echo "  load       $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min; should be near 0)"
-echo "  xbarsim    $XBARSIM (repo $xb_commit)"
+echo "  xbarsim    $XBARSIM (repo $xb_commit)${XB_ARGS:+, options $XB_ARGS}"
 echo "  CrossSim   $CROSSSIM version ${cs_version:-?}, commit $cs_commit ($cs_describe)"
 echo "  python     $("$PYTHON" -c 'import sys, numpy, torch; print(sys.version.split()[0], "numpy", numpy.__version__, "torch", torch.__version__)')"
 echo "  output     $OUT"
@@ -86,7 +91,7 @@ xb_cmd() {  # $1 = setting, $2 = json report
   local dev=()
   [[ "$1" == "ideal" ]] && dev=(--set device=ideal)
   "$XBARSIM" run workloads/zoo/lenet5_int8.json --set sign_scheme=offset "${dev[@]}" \
-    --trials 1 --threads "$THREADS" --limit "$IMAGES" -o "$2"
+    --trials 1 --threads "$THREADS" --limit "$IMAGES" $XB_ARGS -o "$2"
 }
 
 cs_cmd() {  # $1 = setting, $2 = json report

@@ -308,6 +308,32 @@ TEST_F(Cli, RunLadderIdealRowEqualsTheIntegerReference) {
   EXPECT_NE(r.output.find("exact"), std::string::npos) << r.output;
 }
 
+TEST_F(Cli, RunWithoutReferencesGivesTheSameRowsAndNullReferences) {
+  // --no-references skips the two reference passes; the crossbar rows are the same numbers.
+  const std::string opts = " --ladder --trials 2 --limit 200 --calibration-images 64 --error-images 16 --output ";
+  const std::string plain = report_ + ".plain.json";
+  ASSERT_EQ(run_cli("run " + json_ + opts + plain).status, 0);
+  const CliRun r = run_cli("run " + json_ + opts + report_ + " --no-references");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_NE(r.output.find("reference     not run (--no-references)"), std::string::npos) << r.output;
+  const auto with = nlohmann::json::parse(slurp(plain));
+  const auto without = nlohmann::json::parse(slurp(report_));
+  EXPECT_TRUE(without["reference"]["float"].is_null());
+  EXPECT_TRUE(without["reference"]["int"].is_null());
+  EXPECT_FALSE(without["settings"]["references"].get<bool>());
+  EXPECT_EQ(without["images"], with["images"]);
+  ASSERT_EQ(without["scenarios"].size(), with["scenarios"].size());
+  for (std::size_t i = 0; i < with["scenarios"].size(); ++i) {
+    EXPECT_EQ(without["scenarios"][i]["accuracy"], with["scenarios"][i]["accuracy"]) << i;
+    EXPECT_TRUE(without["scenarios"][i]["matches_integer_reference"].is_null()) << i;
+  }
+  EXPECT_EQ(without["layer_error"], with["layer_error"]);
+  const CliRun bad = run_cli("run " + json_ + " --cycle-level --no-references");
+  EXPECT_EQ(bad.status, 2);
+  EXPECT_NE(bad.output.find("--no-references: a cycle-level run has no references to skip"), std::string::npos)
+      << bad.output;
+}
+
 TEST_F(Cli, RunSeedsInOnePassGiveTheAccuraciesOfOneSeedAtATime) {
   const auto accuracies = [&](int per_pass) {
     const CliRun r = run_cli("run " + json_ + " --trials 3 --seeds-per-pass " + std::to_string(per_pass) +
