@@ -101,20 +101,28 @@ void prune_to_target(const std::vector<PrunableLayer>& layers, std::vector<Candi
     return a.group.size() < b.group.size();
   });
   const auto target = static_cast<std::int64_t>(std::llround(target_fraction * static_cast<double>(total)));
+  // Weights each layer still keeps: a group that would take a layer's last ones is skipped, so
+  // no layer is removed whole (its output would be its bias alone, whatever the input). A
+  // one-block layer under crossbar pruning would otherwise go at any sparsity.
+  std::vector<std::int64_t> kept(layers.size(), 0);
+  for (std::size_t l = 0; l < layers.size(); ++l) kept[l] = std::accumulate(masks[l].begin(), masks[l].end(), 0LL);
   std::int64_t pruned = 0;
   for (const auto& cand : cands) {
     if (pruned >= target) break;
     auto& m = masks[cand.layer];
     const std::int64_t rows = layers[cand.layer].shape.rows;
+    std::int64_t ones = 0;
     for (std::int64_t c = cand.group.col_begin; c < cand.group.col_end; ++c) {
-      for (std::int64_t r = cand.group.row_begin; r < cand.group.row_end; ++r) {
-        auto& k = m[static_cast<std::size_t>(c * rows + r)];
-        if (k != 0) {
-          k = 0;
-          ++pruned;
-        }
-      }
+      for (std::int64_t r = cand.group.row_begin; r < cand.group.row_end; ++r)
+        ones += m[static_cast<std::size_t>(c * rows + r)];
     }
+    if (ones == 0 || ones == kept[cand.layer]) continue;
+    for (std::int64_t c = cand.group.col_begin; c < cand.group.col_end; ++c) {
+      for (std::int64_t r = cand.group.row_begin; r < cand.group.row_end; ++r)
+        m[static_cast<std::size_t>(c * rows + r)] = 0;
+    }
+    kept[cand.layer] -= ones;
+    pruned += ones;
   }
 }
 

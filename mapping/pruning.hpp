@@ -60,7 +60,9 @@ struct PruneOptions {
 
 /// Keep-masks (1 = keep), one per layer, layout c * rows + r. Groups are ranked by their
 /// RMS (L2 norm / sqrt(size)) relative to their layer's RMS, and pruned from the smallest
-/// until the target is reached (globally, or in each layer).
+/// until the target is reached (globally, or in each layer). A group that would take a layer's
+/// last weights is skipped: every layer keeps at least one group, so a layer that only one
+/// whole group could bring to the target stays below it.
 std::vector<std::vector<std::uint8_t>> compute_masks(const std::vector<PrunableLayer>& layers,
                                                      const CrossbarGeometry& g, const PruneOptions& options);
 

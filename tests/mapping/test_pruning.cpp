@@ -93,11 +93,62 @@ TEST(Pruning, MasksAreAlignedToCrossbarsAndKernelGroups) {
         for (const auto* set : {&blocks, &kgroups}) {
           for (const auto& grp : *set) biggest = std::max(biggest, grp.size());
         }
-        EXPECT_GE(f.weights - f.nonzero, static_cast<std::int64_t>(std::llround(0.5 * static_cast<double>(f.weights))));
-        EXPECT_LT(f.weights - f.nonzero, static_cast<std::int64_t>(0.5 * static_cast<double>(f.weights)) + biggest + 1);
+        // No layer goes whole: short of the target only when every group left would empty it.
+        ASSERT_GT(f.nonzero, 0);
+        const auto target = static_cast<std::int64_t>(std::llround(0.5 * static_cast<double>(f.weights)));
+        if (f.weights - f.nonzero < target) {
+          for (const auto* set : {&blocks, &kgroups}) {
+            for (const auto& grp : *set) {
+              std::int64_t inside = 0;
+              for (std::int64_t c = grp.col_begin; c < grp.col_end; ++c) {
+                for (std::int64_t r = grp.row_begin; r < grp.row_end; ++r) inside += m[c * s.rows + r];
+              }
+              const bool candidate =
+                  method == PruneMethod::CrossbarKernelGroup || (set == &blocks) == (method == PruneMethod::Crossbar);
+              if (candidate && inside > 0) EXPECT_EQ(inside, f.nonzero) << "a group left that empties nothing";
+            }
+          }
+        } else {
+          EXPECT_LT(f.weights - f.nonzero,
+                    static_cast<std::int64_t>(0.5 * static_cast<double>(f.weights)) + biggest + 1);
+        }
       }
     }
   }
+}
+
+TEST(Pruning, NoLayerIsRemovedWhole) {
+  // ResNet-20's 64x10 classifier is one crossbar block: crossbar pruning at a per-layer 85 %
+  // used to remove it whole, and the network then output its bias whatever the input.
+  std::mt19937_64 rng(21);
+  const UnrolledShape fc{64, 10, 1};
+  const auto w = random_weights(fc, rng);
+  const auto g = geom(128, 128, 2, SignScheme::TwoColumn);
+  for (auto method : {PruneMethod::Crossbar, PruneMethod::CrossbarKernelGroup}) {
+    PruneOptions opt;
+    opt.method = method;
+    opt.sparsity = 0.85;
+    opt.global = false;
+    const auto m = compute_masks({{"fc", fc, w.data()}}, g, opt)[0];
+    const auto f = footprint(fc, m, g);
+    EXPECT_EQ(f.crossbars, 1);
+    if (method == PruneMethod::Crossbar) {
+      EXPECT_EQ(f.nonzero, f.weights) << "its one block is all it has";
+    } else {  // rows (kernel groups of a linear layer) reach the target instead
+      EXPECT_GE(f.weights - f.nonzero, std::llround(0.85 * 640));
+      EXPECT_GT(f.nonzero, 0);
+    }
+  }
+  // Globally too: every block scores 1 here (a one-block layer always does; the big layer's
+  // weights are all alike), and ties go to the first layer, so the classifier's block ranks first.
+  const UnrolledShape big{256, 64, 1};
+  const std::vector<float> alike(static_cast<std::size_t>(big.rows * big.cout), 0.5F);
+  PruneOptions opt;
+  opt.method = PruneMethod::Crossbar;
+  opt.sparsity = 0.5;
+  const auto masks = compute_masks({{"fc", fc, w.data()}, {"big", big, alike.data()}}, g, opt);
+  EXPECT_EQ(std::count(masks[0].begin(), masks[0].end(), 1), 640);
+  EXPECT_GE(std::count(masks[1].begin(), masks[1].end(), 0), std::llround(0.5 * (640 + 16384)));
 }
 
 TEST(Pruning, UnstructuredHitsTheTargetExactly) {
