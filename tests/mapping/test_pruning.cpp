@@ -105,7 +105,9 @@ TEST(Pruning, MasksAreAlignedToCrossbarsAndKernelGroups) {
               }
               const bool candidate =
                   method == PruneMethod::CrossbarKernelGroup || (set == &blocks) == (method == PruneMethod::Crossbar);
-              if (candidate && inside > 0) EXPECT_EQ(inside, f.nonzero) << "a group left that empties nothing";
+              if (candidate && inside > 0) {
+                EXPECT_EQ(inside, f.nonzero) << "a group left that empties nothing";
+              }
             }
           }
         } else {
