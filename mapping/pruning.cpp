@@ -156,6 +156,7 @@ std::vector<std::vector<std::uint8_t>> compute_masks(const std::vector<PrunableL
   }
   g.validate("pruning crossbar geometry");
   std::vector<std::vector<std::uint8_t>> masks;
+  masks.reserve(layers.size());
   for (const auto& L : layers) masks.emplace_back(static_cast<std::size_t>(L.shape.rows * L.shape.cout), 1);
   if (options.global) {
     std::vector<Candidate> cands;
