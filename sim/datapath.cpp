@@ -31,15 +31,36 @@ void add_activity(const XbarPlan& xb, const InputBlock& in, ArrayActivity& a) {
   }
 }
 
+/// accumulate_layer's buffers, one set per thread, kept from call to call: fresh pages for a
+/// block's bit planes and the accumulators on every call cost a page fault per 4 KiB and their
+/// zeroing (about 300,000 faults for 2,000 LeNet-5 images). They only grow, to the largest block
+/// and layer the thread has seen (what a call allocated anyway).
+struct Buffers {
+  std::vector<float> planes;
+  std::vector<double> acc;
+  std::vector<std::int32_t> codes32;
+  std::vector<std::int64_t> codes64;
+  Eigen::MatrixXf gathered;
+  RowMajorF Y;
+  Eigen::MatrixXf noise_in;  ///< crossbar_read: the squared digits of a tile
+  RowMajorF variances;       ///< crossbar_read: the readings' read-noise variances
+};
+
+Buffers& thread_buffers() {
+  thread_local Buffers b;
+  return b;
+}
+
 }  // namespace
 
 void crossbar_read(const XbarPlan& xb, const InputBlock& in, RowMajorF& y, std::uint64_t noise_seed) {
   y.noalias() = xb.a * in;
   if (xb.var.size() == 0) return;
   // Read noise: independent per cell and read, summed per readout (exact summed variance).
-  // The squared digits and the variances live in buffers kept per thread (a tile's worth).
-  thread_local Eigen::MatrixXf noise_in;
-  thread_local RowMajorF v;
+  // The squared digits and the variances live in the thread's datapath buffers (a tile's worth).
+  Buffers& buffers = thread_buffers();
+  Eigen::MatrixXf& noise_in = buffers.noise_in;
+  RowMajorF& v = buffers.variances;
   noise_in = in.cwiseAbs2();
   v.noalias() = xb.var * noise_in;
   // One standard normal per readout and position, drawn from the tile's stream in chunks of
@@ -150,24 +171,6 @@ Eigen::Index cache_tile(Eigen::Index readouts, Eigen::Index rows, Eigen::Index p
 Eigen::Index tile_positions(const LayerPlan& L, Eigen::Index rows, Eigen::Index mt, bool record) {
   if (record) return mt;
   return cache_tile(L.max_readouts, rows, L.phases, mt);
-}
-
-/// accumulate_layer's buffers, one set per thread, kept from call to call: fresh pages for a
-/// block's bit planes and the accumulators on every call cost a page fault per 4 KiB and their
-/// zeroing (about 300,000 faults for 2,000 LeNet-5 images). They only grow, to the largest block
-/// and layer the thread has seen (what a call allocated anyway).
-struct Buffers {
-  std::vector<float> planes;
-  std::vector<double> acc;
-  std::vector<std::int32_t> codes32;
-  std::vector<std::int64_t> codes64;
-  Eigen::MatrixXf gathered;
-  RowMajorF Y;
-};
-
-Buffers& thread_buffers() {
-  thread_local Buffers b;
-  return b;
 }
 
 template <typename T>
