@@ -86,7 +86,13 @@ struct LayerPlan {
   std::string adc_range_source;         ///< how adc's range was set: full_scale, rows_used, layer_max, calibrated, user
   double adc_range = 0.0;               ///< the reading (column units) the range was sized for
   double reading_bound = 0.0;           ///< the largest |reading| the stored levels allow (ideal cells)
-  bool adc_identity = false;            ///< ideal arrays and an exact ideal ADC: conversion changes nothing
+  /// Every contribution of the programmed arrays is a whole number of levels and nothing is drawn
+  /// (ideal cells, or cells whose only non-ideality is stuck-at faults at the end levels): every
+  /// reading is an integer, bounded by programmed_bound.
+  bool integer_levels = false;
+  double programmed_bound = 0.0;  ///< with integer_levels: the largest |reading| the programmed levels allow
+  /// Integer readings and an exact ideal ADC for every one of them: conversion changes nothing.
+  bool adc_identity = false;
   std::vector<XbarPlan> xbars;
   bool draws = false;             ///< read noise or ADC noise: random draws, seeded per tile of positions
   Eigen::Index max_readouts = 1;  ///< the most readouts of any of its crossbars

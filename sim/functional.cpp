@@ -95,7 +95,6 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
   const bool analog = hw.subtraction == mapping::Subtraction::Analog;
   const bool ir = hw.ir_drop != mapping::IrDrop::Off;
   const bool ideal = programmed.ideal() && !ir;  // with IR drop no reading is an integer
-  ideal_ = ideal;
   adc_percentile_ = hw.adc_percentile;
   compensation_bits_ = hw.compensation_bits;
   self_compensation_ = hw.self_compensation;
@@ -126,6 +125,11 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
     const int b = ml.geometry.weight_bits;
     std::int64_t rows_used = 0;
     double bound = 0.0;
+    // Stuck-at faults alone leave every contribution a whole number of levels (a stuck cell reads
+    // the top or the bottom level): the layer then converts like an ideal one when its ADC is exact
+    // for the readings the programmed levels allow.
+    bool integer_levels = !ir;
+    double programmed_bound = 0.0;
     for (auto xi : ml.crossbars) {
       const auto& xb = mapped.crossbars[xi];
       // Physical columns x rows of level units: the programmed cells, or with IR drop what each
@@ -199,7 +203,9 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
           ideal_a(r, i) = iv;
         }
         bound = std::max(bound, readout_bound(ideal_a, r, ml.input_signed()));
+        if (integer_levels) programmed_bound = std::max(programmed_bound, readout_bound(plan.a, r, ml.input_signed()));
       }
+      integer_levels = integer_levels && !noisy && (plan.a.array() == plan.a.array().round()).all();
       if (adc_errors.any()) {
         // ADC k converts physical columns [k cpa, (k + 1) cpa) of the crossbar; its errors are drawn once.
         const auto cpa = static_cast<std::size_t>(hw.columns_per_adc > 0 ? hw.columns_per_adc : roles.size());
@@ -226,6 +232,10 @@ FunctionalEngine::FunctionalEngine(const workloads::Network& net, const mapping:
                                                : static_cast<double>(hw.rows) * levels_max;
     const double full_scale = column_range * digit_max;  // the crossbar's, whatever the layer uses
     L.reading_bound = std::min(bound * digit_max, full_scale);
+    // Self-compensation is fitted through the converter (its clipped codes are dropped), so a
+    // faulty layer keeps converting there; an ideal one converts nothing either way.
+    L.integer_levels = ideal || (integer_levels && !self_compensation_);
+    L.programmed_bound = ideal ? L.reading_bound : programmed_bound * digit_max;
     double range = full_scale;
     L.adc_range_source = range_name(hw.adc_range);
     if (hw.adc_range == mapping::AdcRange::RowsUsed) {
@@ -253,7 +263,9 @@ void FunctionalEngine::set_adc_range(LayerPlan& L, int bits, bool bipolar, doubl
   L.adc = models::make_adc(bits, bipolar, range);
   L.adc_range = range;
   L.adc.full_scale = std::max(1.0, L.reading_bound);  // exact() means: every reading the levels allow converts exactly
-  L.adc_identity = ideal_ && L.adc.exact() && !L.adc_nonideal.any();
+  models::AdcTransfer programmed = L.adc;
+  programmed.full_scale = std::max(1.0, L.programmed_bound);
+  L.adc_identity = L.integer_levels && programmed.exact() && !L.adc_nonideal.any();
 }
 
 void FunctionalEngine::fit_compensation() {

@@ -81,7 +81,6 @@ class FunctionalEngine final : public Accumulator {
   mapping::ProgrammingCost programming_;
   int compensation_bits_ = 8;
   double read_noise_sigma_ = 0.0;
-  bool ideal_ = true;
   double adc_percentile_ = 100.0;
   std::uint64_t seed_ = 0;
   mutable std::vector<std::vector<float>>* recorder_ = nullptr;  ///< calibrate_adc only

@@ -631,5 +631,74 @@ TEST(Functional, MergedPhasesGiveThePhasedAccumulatorsBitForBit) {
   for (std::size_t l = 0; l < noisy.layer_count(); ++l) EXPECT_FALSE(phases_merge_exactly(noisy.plan(l))) << l;
 }
 
+TEST(Functional, StuckAtFaultsAloneConvertNothingWhenTheAdcIsExactForTheirReadings) {
+  // A stuck cell reads the top or the bottom level, so a layer whose only non-ideality is
+  // stuck-at faults reads whole levels. Where its ADC is exact for every reading the faulty
+  // levels allow, the engine merges the phases without converting; converting every phase's
+  // readings through the ADC (the plan with the identity switched off) must give the same
+  // accumulators bit for bit. Where the faults push readings past the converter's range it must
+  // convert.
+  const auto net = quantized_toy(testing_support::toy_cnn(9), 8);
+  const ReferenceEngine ref(net, Precision::Int);
+  models::DeviceConfig faulty;
+  faulty.fault_rate = 0.02;
+  faulty.stuck_on_per_off = 5.2;
+  faulty.g_min_us = 9.8;  // a Gmin offset: stuck levels are (G - Gmin) / dG
+  faulty.g_max_us = 167.0;
+  for (const auto sign :
+       {mapping::SignScheme::TwoColumn, mapping::SignScheme::Differential, mapping::SignScheme::Offset}) {
+    auto hw = hardware(32, 32, 2, 1, sign);
+    hw.adc_bits = 9;  // 32 rows x 3 levels: every reading of the column, faulty or not
+    const auto m = mapping::compile(net, hw);
+    const auto p = mapping::program(m, faulty, 3, {});
+    ASSERT_GT(p.stuck_cells(), 0);
+    const FunctionalEngine fe(net, m, p);
+    std::vector<LayerPlan> converting = fe.plans();
+    for (auto& L : converting) L.adc_identity = false;
+    const std::string name = mapping::sign_scheme_name(sign);
+    for (std::size_t l = 0; l < fe.layer_count(); ++l) {
+      const LayerPlan& L = fe.plan(l);
+      EXPECT_TRUE(L.integer_levels && L.adc_identity && phases_merge_exactly(L)) << name << " layer " << l;
+      const auto rows = static_cast<Eigen::Index>(m.layers[l].shape.rows);
+      const auto& range = m.layers[l].input_range;
+      const Eigen::MatrixXd codes = Eigen::MatrixXd::NullaryExpr(rows, 200, [&](Eigen::Index i, Eigen::Index j) {
+        const auto k = static_cast<std::int64_t>(i * 37 + j * 11 + static_cast<Eigen::Index>(l));
+        return static_cast<double>(range.lo + k % (range.hi - range.lo + 1));
+      });
+      Eigen::MatrixXd merged, converted;
+      accumulate_layer_merged(L, codes, merged);
+      accumulate_layer(converting[l], l, codes, converted, fe.seed(), 0, DirectStages(converting));
+      ASSERT_TRUE((merged.array() == converted.array()).all()) << name << " layer " << l;
+    }
+    // The faults do change the outputs (the check above is not between two ideal passes).
+    const Eigen::MatrixXf x = random_inputs(ref.input_size(), 16);
+    EXPECT_FALSE((fe.forward_codes(x, 0).array() == ref.forward_int_codes(x).array()).all()) << name;
+
+    // An ADC sized for the stored levels only (layer_max): where stuck-on cells read past its
+    // range, the layer converts.
+    auto tight = m;
+    tight.hardware.adc_range = mapping::AdcRange::LayerMax;
+    tight.hardware.adc_bits = 12;
+    const FunctionalEngine clipped(net, tight, p);
+    bool any_converting = false;
+    for (std::size_t l = 0; l < clipped.layer_count(); ++l) {
+      const LayerPlan& L = clipped.plan(l);
+      if (L.programmed_bound > L.adc.max_reading()) {
+        EXPECT_FALSE(L.adc_identity) << name << " layer " << l;
+        any_converting = true;
+      }
+    }
+    // Two-column zeros are both cells off: a stuck-on cell there reads past the stored levels.
+    if (sign == mapping::SignScheme::TwoColumn) EXPECT_TRUE(any_converting) << name;
+  }
+  // Self-compensation is fitted through the converter: a faulty layer keeps converting.
+  auto hw = hardware(32, 32, 2, 1, mapping::SignScheme::TwoColumn);
+  hw.adc_bits = 9;
+  hw.self_compensation = true;
+  const auto m = mapping::compile(net, hw);
+  const FunctionalEngine sc(net, m, mapping::program(m, faulty, 3, {}));
+  for (std::size_t l = 0; l < sc.layer_count(); ++l) EXPECT_FALSE(sc.plan(l).adc_identity) << l;
+}
+
 }  // namespace
 }  // namespace xbarsim::sim
