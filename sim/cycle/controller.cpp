@@ -1,6 +1,7 @@
 #include "sim/cycle/controller.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -9,6 +10,21 @@
 #include "common/error.hpp"
 
 namespace xbarsim::sim::cycle {
+
+namespace {
+
+/// A SystemC object name for layer l's copy k: SystemC refuses '.' (its hierarchy separator) and
+/// blanks in names, which ONNX and PyTorch layer names often hold (layer1.0.conv1), and warns.
+std::string copy_process_name(std::size_t l, const std::string& layer, std::size_t k) {
+  std::string name = "copy_" + std::to_string(l) + "_" + layer + "_" + std::to_string(k);
+  for (char& c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) != 0 || c == '_')) c = '_';
+  }
+  return name;
+}
+
+}  // namespace
 
 std::string schedule_name(Schedule s) { return s == Schedule::LayerByLayer ? "layer-by-layer" : "pipelined"; }
 
@@ -43,7 +59,7 @@ Controller::Controller(const sc_core::sc_module_name& name, Config config, std::
     for (std::size_t k = 0; k < copies; ++k) freed_[l].push_back(std::make_unique<sc_core::sc_event>());
     for (std::size_t k = 0; k < copies; ++k) {
       sc_core::sc_spawn([this, l, k] { sequencer(static_cast<int>(l), static_cast<int>(k)); },
-                        ("copy_" + config_.layers[l].name + "_" + std::to_string(k)).c_str());
+                        copy_process_name(l, config_.layers[l].name, k).c_str());
     }
   }
   // The host starts sending at cycle 0 (layer by layer: one image at a time).

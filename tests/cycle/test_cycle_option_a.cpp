@@ -1,7 +1,10 @@
 // An option-A shortcut (He et al. 2016): the block's input, subsampled by a slice and widened
 // by zero channels (pad), is added to the strided convolutions. Pipelined on one tile per
 // layer: the chip's outputs are the functional engine's, and the mapping's closed-form actions
-// (the sliced, padded tensor's buffer and link traffic included) equal the measured ones.
+// (the sliced, padded tensor's buffer and link traffic included) equal the measured ones. Its layers
+// are named like PyTorch's (layer1.0.conv1): SystemC refuses '.' in object names and warns
+// (W506), which fails every SystemC test (cycle_main.cpp), unless the chip names its processes
+// without them.
 #include <gtest/gtest.h>
 
 #include "tests/cycle/one_simulation.hpp"

@@ -158,38 +158,39 @@ workloads::Network toy_residual(std::uint64_t seed) {
 }
 
 workloads::Network toy_option_a(std::uint64_t seed) {
+  // PyTorch-style dotted names, as an ONNX export of torchvision-like code has them.
   std::mt19937_64 rng(seed);
   workloads::Network net;
   net.name = "toy_option_a";
   net.input_shape = {4, 8, 8};
   net.weights_file = "toy_option_a.safetensors";
   using K = workloads::LayerKind;
-  add_conv(net, "c1", "input", 4, 8, 3, 2, 1, rng);
-  add_simple(net, "r1", K::Relu, "c1");
-  add_conv(net, "c2", "r1", 8, 8, 3, 1, 1, rng);
+  add_conv(net, "layer1.0.conv1", "input", 4, 8, 3, 2, 1, rng);
+  add_simple(net, "layer1.0.relu1", K::Relu, "layer1.0.conv1");
+  add_conv(net, "layer1.0.conv2", "layer1.0.relu1", 8, 8, 3, 1, 1, rng);
   workloads::Layer s;
-  s.name = "sub";
+  s.name = "layer1.0.shortcut.slice";
   s.kind = K::Slice;
   s.inputs = {"input"};
   s.step = {1, 2, 2};
   net.layers.push_back(s);
   workloads::Layer p;
-  p.name = "pad";
+  p.name = "layer1.0.shortcut.pad";
   p.kind = K::Pad;
-  p.inputs = {"sub"};
+  p.inputs = {"layer1.0.shortcut.slice"};
   p.pad_before = {2, 0, 0};
   p.pad_after = {2, 0, 0};
   net.layers.push_back(p);
   workloads::Layer a;
-  a.name = "add";
+  a.name = "layer1.0.add";
   a.kind = K::Add;
-  a.inputs = {"c2", "pad"};
+  a.inputs = {"layer1.0.conv2", "layer1.0.shortcut.pad"};
   net.layers.push_back(a);
-  add_simple(net, "r2", K::Relu, "add");
+  add_simple(net, "layer1.0.relu2", K::Relu, "layer1.0.add");
   workloads::Layer g;
   g.name = "avg";
   g.kind = K::AvgPool2d;
-  g.inputs = {"r2"};
+  g.inputs = {"layer1.0.relu2"};
   g.kernel_size = {2, 2};
   g.stride = {2, 2};
   net.layers.push_back(g);
