@@ -689,7 +689,9 @@ TEST(Functional, StuckAtFaultsAloneConvertNothingWhenTheAdcIsExactForTheirReadin
       }
     }
     // Two-column zeros are both cells off: a stuck-on cell there reads past the stored levels.
-    if (sign == mapping::SignScheme::TwoColumn) EXPECT_TRUE(any_converting) << name;
+    if (sign == mapping::SignScheme::TwoColumn) {
+      EXPECT_TRUE(any_converting) << name;
+    }
   }
   // Self-compensation is fitted through the converter: a faulty layer keeps converting.
   auto hw = hardware(32, 32, 2, 1, mapping::SignScheme::TwoColumn);
