@@ -86,9 +86,9 @@ struct LayerPlan {
   std::string adc_range_source;         ///< how adc's range was set: full_scale, rows_used, layer_max, calibrated, user
   double adc_range = 0.0;               ///< the reading (column units) the range was sized for
   double reading_bound = 0.0;           ///< the largest |reading| the stored levels allow (ideal cells)
-  /// Every contribution of the programmed arrays is a whole number of levels and nothing is drawn
-  /// (ideal cells, or cells whose only non-ideality is stuck-at faults at the end levels): every
-  /// reading is an integer, bounded by programmed_bound.
+  /// Every reading of the programmed arrays is an integer, bounded by programmed_bound: ideal
+  /// cells, or cells whose only non-ideality is stuck-at faults (a stuck cell reads an end level)
+  /// with no read noise and no self-compensation (which is fitted through the converter).
   bool integer_levels = false;
   double programmed_bound = 0.0;  ///< with integer_levels: the largest |reading| the programmed levels allow
   /// Integer readings and an exact ideal ADC for every one of them: conversion changes nothing.

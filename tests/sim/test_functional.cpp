@@ -584,6 +584,16 @@ TEST(Functional, SelfCompensationUndoesAColumnGainAndWriteVerifyTightensCells) {
 namespace xbarsim::sim {
 namespace {
 
+/// 200 columns of input codes for weighted layer l of `m`, spanning its input range.
+Eigen::MatrixXd spanning_codes(const mapping::MappedNetwork& m, std::size_t l) {
+  const auto rows = static_cast<Eigen::Index>(m.layers[l].shape.rows);
+  const auto& range = m.layers[l].input_range;
+  return Eigen::MatrixXd::NullaryExpr(rows, 200, [&](Eigen::Index i, Eigen::Index j) {
+    const auto k = static_cast<std::int64_t>(i * 37 + j * 11 + static_cast<Eigen::Index>(l));
+    return static_cast<double>(range.lo + k % (range.hi - range.lo + 1));
+  });
+}
+
 TEST(Functional, MergedPhasesGiveThePhasedAccumulatorsBitForBit) {
   // Ideal arrays with an exact ADC: the engine multiplies the whole codes once per crossbar; the
   // phased pass (accumulate_layer through DirectStages) is the definition it must reproduce, on
@@ -607,12 +617,7 @@ TEST(Functional, MergedPhasesGiveThePhasedAccumulatorsBitForBit) {
         for (std::size_t l = 0; l < fe.layer_count(); ++l) {
           const LayerPlan& L = fe.plan(l);
           merged_any = merged_any || phases_merge_exactly(L);
-          const auto rows = static_cast<Eigen::Index>(m.layers[l].shape.rows);
-          const auto& range = m.layers[l].input_range;
-          const Eigen::MatrixXd codes = Eigen::MatrixXd::NullaryExpr(rows, 200, [&](Eigen::Index i, Eigen::Index j) {
-            const auto k = static_cast<std::int64_t>(i * 37 + j * 11 + static_cast<Eigen::Index>(l));
-            return static_cast<double>(range.lo + k % (range.hi - range.lo + 1));
-          });
+          const Eigen::MatrixXd codes = spanning_codes(m, l);
           Eigen::MatrixXd merged, phased;
           accumulate_layer_merged(L, codes, merged);
           accumulate_layer(L, l, codes, phased, fe.seed(), 0, DirectStages(fe.plans()));
@@ -659,12 +664,7 @@ TEST(Functional, StuckAtFaultsAloneConvertNothingWhenTheAdcIsExactForTheirReadin
     for (std::size_t l = 0; l < fe.layer_count(); ++l) {
       const LayerPlan& L = fe.plan(l);
       EXPECT_TRUE(L.integer_levels && L.adc_identity && phases_merge_exactly(L)) << name << " layer " << l;
-      const auto rows = static_cast<Eigen::Index>(m.layers[l].shape.rows);
-      const auto& range = m.layers[l].input_range;
-      const Eigen::MatrixXd codes = Eigen::MatrixXd::NullaryExpr(rows, 200, [&](Eigen::Index i, Eigen::Index j) {
-        const auto k = static_cast<std::int64_t>(i * 37 + j * 11 + static_cast<Eigen::Index>(l));
-        return static_cast<double>(range.lo + k % (range.hi - range.lo + 1));
-      });
+      const Eigen::MatrixXd codes = spanning_codes(m, l);
       Eigen::MatrixXd merged, converted;
       accumulate_layer_merged(L, codes, merged);
       accumulate_layer(converting[l], l, codes, converted, fe.seed(), 0, DirectStages(converting));
